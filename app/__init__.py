@@ -1,0 +1,30 @@
+"""The LEC application factory."""
+
+import logging
+import os
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.utils.legacy import get_sqla_class
+from flask_migrate import Migrate
+
+db = get_sqla_class()()
+appbuilder = AppBuilder(update_perms=False)
+migrate = Migrate()
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("config")
+    if config:
+        app.config.update(config)
+    logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    with app.app_context():
+        from . import cli, quality, views  # noqa: F401 — quality registers its flush guard
+
+        appbuilder.init_app(app, db.session)
+        views.register(appbuilder)
+        cli.register(app)
+    return app

@@ -1,0 +1,91 @@
+"""Coded values stored in the database and the words a user reads for them.
+
+Codes are short English words so that scripts and the REST API read naturally; labels are
+translatable (Thai by default)."""
+
+from flask_babel import lazy_gettext as _l
+
+LAO_KINDS = [
+    ("pao", _l("Provincial Administrative Organization")),
+    ("city", _l("City Municipality")),
+    ("town", _l("Town Municipality")),
+    ("subdistrict", _l("Subdistrict Municipality")),
+    ("sao", _l("Subdistrict Administrative Organization")),
+    ("pattaya", _l("Pattaya City")),
+]
+
+SCHOOL_KINDS = [
+    ("school", _l("School")),
+    ("cdc", _l("Child Development Centre")),
+]
+
+CLASS_LEVELS = [
+    ("cdc", _l("Young child (CDC)")),
+    ("k1", _l("Kindergarten 1")),
+    ("k2", _l("Kindergarten 2")),
+    ("k3", _l("Kindergarten 3")),
+    ("p1", _l("Primary 1")),
+    ("p2", _l("Primary 2")),
+    ("p3", _l("Primary 3")),
+    ("p4", _l("Primary 4")),
+    ("p5", _l("Primary 5")),
+    ("p6", _l("Primary 6")),
+    ("m1", _l("Secondary 1")),
+    ("m2", _l("Secondary 2")),
+    ("m3", _l("Secondary 3")),
+    ("m4", _l("Secondary 4")),
+    ("m5", _l("Secondary 5")),
+    ("m6", _l("Secondary 6")),
+    ("v1", _l("Vocational 1")),
+    ("v2", _l("Vocational 2")),
+    ("v3", _l("Vocational 3")),
+]
+
+ID_KINDS = [
+    ("national_id", _l("National ID (13 digits)")),
+    ("g_code", _l("Learner code (G code)")),
+]
+
+SEXES = [("M", _l("Male")), ("F", _l("Female"))]
+
+PREFIXES = [
+    ("เด็กชาย", _l("Master")),
+    ("เด็กหญิง", _l("Miss (child)")),
+    ("นาย", _l("Mr.")),
+    ("นางสาว", _l("Miss")),
+]
+
+STUDENT_STATUSES = [("active", _l("Active")), ("removed", _l("Removed"))]
+
+DISADVANTAGES = [
+    ("", _l("None")),
+    ("poor", _l("Poor")),
+    ("orphan", _l("Orphan")),
+    ("abandoned", _l("Abandoned")),
+    ("minority", _l("Ethnic minority")),
+    ("child_labour", _l("Child labour")),
+    ("other", _l("Other")),
+]
+
+DISABILITIES = [
+    ("", _l("None")),
+    ("visual", _l("Visual impairment")),
+    ("hearing", _l("Hearing impairment")),
+    ("intellectual", _l("Intellectual disability")),
+    ("physical", _l("Physical or health impairment")),
+    ("learning", _l("Learning disability")),
+    ("speech", _l("Speech and language disorder")),
+    ("behavioural", _l("Behavioural or emotional disorder")),
+    ("autism", _l("Autism")),
+    ("multiple", _l("Multiple disabilities")),
+]
+
+
+def codes(choices):
+    return [code for code, _label in choices]
+
+
+def label_of(choices):
+    """A list formatter that shows the label of a stored code."""
+    table = dict(choices)
+    return lambda code: table.get(code, code or "")

@@ -1,0 +1,13 @@
+"""Domain exceptions. Domain functions raise them; views and APIs map them to Thai messages."""
+
+
+class LecError(Exception):
+    """Base of every refusal a user should read."""
+
+
+class Invalid(LecError, ValueError):
+    """Bad input. ``errors`` maps a field name to its Thai message."""
+
+    def __init__(self, errors):
+        self.errors = dict(errors)
+        super().__init__("; ".join(str(m) for m in self.errors.values()))

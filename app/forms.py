@@ -1,0 +1,56 @@
+"""Form fields that speak Thai conventions: Buddhist-era dates, coded choices, shared rules."""
+
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from wtforms import Field, SelectField, ValidationError
+
+from .errors import Invalid
+from .thai import format_be_date, parse_be_date
+
+
+class BuddhistDateField(Field):
+    """A date typed as dd/mm/2569 (Buddhist era) and shown the same way."""
+
+    widget = BS3TextFieldWidget()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_be_date(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_be_date(valuelist[0], self.name)
+            except Invalid as error:
+                raise ValueError(error.errors[self.name]) from None
+
+
+def date_field(label, *validators):
+    return BuddhistDateField(
+        label, validators=list(validators), render_kw={"placeholder": "วว/ดด/ปปปป"}
+    )
+
+
+def choice_field(label, choices, *validators):
+    return SelectField(label, choices=choices, validators=list(validators), widget=Select2Widget())
+
+
+class Rule:
+    """Runs a rule from app.quality as a form validator, so forms and the API share it.
+
+    ``with_fields`` names other form fields passed to the rule before the value
+    (e.g. the identifier kind before the identifier)."""
+
+    def __init__(self, check, *with_fields):
+        self.check = check
+        self.with_fields = with_fields
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            return
+        others = [form[name].data for name in self.with_fields]
+        try:
+            field.data = self.check(*others, field.data, field=field.name)
+        except Invalid as error:
+            raise ValidationError(error.errors[field.name]) from None

@@ -1,0 +1,129 @@
+"""The LEC schema: the organisation tree (province → LAO → school) and each year's learners."""
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.orm import relationship
+
+from . import choices
+from .audit import AuditMixin
+
+
+def _one_of(table, column, options):
+    """A CHECK constraint so that no entry point can store a code the UI cannot show."""
+    quoted = ", ".join("'%s'" % code for code in choices.codes(options))
+    return CheckConstraint("%s IN (%s)" % (column, quoted), name="ck_%s_%s" % (table, column))
+
+
+class Province(AuditMixin, Model):
+    __tablename__ = "province"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(2), nullable=False, unique=True)
+    name_th = Column(String(100), nullable=False, index=True)
+    name_en = Column(String(100), nullable=False)
+
+    def __repr__(self):
+        return self.name_th
+
+
+class Lao(AuditMixin, Model):
+    __tablename__ = "lao"
+    __table_args__ = (_one_of("lao", "kind", choices.LAO_KINDS),)
+    id = Column(Integer, primary_key=True)
+    code = Column(String(10), nullable=False, unique=True)
+    name_th = Column(String(200), nullable=False, index=True)
+    kind = Column(String(20), nullable=False, index=True)
+    province_id = Column(Integer, ForeignKey("province.id"), nullable=False, index=True)
+    province = relationship(Province, backref="laos")
+
+    def __repr__(self):
+        return self.name_th
+
+
+class School(AuditMixin, Model):
+    __tablename__ = "school"
+    __table_args__ = (_one_of("school", "kind", choices.SCHOOL_KINDS),)
+    id = Column(Integer, primary_key=True)
+    code = Column(String(10), nullable=False, unique=True)
+    name_th = Column(String(200), nullable=False, index=True)
+    kind = Column(String(10), nullable=False, index=True)
+    lao_id = Column(Integer, ForeignKey("lao.id"), nullable=False, index=True)
+    lao = relationship(Lao, backref="schools")
+    address = Column(String(500))
+    phone = Column(String(30))
+    head_name = Column(String(200))
+    levels = Column(String(200))
+
+    def __repr__(self):
+        return self.name_th
+
+
+class AcademicYear(AuditMixin, Model):
+    __tablename__ = "academic_year"
+    __table_args__ = (
+        CheckConstraint("year BETWEEN 2500 AND 2700", name="ck_academic_year_year_be"),
+        Index(
+            "uq_academic_year_one_current",
+            "is_current",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+    id = Column(Integer, primary_key=True)
+    year = Column(Integer, nullable=False, unique=True)
+    entry_opens = Column(Date, nullable=False)
+    school_deadline = Column(Date, nullable=False)
+    lao_deadline = Column(Date, nullable=False)
+    province_deadline = Column(Date, nullable=False)
+    is_current = Column(Boolean, nullable=False, default=False)
+
+    def __repr__(self):
+        return str(self.year)
+
+
+class Student(AuditMixin, Model):
+    __tablename__ = "student"
+    __table_args__ = (
+        _one_of("student", "id_kind", choices.ID_KINDS),
+        _one_of("student", "sex", choices.SEXES),
+        _one_of("student", "class_level", choices.CLASS_LEVELS),
+        _one_of("student", "status", choices.STUDENT_STATUSES),
+        Index("ix_student_year_identifier", "academic_year_id", "id_number"),
+        Index("ix_student_school_status", "school_id", "status"),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(
+        Integer, ForeignKey("academic_year.id"), nullable=False, index=True
+    )
+    academic_year = relationship(AcademicYear)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    school = relationship(School, backref="students")
+    id_kind = Column(String(12), nullable=False, default="national_id")
+    id_number = Column(String(13), nullable=False, index=True)
+    prefix = Column(String(20))
+    first_name = Column(String(100), nullable=False, index=True)
+    last_name = Column(String(100), nullable=False, index=True)
+    sex = Column(String(1), nullable=False)
+    birth_date = Column(Date, nullable=False)
+    nationality = Column(String(50), nullable=False, default="ไทย")
+    religion = Column(String(50))
+    class_level = Column(String(3), nullable=False, index=True)
+    room = Column(String(10))
+    disadvantage = Column(String(20))
+    disability = Column(String(20))
+    guardian_name = Column(String(200))
+    guardian_phone = Column(String(30))
+    status = Column(String(10), nullable=False, default="active", index=True)
+
+    def __repr__(self):
+        return "%s %s" % (self.first_name, self.last_name)

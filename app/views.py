@@ -1,0 +1,179 @@
+"""What a user sees: the generated screens, the REST API and the menu, as declarations."""
+
+from flask_appbuilder import IndexView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired, Optional
+
+from . import choices, labels, quality
+from .base_views import LecModelApi, LecModelView
+from .forms import Rule, choice_field, date_field
+from .models import AcademicYear, Lao, Province, School, Student
+from .thai import format_be_date
+
+AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
+
+
+class HomeView(IndexView):
+    index_template = "lec/index.html"
+
+
+class StudentView(LecModelView):
+    datamodel = SQLAInterface(Student)
+    list_title = _l("Learners")
+    show_title = add_title = edit_title = _l("Learner")
+    label_columns = labels.STUDENT
+    list_columns = ["id_number", "prefix", "first_name", "last_name", "class_level", "school", "status"]
+    search_columns = ["id_number", "first_name", "last_name", "class_level", "school", "academic_year", "status"]
+    add_columns = edit_columns = [
+        "academic_year", "school", "id_kind", "id_number", "prefix", "first_name", "last_name",
+        "sex", "birth_date", "nationality", "religion", "class_level", "room", "disadvantage",
+        "disability", "guardian_name", "guardian_phone",
+    ]  # fmt: skip
+    show_columns = add_columns + ["status"] + AUDIT_COLUMNS
+    order_columns = ["id_number", "first_name", "last_name", "class_level", "status"]
+    base_order = ("id", "asc")
+    formatters_columns = {
+        "birth_date": format_be_date,
+        "class_level": choices.label_of(choices.CLASS_LEVELS),
+        "id_kind": choices.label_of(choices.ID_KINDS),
+        "sex": choices.label_of(choices.SEXES),
+        "status": choices.label_of(choices.STUDENT_STATUSES),
+        "disadvantage": choices.label_of(choices.DISADVANTAGES),
+        "disability": choices.label_of(choices.DISABILITIES),
+    }
+    form_extra_fields = {
+        "id_kind": choice_field(_l("Identifier kind"), choices.ID_KINDS, DataRequired()),
+        "prefix": choice_field(_l("Prefix"), choices.PREFIXES, Optional()),
+        "sex": choice_field(_l("Sex"), choices.SEXES, DataRequired()),
+        "birth_date": date_field(_l("Birth date"), DataRequired(), Rule(quality.check_birth_date)),
+        "class_level": choice_field(_l("Class level"), choices.CLASS_LEVELS, DataRequired()),
+        "disadvantage": choice_field(_l("Disadvantage"), choices.DISADVANTAGES, Optional()),
+        "disability": choice_field(_l("Disability"), choices.DISABILITIES, Optional()),
+    }
+    validators_columns = {"id_number": [Rule(quality.clean_identifier, "id_kind")]}
+
+
+class SchoolView(LecModelView):
+    datamodel = SQLAInterface(School)
+    list_title = _l("Schools and centres")
+    show_title = add_title = edit_title = _l("School or centre")
+    label_columns = labels.ORGANISATION
+    list_columns = ["code", "name_th", "kind", "lao"]
+    search_columns = ["code", "name_th", "kind", "lao"]
+    add_columns = edit_columns = ["code", "name_th", "kind", "lao", "address", "phone", "head_name", "levels"]
+    show_columns = add_columns + AUDIT_COLUMNS
+    order_columns = ["code", "name_th", "kind"]
+    formatters_columns = {"kind": choices.label_of(choices.SCHOOL_KINDS)}
+    form_extra_fields = {"kind": choice_field(_l("Kind"), choices.SCHOOL_KINDS, DataRequired())}
+    related_views = [StudentView]
+
+
+class LaoView(LecModelView):
+    datamodel = SQLAInterface(Lao)
+    list_title = _l("Local administrative organisations")
+    show_title = add_title = edit_title = _l("Local administrative organisation")
+    label_columns = labels.ORGANISATION
+    list_columns = ["code", "name_th", "kind", "province"]
+    search_columns = ["code", "name_th", "kind", "province"]
+    add_columns = edit_columns = ["code", "name_th", "kind", "province"]
+    show_columns = add_columns + AUDIT_COLUMNS
+    order_columns = ["code", "name_th", "kind"]
+    formatters_columns = {"kind": choices.label_of(choices.LAO_KINDS)}
+    form_extra_fields = {"kind": choice_field(_l("Kind"), choices.LAO_KINDS, DataRequired())}
+    related_views = [SchoolView]
+
+
+class ProvinceView(LecModelView):
+    datamodel = SQLAInterface(Province)
+    list_title = _l("Provinces")
+    show_title = add_title = edit_title = _l("Province")
+    label_columns = labels.ORGANISATION
+    list_columns = ["code", "name_th", "name_en"]
+    search_columns = ["code", "name_th", "name_en"]
+    add_columns = edit_columns = ["code", "name_th", "name_en"]
+    show_columns = add_columns + AUDIT_COLUMNS
+    order_columns = ["code", "name_th", "name_en"]
+    base_order = ("code", "asc")
+    related_views = [LaoView]
+
+
+class AcademicYearView(LecModelView):
+    datamodel = SQLAInterface(AcademicYear)
+    list_title = _l("Academic years")
+    show_title = add_title = edit_title = _l("Academic year")
+    label_columns = labels.ACADEMIC_YEAR
+    list_columns = ["year", "entry_opens", "school_deadline", "lao_deadline", "province_deadline", "is_current"]
+    add_columns = edit_columns = list_columns
+    show_columns = list_columns + AUDIT_COLUMNS
+    order_columns = ["year"]
+    base_order = ("year", "desc")
+    formatters_columns = dict.fromkeys(
+        ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"], format_be_date
+    )
+    form_extra_fields = {
+        name: date_field(labels.ACADEMIC_YEAR[name], DataRequired())
+        for name in ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"]
+    }
+
+
+class ProvinceApi(LecModelApi):
+    resource_name = "province"
+    datamodel = SQLAInterface(Province)
+    list_columns = show_columns = ["id", "code", "name_th", "name_en"]
+    add_columns = edit_columns = ["code", "name_th", "name_en"]
+
+
+class LaoApi(LecModelApi):
+    resource_name = "lao"
+    datamodel = SQLAInterface(Lao)
+    list_columns = show_columns = ["id", "code", "name_th", "kind", "province.id", "province.name_th"]
+    add_columns = edit_columns = ["code", "name_th", "kind", "province"]
+
+
+class SchoolApi(LecModelApi):
+    resource_name = "school"
+    datamodel = SQLAInterface(School)
+    list_columns = show_columns = [
+        "id", "code", "name_th", "kind", "lao.id", "lao.name_th", "address", "phone", "head_name", "levels",
+    ]  # fmt: skip
+    add_columns = edit_columns = ["code", "name_th", "kind", "lao", "address", "phone", "head_name", "levels"]
+
+
+class AcademicYearApi(LecModelApi):
+    resource_name = "academic_year"
+    datamodel = SQLAInterface(AcademicYear)
+    list_columns = show_columns = [
+        "id", "year", "entry_opens", "school_deadline", "lao_deadline", "province_deadline", "is_current",
+    ]  # fmt: skip
+    add_columns = edit_columns = list_columns[1:]
+
+
+class StudentApi(LecModelApi):
+    resource_name = "student"
+    datamodel = SQLAInterface(Student)
+    add_columns = edit_columns = StudentView.add_columns
+    list_columns = show_columns = ["id"] + [
+        c if c not in ("academic_year", "school") else c + ".id" for c in add_columns
+    ] + ["school.name_th", "academic_year.year", "status"]
+
+
+def register(appbuilder):
+    organisations = dict(category="Organisations", category_label=_l("Organisations"))
+    appbuilder.add_view(ProvinceView, "Provinces", label=_l("Provinces"), icon="fa-map", **organisations)
+    appbuilder.add_view(
+        LaoView,
+        "Local administrative organisations",
+        label=_l("Local administrative organisations"),
+        icon="fa-building",
+        **organisations,
+    )
+    appbuilder.add_view(
+        SchoolView, "Schools and centres", label=_l("Schools and centres"), icon="fa-school", **organisations
+    )
+    appbuilder.add_view(
+        AcademicYearView, "Academic years", label=_l("Academic years"), icon="fa-calendar", **organisations
+    )
+    appbuilder.add_view(StudentView, "Learners", label=_l("Learners"), icon="fa-users")
+    for api in (ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi):
+        appbuilder.add_api(api)
