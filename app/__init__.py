@@ -9,7 +9,6 @@ from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
 
 db = get_sqla_class()()
-appbuilder = AppBuilder(update_perms=False)
 migrate = Migrate()
 
 
@@ -24,6 +23,7 @@ def create_app(config=None):
     with app.app_context():
         from . import cli, quality, views  # noqa: F401 — quality registers its flush guard
 
+        appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         views.register(appbuilder)
         cli.register(app)

@@ -1,6 +1,8 @@
 """Form fields that speak Thai conventions: Buddhist-era dates, coded choices, shared rules."""
 
+import flask_babel
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, ValidationError
 
 from .errors import Invalid
@@ -54,3 +56,12 @@ class Rule:
             field.data = self.check(*others, field.data, field=field.name)
         except Invalid as error:
             raise ValidationError(error.errors[field.name]) from None
+
+
+def _catalog_translations(meta, form):
+    """WTForms' own messages come from LEC's catalog: Flask-WTF looks only in WTForms' bundled
+    catalogs, which have no Thai."""
+    return flask_babel.get_translations()
+
+
+FlaskForm.Meta.get_translations = _catalog_translations
