@@ -6,19 +6,13 @@ body in the API), and lists have a stable order."""
 
 import marshmallow
 from flask_appbuilder import ModelRestApi, ModelView
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
-from . import quality
 from .errors import Invalid
-from .models import Student
-
-VALIDATORS = {Student: quality.validate_student}
-
-
-def validate(item):
-    check = VALIDATORS.get(type(item))
-    if check:
-        check(item)
+from .quality import validate
 
 
 class LecModelView(ModelView):
@@ -64,6 +58,9 @@ marshmallow.Schema._default_error_messages = {
 }
 
 
+CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
+
+
 class LecModelApi(ModelRestApi):
     """A REST resource under /api/v1/. Bad input is a 400 that names the field, in Thai."""
 
@@ -71,12 +68,18 @@ class LecModelApi(ModelRestApi):
     base_order = ("id", "asc")
 
     def pre_add(self, item):
+        refuse_unknown_references(item)
         validate(item)
 
     def pre_update(self, item):
+        refuse_unknown_references(item)
         validate(item)
 
     def response_422(self, message=None):
+        """FAB answers 422 for schema errors (a dict per field) and for database errors (a
+        string holding the database's English text); LEC answers 400, in Thai, either way."""
+        if not isinstance(message, dict):
+            message = str(CONFLICT)
         return self.response_400(message=message)
 
     def post_headless(self):
@@ -84,9 +87,25 @@ class LecModelApi(ModelRestApi):
             return super().post_headless()
         except Invalid as error:
             return self.response_400(message=error.errors)
+        except IntegrityError:
+            return self.response_400(message=str(CONFLICT))
 
     def put_headless(self, pk):
         try:
             return super().put_headless(pk)
         except Invalid as error:
             return self.response_400(message=error.errors)
+        except IntegrityError:
+            return self.response_400(message=str(CONFLICT))
+
+
+def refuse_unknown_references(item):
+    """marshmallow-sqlalchemy turns an unknown id into a new, empty parent row; refuse it."""
+    errors = {}
+    for relation in inspect(type(item)).relationships:
+        if relation.direction.name == "MANYTOONE":
+            parent = getattr(item, relation.key)
+            if parent is not None and not inspect(parent).persistent:
+                errors[relation.key] = _("No such record.")
+    if errors:
+        raise Invalid(errors)

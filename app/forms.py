@@ -1,18 +1,27 @@
 """Form fields that speak Thai conventions: Buddhist-era dates, coded choices, shared rules."""
 
 import flask_babel
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, ValidationError
+from wtforms.widgets import TextInput
 
 from .errors import Invalid
 from .thai import format_be_date, parse_be_date
 
 
+class BuddhistDateWidget(TextInput):
+    def __call__(self, field, **kwargs):
+        kwargs.update({"class": "form-control", "placeholder": _("dd/mm/yyyy (B.E.)")})
+        return super().__call__(field, **kwargs)
+
+
 class BuddhistDateField(Field):
     """A date typed as dd/mm/2569 (Buddhist era) and shown the same way."""
 
-    widget = BS3TextFieldWidget()
+    widget = BuddhistDateWidget()
 
     def _value(self):
         if self.raw_data:
@@ -29,9 +38,8 @@ class BuddhistDateField(Field):
 
 
 def date_field(label, *validators):
-    return BuddhistDateField(
-        label, validators=list(validators), render_kw={"placeholder": "วว/ดด/ปปปป"}
-    )
+    """Pair with InputRequired, not DataRequired: DataRequired hides why a typed date was refused."""
+    return BuddhistDateField(label, validators=list(validators), description=_l("Buddhist era, e.g. 16/05/2569"))
 
 
 def choice_field(label, choices, *validators):

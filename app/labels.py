@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 AUDIT = {
+    "id": _l("Record ID"),
     "created_on": _l("Created on"),
     "changed_on": _l("Changed on"),
     "created_by": _l("Created by"),
@@ -14,8 +15,11 @@ ORGANISATION = {
     "name_en": _l("Name (English)"),
     "kind": _l("Kind"),
     "province": _l("Province"),
+    "province.id": _l("Province"),
+    "province.name_th": _l("Province"),
     "lao": _l("Local administrative organisation"),
-    "school": _l("School or centre"),
+    "lao.id": _l("Local administrative organisation"),
+    "lao.name_th": _l("Local administrative organisation"),
     "address": _l("Address"),
     "phone": _l("Telephone"),
     "head_name": _l("Head of school"),
@@ -33,7 +37,11 @@ ACADEMIC_YEAR = {
 }
 STUDENT = {
     "academic_year": _l("Academic year"),
+    "academic_year.id": _l("Academic year"),
+    "academic_year.year": _l("Academic year"),
     "school": _l("School or centre"),
+    "school.id": _l("School or centre"),
+    "school.name_th": _l("School or centre"),
     "school.lao": _l("Local administrative organisation"),
     "id_kind": _l("Identifier kind"),
     "id_number": _l("National ID / G code"),

@@ -1,20 +1,21 @@
 """Validation of learners' data: the rules every entry point shares.
 
-Per-field checks return the cleaned value or raise ``Invalid``; ``validate_student`` checks a
-whole learner and runs again when rows are flushed, so the importer and the command line cannot
+Per-field checks return the cleaned value or raise ``Invalid``; ``validate`` checks a
+whole row and runs again when rows are flushed, so the importer and the command line cannot
 store what the forms and the REST API refuse."""
 
 import re
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from stdnum import exceptions as stdnum_errors
 from stdnum.th import pin
 
+from . import choices
 from .errors import Invalid
-from .models import Student
+from .models import Lao, School, Student
 
 G_CODE = re.compile(r"^G\d{12}$")
 
@@ -69,8 +70,41 @@ REQUIRED_STUDENT_FIELDS = (
 )
 
 
-def validate_student(student):
-    """Normalise a learner's identifier and refuse what must never be stored."""
+CODED_COLUMNS = {
+    Lao: {"kind": choices.LAO_KINDS},
+    School: {"kind": choices.SCHOOL_KINDS},
+    Student: {
+        "id_kind": choices.ID_KINDS,
+        "sex": choices.SEXES,
+        "class_level": choices.CLASS_LEVELS,
+        "status": choices.STUDENT_STATUSES,
+        "disadvantage": choices.DISADVANTAGES,
+        "disability": choices.DISABILITIES,
+    },
+}
+
+
+def check_codes(item):
+    """Coded columns hold one of their codes (or nothing, where the column allows it)."""
+    errors = {}
+    for field, options in CODED_COLUMNS.get(type(item), {}).items():
+        value = getattr(item, field)
+        if value is not None and value not in choices.codes(options):
+            errors[field] = _("Must be one of: %(codes)s.", codes=", ".join(c for c in choices.codes(options) if c))
+    return errors
+
+
+def validate(item):
+    """Every rule for one row; raises Invalid naming each bad field."""
+    errors = check_codes(item)
+    if isinstance(item, Student):
+        errors.update(student_errors(item))
+    if errors:
+        raise Invalid(errors)
+
+
+def student_errors(student):
+    """Normalises the learner's identifier; returns what must never be stored."""
     errors = {}
     for field in REQUIRED_STUDENT_FIELDS:
         value = getattr(student, field)
@@ -85,12 +119,20 @@ def validate_student(student):
         check_birth_date(student.birth_date)
     except Invalid as error:
         errors.update(error.errors)
-    if errors:
-        raise Invalid(errors)
+    return errors
 
 
 @event.listens_for(Session, "before_flush")
-def refuse_invalid_students(session, flush_context, instances):
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Student):
-            validate_student(obj)
+def refuse_invalid_rows(session, flush_context, instances):
+    """The last line: whatever entry point wrote the row, the rules hold when it is stored.
+    A row carried over from an earlier system is checked only where it is being changed."""
+    for obj in session.new:
+        validate(obj)
+    for obj in session.dirty:
+        changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+        try:
+            validate(obj)
+        except Invalid as error:
+            errors = {field: message for field, message in error.errors.items() if field in changed}
+            if errors:
+                raise Invalid(errors) from None

@@ -3,7 +3,7 @@
 from flask_appbuilder import IndexView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from . import choices, labels, quality
 from .base_views import LecModelApi, LecModelView
@@ -46,7 +46,7 @@ class StudentView(LecModelView):
         "id_kind": choice_field(_l("Identifier kind"), choices.ID_KINDS, DataRequired()),
         "prefix": choice_field(_l("Prefix"), choices.PREFIXES, Optional()),
         "sex": choice_field(_l("Sex"), choices.SEXES, DataRequired()),
-        "birth_date": date_field(_l("Birth date"), DataRequired(), Rule(quality.check_birth_date)),
+        "birth_date": date_field(_l("Birth date"), InputRequired(), Rule(quality.check_birth_date)),
         "class_level": choice_field(_l("Class level"), choices.CLASS_LEVELS, DataRequired()),
         "disadvantage": choice_field(_l("Disadvantage"), choices.DISADVANTAGES, Optional()),
         "disability": choice_field(_l("Disability"), choices.DISABILITIES, Optional()),
@@ -112,12 +112,13 @@ class AcademicYearView(LecModelView):
         ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"], format_be_date
     )
     form_extra_fields = {
-        name: date_field(labels.ACADEMIC_YEAR[name], DataRequired())
+        name: date_field(labels.ACADEMIC_YEAR[name], InputRequired())
         for name in ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"]
     }
 
 
 class ProvinceApi(LecModelApi):
+    label_columns = labels.ORGANISATION
     resource_name = "province"
     datamodel = SQLAInterface(Province)
     list_columns = show_columns = ["id", "code", "name_th", "name_en"]
@@ -125,6 +126,7 @@ class ProvinceApi(LecModelApi):
 
 
 class LaoApi(LecModelApi):
+    label_columns = labels.ORGANISATION
     resource_name = "lao"
     datamodel = SQLAInterface(Lao)
     list_columns = show_columns = ["id", "code", "name_th", "kind", "province.id", "province.name_th"]
@@ -132,6 +134,7 @@ class LaoApi(LecModelApi):
 
 
 class SchoolApi(LecModelApi):
+    label_columns = labels.ORGANISATION
     resource_name = "school"
     datamodel = SQLAInterface(School)
     list_columns = show_columns = [
@@ -141,6 +144,7 @@ class SchoolApi(LecModelApi):
 
 
 class AcademicYearApi(LecModelApi):
+    label_columns = labels.ACADEMIC_YEAR
     resource_name = "academic_year"
     datamodel = SQLAInterface(AcademicYear)
     list_columns = show_columns = [
@@ -150,6 +154,7 @@ class AcademicYearApi(LecModelApi):
 
 
 class StudentApi(LecModelApi):
+    label_columns = labels.STUDENT
     resource_name = "student"
     datamodel = SQLAInterface(Student)
     add_columns = edit_columns = StudentView.add_columns

@@ -45,7 +45,7 @@ def make_app(database_url, **config):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
-            "SECRET_KEY": "test",
+            "SECRET_KEY": "test-secret-key-of-at-least-32-bytes",
             "LEC_DEMO_PASSWORD": PASSWORD,
             **config,
         }

@@ -1,0 +1,297 @@
+"""End to end in a real browser: Chromium (driven by Playwright) against the app served on localhost.
+
+Each backend gets its own live server with real CSRF. Every page records the requests it makes and
+fails if any left the live server (the app must work offline: no CDN); a full-page screenshot of
+the last screen of every test goes to tests/artifacts/."""
+
+import os
+import random
+import re
+import threading
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import BACKENDS, PASSWORD, close, database_url, make_app
+from playwright.sync_api import expect, sync_playwright
+from stdnum.th import pin
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app.demo import current_academic_year_be
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    _MISSING = "Chromium not found at %s: browser tests skipped; .ci/run installs it" % CHROMIUM
+    if os.environ.get("CI") == "true":
+        pytest.fail(_MISSING + " (CI=true: browser tests must run)", pytrace=False)
+    pytest.skip(_MISSING, allow_module_level=True)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+ACCOUNTS = ["central", "province", "lao", "school", "cdc", "manager"]
+THAI = re.compile("[\u0e00-\u0e7f]")
+
+SCHOOL_NAME = "โรงเรียนเทศบาลวัดเกตการาม"
+FIRST_NAME = "ปิ่นมณี"  # sara i + mai ek stacked on one consonant
+LAST_NAME = "ชื่นชม"
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log line per static file; errors are still logged."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures: one live server per backend, one browser per session, one fresh context per test.
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request, tmp_path_factory):
+    """The app on 127.0.0.1:<free port>, real CSRF, demo data; named so as not to clash with `app`."""
+    backend = request.param
+    with database_url(backend, tmp_path_factory.mktemp("browser-db")) as url:
+        flask_app = make_app(url, WTF_CSRF_ENABLED=True)
+        server = make_server("127.0.0.1", 0, flask_app, threaded=True, request_handler=QuietRequestHandler)
+        thread = threading.Thread(target=server.serve_forever, name="live-server-" + backend, daemon=True)
+        thread.start()
+        try:
+            yield SimpleNamespace(backend=backend, url="http://127.0.0.1:%d" % server.server_port)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            close(flask_app)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A page in a fresh Thai-locale context. Afterwards: a screenshot, and no request may have
+    gone anywhere but the live server."""
+    context = browser.new_context(locale="th-TH", base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    requested = []
+    context.on("request", lambda req: requested.append(req.url))
+    tab = context.new_page()
+    yield tab
+    try:
+        params = [str(v) for k, v in getattr(request.node, "callspec", SimpleNamespace(params={})).params.items()
+                  if k != "live_server"]  # fmt: skip
+        name = "-".join([request.node.originalname] + params) + "[%s]" % live_server.backend
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / (name + ".png")), full_page=True)
+    finally:
+        context.close()
+    server = urlsplit(live_server.url).netloc
+    elsewhere = [
+        url for url in requested
+        if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).netloc != server
+    ]  # fmt: skip
+    assert not elsewhere, "requests left the live server (the app must work offline): %s" % elsewhere
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers: what a user does.
+
+
+def log_in(page, username):
+    page.goto("/login/")
+    expect(page.locator("#loginbox .panel-title")).to_have_text("เข้าสู่ระบบ")
+    expect(page.locator("#loginbox input[type=submit]")).to_have_value("เข้าสู่ระบบ")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#loginbox input[type=submit]")
+    expect(page.locator('a[href="/logout/"]')).to_be_attached()
+
+
+def choose(page, field, label, code):
+    """Pick `label` in the select2 widget of `field`, then check the hidden <select> holds `code`."""
+    page.locator("select#%s + .select2-container .select2-selection" % field).click()
+    options = page.locator(".select2-container--open .select2-results__option")
+    options.filter(has_text=re.compile("^%s$" % re.escape(label))).click()
+    expect(page.locator("select#%s" % field)).to_have_value(code)
+
+
+def option_value(page, field, label):
+    """The value (a primary key) behind an option's label."""
+    options = page.locator("select#%s option" % field)
+    return options.filter(has_text=re.compile("^%s$" % re.escape(label))).get_attribute("value")
+
+
+def new_national_id():
+    body = "1" + "".join(random.SystemRandom().choice("0123456789") for _ in range(11))
+    return body + pin.calc_check_digit(body)
+
+
+def fill_learner(page, national_id, birth_date):
+    page.goto("/studentview/add")
+    expect(page.locator("#model_form")).to_be_visible()
+    year = str(current_academic_year_be(date.today()))
+    choose(page, "academic_year", year, option_value(page, "academic_year", year))
+    choose(page, "school", SCHOOL_NAME, option_value(page, "school", SCHOOL_NAME))
+    choose(page, "id_kind", "เลขประจำตัวประชาชน (13 หลัก)", "national_id")
+    page.fill("#id_number", national_id)
+    choose(page, "prefix", "เด็กหญิง", "เด็กหญิง")
+    page.fill("#first_name", FIRST_NAME)
+    page.fill("#last_name", LAST_NAME)
+    choose(page, "sex", "หญิง", "F")
+    page.fill("#birth_date", birth_date)
+    choose(page, "class_level", "ป.1", "p1")
+
+
+def save(page):
+    with page.expect_navigation():
+        page.locator("#model_form button[type=submit]").click()
+
+
+def field_error(page, field):
+    return page.locator("#model_form tr", has=page.locator("#" + field)).locator(".alert-danger")
+
+
+def search_by_id(page, national_id):
+    """Filter the learner list the way a user does: ค้นหา → เพิ่มตัวกรอง → the identifier column."""
+    page.goto("/studentview/list/")
+    page.locator("a.accordion-toggle", has_text="ค้นหา").click()
+    page.locator("#filter_form button.dropdown-toggle", has_text="เพิ่มตัวกรอง").click()
+    page.locator('#filter_form a.filter[name="id_number"]').click()
+    page.fill('#filter_form input[name="_flt_0_id_number"]', national_id)
+    page.locator("#filter_form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"_flt_0_id_number=%s" % national_id))
+    expect(page.locator(".panel-heading .panel-title").first).to_have_text("นักเรียน / เด็กเล็ก")
+
+
+def shown_value(page, label):
+    """The value beside `label` on a show page."""
+    th = page.locator("th").filter(has_text=re.compile(r"^\s*%s\s*$" % re.escape(label)))
+    return page.locator(".table-responsive table tr", has=th).locator("td")
+
+
+def list_rows(page):
+    return page.locator(".table-responsive > table.table-bordered > tbody > tr")
+
+
+def assert_nothing_saved(page, national_id):
+    search_by_id(page, national_id)
+    expect(page.get_by_text("ไม่พบข้อมูล")).to_be_visible()
+    expect(list_rows(page)).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text(national_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tests.
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_every_demo_account_logs_in_on_a_thai_page_and_reads_the_learner_list_in_thai(page, account):
+    log_in(page, account)
+
+    menu = page.locator(".navbar-collapse > ul.nav.navbar-nav").first
+    expect(menu).to_contain_text("หน่วยงาน")
+    expect(menu).to_contain_text("นักเรียน / เด็กเล็ก")
+    entries = [text.strip() for text in menu.locator("a").all_text_contents() if text.strip()]
+    untranslated = [text for text in entries if not THAI.search(text)]
+    assert not untranslated, "menu entries not in Thai for %s: %s" % (account, untranslated)
+
+    menu.locator('a[href="/studentview/list/"]').click()
+    page.wait_for_url("**/studentview/list/")
+    expect(page.locator(".panel-heading .panel-title").first).to_have_text("นักเรียน / เด็กเล็ก")
+    headers = page.locator(".table-responsive > table.table-bordered > thead th")
+    for header in ["เลขประจำตัวประชาชน / รหัส G", "ชื่อ", "นามสกุล", "ระดับชั้น", "สถานศึกษา", "สถานะ"]:
+        expect(headers.filter(has_text=re.compile(r"^\s*%s\s*$" % re.escape(header)))).to_have_count(1)
+    expect(list_rows(page).first).to_be_visible()
+    assert list_rows(page).count() >= 1
+
+
+def test_a_school_clerk_adds_a_learner_and_finds_the_thai_name_and_buddhist_era_birth_date_unchanged(page):
+    national_id = new_national_id()
+    log_in(page, "school")
+    fill_learner(page, national_id, "01/06/2561")
+    save(page)
+    expect(page.locator(".alert-success")).to_contain_text("เพิ่มข้อมูลเรียบร้อยแล้ว")
+
+    search_by_id(page, national_id)
+    expect(list_rows(page)).to_have_count(1)
+    cells = list_rows(page).first.locator("td")
+    expect(cells.nth(1)).to_have_text(national_id)
+    assert cells.nth(3).inner_text().strip() == FIRST_NAME  # the combining marks, exactly as typed
+    assert cells.nth(4).inner_text().strip() == LAST_NAME
+    expect(cells.nth(5)).to_have_text("ป.1")
+    expect(cells.nth(6)).to_have_text(SCHOOL_NAME)
+
+    list_rows(page).first.locator('a[href^="/studentview/show/"]').click()
+    page.wait_for_url(re.compile(r"/studentview/show/\d+"))
+    expect(shown_value(page, "วันเกิด")).to_have_text("01/06/2561")
+    assert shown_value(page, "ชื่อ").inner_text().strip() == FIRST_NAME
+    expect(shown_value(page, "ระดับชั้น")).to_have_text("ป.1")
+
+
+def test_a_christian_era_birth_date_is_refused_with_a_thai_hint_and_nothing_is_saved(page):
+    national_id = new_national_id()
+    log_in(page, "school")
+    fill_learner(page, national_id, "01/06/2018")
+    save(page)
+    error = field_error(page, "birth_date")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("2561")
+    expect(error).to_contain_text("พุทธศักราช")
+    expect(page.locator(".alert-success")).to_have_count(0)
+
+    assert_nothing_saved(page, national_id)
+
+
+def test_a_national_id_with_a_wrong_check_digit_is_refused_in_thai_and_nothing_is_saved(page):
+    valid = new_national_id()
+    wrong = valid[:-1] + str((int(valid[-1]) + 1) % 10)
+    log_in(page, "school")
+    fill_learner(page, wrong, "01/06/2561")
+    save(page)
+    error = field_error(page, "id_number")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("หลักตรวจสอบ")
+    expect(page.locator(".alert-success")).to_have_count(0)
+
+    assert_nothing_saved(page, wrong)
+
+
+def test_the_language_menu_switches_the_screens_to_english_and_back_to_thai(page):
+    log_in(page, "school")
+    title = page.locator(".panel-heading .panel-title").first
+    language_menu = page.locator(".navbar-right > li.dropdown", has=page.locator("i.flag")).locator(
+        "a.dropdown-toggle"
+    )
+
+    language_menu.click()
+    page.locator('a[href="/lang/en"]').click()
+    expect(page.locator('a[href="/lang/th"]')).to_be_attached()  # the menu now offers Thai
+    page.goto("/studentview/list/")
+    expect(title).to_have_text("Learners")
+    expect(page.locator(".table-responsive > table.table-bordered > thead")).to_contain_text("First name")
+
+    language_menu.click()
+    page.locator('a[href="/lang/th"]').click()
+    expect(page.locator('a[href="/lang/en"]')).to_be_attached()
+    page.goto("/studentview/list/")
+    expect(title).to_have_text("นักเรียน / เด็กเล็ก")
+    expect(page.locator(".table-responsive > table.table-bordered > thead")).to_contain_text("นามสกุล")

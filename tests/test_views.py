@@ -1,0 +1,156 @@
+"""The generated screens (app/views.py): Thai, Buddhist-era dates, validation on the form."""
+
+import pytest
+from conftest import visible_text
+from sqlalchemy import event, func, select
+from stdnum.th import pin
+
+from app import db
+from app.models import School, Student
+from app.thai import format_be_date
+
+ACCOUNTS = ["central", "province", "lao", "school", "cdc", "manager"]
+
+
+def new_national_id(seed):
+    body = "1" + ("%011d" % (seed * 7919 % 10**11))
+    return body + pin.calc_check_digit(body)
+
+
+def learner_form(app, **changes):
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.code == "1050130001"))
+        form = {
+            "academic_year": "1",
+            "school": str(school.id),
+            "id_kind": "national_id",
+            "id_number": new_national_id(abs(hash(str(changes))) % 10**9),
+            "prefix": "เด็กหญิง",
+            "first_name": "ปิ่นมณี",
+            "last_name": "ชื่นชม",
+            "sex": "F",
+            "birth_date": "01/06/2561",
+            "nationality": "ไทย",
+            "class_level": "p1",
+        }
+    form.update(changes)
+    return form
+
+
+def stored(id_number):
+    db.session.expire_all()
+    return db.session.scalar(select(Student).where(Student.id_number == id_number))
+
+
+@pytest.mark.parametrize("username", ACCOUNTS)
+def test_every_demo_account_logs_in_and_reads_the_learner_list_in_thai(as_user, username):
+    page = visible_text(as_user(username).get("/studentview/list/").get_data(as_text=True))
+    assert "นักเรียน / เด็กเล็ก" in page
+    for header in ["ชื่อ", "นามสกุล", "ระดับชั้น", "สถานศึกษา"]:
+        assert header in page
+    assert "ออกจากระบบ" in page
+
+
+def test_login_page_is_thai_by_default(client):
+    page = visible_text(client.get("/login/").get_data(as_text=True))
+    assert "เข้าสู่ระบบ" in page and "ชื่อผู้ใช้" in page and "รหัสผ่าน" in page
+
+
+def test_wrong_password_is_refused_in_thai(client):
+    response = client.post("/login/", data={"username": "school", "password": "wrong"}, follow_redirects=True)
+    assert "เข้าสู่ระบบไม่สำเร็จ" in response.get_data(as_text=True)
+
+
+def test_school_adds_a_learner_with_a_buddhist_era_birth_date(app, ctx, as_user):
+    form = learner_form(app, first_name="ปิ่นมณี")
+    response = as_user("school").post("/studentview/add", data=form, follow_redirects=True)
+    assert response.status_code == 200
+    learner = stored(form["id_number"])
+    assert learner is not None
+    assert learner.birth_date.isoformat() == "2018-06-01"
+    assert learner.first_name == "ปิ่นมณี"  # combining vowel and tone mark kept as typed
+    assert learner.created_by.username == "school"
+    show = as_user("school").get("/studentview/show/%d" % learner.id).get_data(as_text=True)
+    assert "01/06/2561" in show
+
+
+def test_national_id_typed_with_dashes_is_stored_as_13_digits(app, ctx, as_user):
+    form = learner_form(app, last_name="ขีดคั่น")
+    digits = form["id_number"]
+    form["id_number"] = "%s-%s-%s-%s-%s" % (digits[0], digits[1:5], digits[5:10], digits[10:12], digits[12])
+    as_user("school").post("/studentview/add", data=form)
+    assert stored(digits) is not None
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"id_number": "1234567890123"}, "หลักตรวจสอบ"),
+        ({"id_number": "12345"}, "13 หลัก"),
+        ({"id_number": "12345abc67890"}, "ตัวเลขเท่านั้น"),
+        ({"id_kind": "g_code", "id_number": "G12"}, "G644200000001"),
+        ({"birth_date": "01/06/2018"}, "พุทธศักราช (2561)"),
+        ({"birth_date": "01/06/2599"}, "อนาคต"),
+        ({"birth_date": "2561-06-01"}, "วว/ดด/ปปปป"),
+        ({"first_name": ""}, "จำเป็นต้องกรอกข้อมูลในช่องนี้"),
+        ({"first_name": "ก" * 10000}, "100"),
+    ],
+)
+def test_bad_input_gets_a_thai_message_on_the_form_and_nothing_is_saved(app, as_user, changes, message):
+    form = learner_form(app, **changes)
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Student.id)))
+    response = as_user("school").post("/studentview/add", data=form)
+    assert response.status_code == 200
+    assert message in visible_text(response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Student.id))) == before
+
+
+def test_list_shows_codes_as_thai_words(as_user):
+    page = visible_text(as_user("central").get("/studentview/list/?psize_StudentView=100").get_data(as_text=True))
+    assert "ป.1" in page and "ใช้งานอยู่" in page
+
+
+def test_list_page_cost_does_not_grow_with_the_page_size(app, as_user):
+    """Relationships shown in the list load with the page, not one query per row."""
+    client = as_user("central")
+
+    def count_queries(url):
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert count_queries("/studentview/list/?psize_StudentView=100") == count_queries(
+        "/studentview/list/?psize_StudentView=5"
+    )
+
+
+def test_academic_year_dates_are_typed_and_shown_in_the_buddhist_era(as_user):
+    page = visible_text(as_user("central").get("/academicyearview/list/").get_data(as_text=True))
+    assert "/25" in page  # dd/mm/25xx
+
+
+def test_format_be_date_is_what_lists_show(app, as_user):
+    with app.app_context():
+        learner = db.session.get(Student, 1)
+        expected = format_be_date(learner.birth_date)
+    page = as_user("central").get("/studentview/show/1").get_data(as_text=True)
+    assert expected in page
+
+
+def test_related_views_walk_province_to_learners(app, as_user):
+    client = as_user("central")
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.code == "1050130001"))
+        lao_id, province_id = school.lao.id, school.lao.province.id
+    assert "เทศบาลนครเชียงใหม่" in client.get("/provinceview/show/%d" % province_id).get_data(as_text=True)
+    assert "โรงเรียนเทศบาลวัดเกตการาม" in client.get("/laoview/show/%d" % lao_id).get_data(as_text=True)
+    assert "นักเรียน / เด็กเล็ก" in client.get("/schoolview/show/%d" % school.id).get_data(as_text=True)
