@@ -81,6 +81,9 @@ DISABILITIES = [
 ]
 
 
+YES_NO = [(True, _l("Yes")), (False, _l("No"))]
+
+
 def codes(choices):
     return [code for code, _label in choices]
 

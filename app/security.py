@@ -5,6 +5,9 @@ views, APIs and menu entries; the sync turns grants into FAB permission rows and
 permission that is not declared here, so the database always matches this file."""
 
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import RoleModelView
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 CENTRAL = "ส่วนกลาง"
 PROVINCE = "จังหวัด"
@@ -56,7 +59,38 @@ for grants in ROLES.values():
     grants.extend(ORGANISATION_MENUS + SELF_SERVICE)
 
 
+VERBS = {
+    "can_list": _l("view list"),
+    "can_show": _l("view details"),
+    "can_add": _l("add"),
+    "can_edit": _l("edit"),
+    "can_delete": _l("delete"),
+    "can_get": _l("read via API"),
+    "can_info": _l("read via API"),
+    "can_post": _l("add via API"),
+    "can_put": _l("edit via API"),
+    "menu_access": _l("open menu"),
+}
+
+
+def describe_permissions(permissions):
+    """A role's grants in words: the verb in Thai, then the menu or screen it applies to."""
+    return "\n".join(
+        sorted("%s: %s" % (VERBS.get(p.permission.name, p.permission.name), _(p.view_menu.name)) for p in permissions)
+    )
+
+
+class LecRoleView(RoleModelView):
+    """Roles are declared in this module and synced by a command, so the screen only reads them."""
+
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["name"]
+    formatters_columns = {"permissions": describe_permissions}
+
+
 class LecSecurityManager(SecurityManager):
+    rolemodelview = LecRoleView
+
     def sync_roles(self):
         """Create FAB's permission rows for every registered view, then make each declared
         role hold exactly its declared grants."""

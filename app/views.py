@@ -108,9 +108,10 @@ class AcademicYearView(LecModelView):
     show_columns = list_columns + AUDIT_COLUMNS
     order_columns = ["year"]
     base_order = ("year", "desc")
-    formatters_columns = dict.fromkeys(
-        ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"], format_be_date
-    )
+    formatters_columns = {
+        **dict.fromkeys(["entry_opens", "school_deadline", "lao_deadline", "province_deadline"], format_be_date),
+        "is_current": choices.label_of(choices.YES_NO),
+    }
     form_extra_fields = {
         name: date_field(labels.ACADEMIC_YEAR[name], InputRequired())
         for name in ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"]

@@ -1,0 +1,125 @@
+"""The REST API under /api/v1/ (app/views.py APIs): same rules as the forms, 400 in Thai."""
+
+import pytest
+from sqlalchemy import func, select
+from stdnum.th import pin
+
+from app import db
+from app.models import School, Student
+
+
+def token(client, username):
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": username, "password": "lec-demo-2569", "provider": "db"},
+    )
+    assert response.status_code == 200
+    return {"Authorization": "Bearer " + response.json["access_token"]}
+
+
+@pytest.fixture
+def school_api(client):
+    return client, token(client, "school")
+
+
+def learner(app, **changes):
+    with app.app_context():
+        school_id = db.session.scalar(select(School.id).where(School.code == "1050130002"))
+    body = "2" + "%011d" % (abs(hash(str(changes))) % 10**11)
+    return {
+        "academic_year": 1,
+        "school": school_id,
+        "id_kind": "national_id",
+        "id_number": body + pin.calc_check_digit(body),
+        "first_name": "ชื่นกมล",
+        "last_name": "ทิพย์เนตร",
+        "sex": "F",
+        "birth_date": "2019-06-01",
+        "class_level": "p1",
+        **changes,
+    }
+
+
+def count_learners(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count(Student.id)))
+
+
+@pytest.mark.parametrize("resource", ["province", "lao", "school", "academic_year", "student"])
+def test_every_resource_lists_with_a_jwt(client, resource):
+    response = client.get("/api/v1/%s/" % resource, headers=token(client, "manager"))
+    assert response.status_code == 200
+    assert response.json["count"] > 0
+
+
+def test_provinces_come_with_their_official_codes(client):
+    response = client.get("/api/v1/province/?q=(page_size:100)", headers=token(client, "manager"))
+    assert response.json["count"] == 77
+    codes = {row["code"]: row["name_th"] for row in response.json["result"]}
+    assert codes["10"] == "กรุงเทพมหานคร" and codes["50"] == "เชียงใหม่"
+
+
+def test_school_creates_a_learner_and_reads_it_back(app, school_api):
+    client, headers = school_api
+    body = learner(app)
+    created = client.post("/api/v1/student/", json=body, headers=headers)
+    assert created.status_code == 201
+    shown = client.get("/api/v1/student/%d" % created.json["id"], headers=headers).json["result"]
+    assert shown["id_number"] == body["id_number"] and shown["first_name"] == "ชื่นกมล"
+    assert shown["birth_date"] == "2019-06-01"
+
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"id_number": "1234567890123"}, "id_number", "หลักตรวจสอบ"),
+        ({"id_number": "123"}, "id_number", "13 หลัก"),
+        ({"id_kind": "g_code", "id_number": "G1"}, "id_number", "รหัส G"),
+        ({"birth_date": "2999-01-01"}, "birth_date", "อนาคต"),
+        ({"birth_date": "01/06/2562"}, "birth_date", "ISO"),
+        ({"first_name": "ก" * 10000}, "first_name", "100"),
+        ({"first_name": None}, "first_name", "ค่าว่าง"),
+        ({"sex": "X"}, "sex", "M, F"),
+        ({"class_level": "p9"}, "class_level", "p1"),
+        ({"school": 999999}, "school", "ไม่พบ"),
+        ({"unexpected": 1}, "unexpected", "ไม่รู้จัก"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field_in_thai_and_nothing_is_written(app, school_api, changes, field, message):
+    client, headers = school_api
+    before = count_learners(app)
+    response = client.post("/api/v1/student/", json=learner(app, **changes), headers=headers)
+    assert response.status_code == 400
+    assert message in str(response.json["message"][field])
+    assert count_learners(app) == before
+
+
+def test_a_duplicate_code_is_a_400_not_a_500(client):
+    headers = token(client, "central")
+    response = client.post(
+        "/api/v1/province/", json={"code": "50", "name_th": "ซ้ำ", "name_en": "Duplicate"}, headers=headers
+    )
+    assert response.status_code == 400
+    assert "ซ้ำ" in response.json["message"]
+
+
+def test_edit_with_bad_identifier_is_refused(app, school_api):
+    client, headers = school_api
+    created = client.post("/api/v1/student/", json=learner(app, last_name="แก้ไข"), headers=headers)
+    response = client.put(
+        "/api/v1/student/%d" % created.json["id"], json={"id_number": "1234567890123"}, headers=headers
+    )
+    assert response.status_code == 400 and "หลักตรวจสอบ" in response.json["message"]["id_number"]
+
+
+def test_labels_in_the_api_are_thai(client):
+    info = client.get("/api/v1/student/_info", headers=token(client, "school")).json
+    labels = info["add_columns"]
+    assert {column["name"]: column["label"] for column in labels}["first_name"] == "ชื่อ"
+
+
+def test_openapi_document_and_swagger_are_for_central_only(client, as_user):
+    assert client.get("/api/v1/_openapi", headers=token(client, "central")).status_code == 200
+    assert client.get("/api/v1/_openapi", headers=token(client, "school")).status_code in (401, 403)
+    assert as_user("central").get("/swagger/v1").status_code == 200
+    assert as_user("school").get("/swagger/v1").status_code in (302, 403)
