@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export FLASK_APP := run
 
-.PHONY: run test translations lint clean
+.PHONY: run test translations lint clean catalog
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,10 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts
+
+# After adding user-visible strings: refresh the template and the English catalog; then add the
+# Thai entries to app/translations/th/LC_MESSAGES/messages.po by hand (tests/test_translations.py
+# lists any that are missing). `pybabel update` is not run on th: it would drop FAB's strings.
+catalog: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l en
