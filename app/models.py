@@ -29,7 +29,7 @@ class Province(AuditMixin, Model):
     id = Column(Integer, primary_key=True)
     code = Column(String(2), nullable=False, unique=True)
     name_th = Column(String(100), nullable=False, index=True)
-    name_en = Column(String(100), nullable=False)
+    name_en = Column(String(100), nullable=False, index=True)
 
     def __repr__(self):
         return self.name_th

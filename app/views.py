@@ -106,7 +106,7 @@ class AcademicYearView(LecModelView):
     list_columns = ["year", "entry_opens", "school_deadline", "lao_deadline", "province_deadline", "is_current"]
     add_columns = edit_columns = list_columns
     show_columns = list_columns + AUDIT_COLUMNS
-    order_columns = ["year"]
+    search_columns = order_columns = ["year"]
     base_order = ("year", "desc")
     formatters_columns = {
         **dict.fromkeys(["entry_opens", "school_deadline", "lao_deadline", "province_deadline"], format_be_date),

@@ -2,10 +2,11 @@
 
 import pytest
 from conftest import visible_text
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from stdnum.th import pin
 
 from app import db
+from app.base_views import LecModelView
 from app.models import School, Student
 from app.thai import format_be_date
 
@@ -154,3 +155,30 @@ def test_related_views_walk_province_to_learners(app, as_user):
     assert "เทศบาลนครเชียงใหม่" in client.get("/provinceview/show/%d" % province_id).get_data(as_text=True)
     assert "โรงเรียนเทศบาลวัดเกตการาม" in client.get("/laoview/show/%d" % lao_id).get_data(as_text=True)
     assert "นักเรียน / เด็กเล็ก" in client.get("/schoolview/show/%d" % school.id).get_data(as_text=True)
+
+
+def test_every_column_a_list_sorts_or_filters_on_is_indexed(app):
+    with app.app_context():
+        inspector = inspect(db.engine)
+        for view in app.appbuilder.baseviews:
+            if not isinstance(view, LecModelView):
+                continue
+            table = view.datamodel.obj.__table__
+            indexed = {index["column_names"][0] for index in inspector.get_indexes(table.name)}
+            indexed |= {c["column_names"][0] for c in inspector.get_unique_constraints(table.name)}
+            indexed |= {"id"}
+            for name in set(view.order_columns) | set(view.search_columns):
+                relation = view.datamodel.is_relation(name)
+                column = table.c[name + "_id"] if relation else table.c[name]
+                assert column.name in indexed, (type(view).__name__, name)
+
+
+def test_schema_matches_the_migrations(app):
+    """A model change without a migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from flask_appbuilder import Model
+
+    with app.app_context(), db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Model.metadata)
+    assert differences == []

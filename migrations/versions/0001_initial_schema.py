@@ -194,6 +194,7 @@ def upgrade():
     with op.batch_alter_table('province', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_province_changed_by_id'), ['changed_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_province_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_province_name_en'), ['name_en'], unique=False)
         batch_op.create_index(batch_op.f('ix_province_name_th'), ['name_th'], unique=False)
 
     op.create_table('ab_permission_view_role',
@@ -381,6 +382,7 @@ def downgrade():
     op.drop_table('ab_permission_view_role')
     with op.batch_alter_table('province', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_province_name_th'))
+        batch_op.drop_index(batch_op.f('ix_province_name_en'))
         batch_op.drop_index(batch_op.f('ix_province_created_by_id'))
         batch_op.drop_index(batch_op.f('ix_province_changed_by_id'))
 
