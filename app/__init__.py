@@ -2,14 +2,24 @@
 
 import logging
 import os
+import sqlite3
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 db = get_sqla_class()()
 migrate = Migrate()
+
+
+@event.listens_for(Engine, "connect")
+def enforce_sqlite_foreign_keys(connection, record):
+    """SQLite ignores foreign keys unless asked; the embedded default must not orphan rows."""
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA foreign_keys=ON")
 
 
 def create_app(config=None):

@@ -6,13 +6,44 @@ body in the API), and lists have a stable order."""
 
 import marshmallow
 from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from .errors import Invalid
+from .errors import Conflict, Invalid
 from .quality import validate
+
+CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
+IN_USE = _l("This record cannot be deleted: other records refer to it.")
+
+
+class LecInterface(SQLAInterface):
+    """FAB's data interface, with database conflicts turned into a Thai ``Conflict``: screens
+    flash its message and the API answers 400, instead of showing the database's English."""
+
+    def add(self, item, commit=True):
+        try:
+            super().add(item, commit)
+        except IntegrityError:
+            raise Conflict(str(CONFLICT)) from None
+
+    def edit(self, item, commit=True):
+        try:
+            super().edit(item, commit)
+        except Exception as error:
+            if isinstance(error.__cause__, IntegrityError):
+                raise Conflict(str(CONFLICT)) from None
+            raise
+
+    def delete(self, item, commit=True):
+        try:
+            super().delete(item, commit)
+        except Exception as error:
+            if isinstance(error.__cause__, IntegrityError):
+                raise Conflict(str(IN_USE)) from None
+            raise
 
 
 class LecModelView(ModelView):
@@ -58,9 +89,6 @@ marshmallow.Schema._default_error_messages = {
 }
 
 
-CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
-
-
 class LecModelApi(ModelRestApi):
     """A REST resource under /api/v1/. Bad input is a 400 that names the field, in Thai."""
 
@@ -76,27 +104,25 @@ class LecModelApi(ModelRestApi):
         validate(item)
 
     def response_422(self, message=None):
-        """FAB answers 422 for schema errors (a dict per field) and for database errors (a
-        string holding the database's English text); LEC answers 400, in Thai, either way."""
-        if not isinstance(message, dict):
-            message = str(CONFLICT)
+        """FAB answers 422 for schema errors; LEC answers 400, with Thai messages per field."""
         return self.response_400(message=message)
 
     def post_headless(self):
-        try:
-            return super().post_headless()
-        except Invalid as error:
-            return self.response_400(message=error.errors)
-        except IntegrityError:
-            return self.response_400(message=str(CONFLICT))
+        return self._refusing_in_thai(super().post_headless)
 
     def put_headless(self, pk):
+        return self._refusing_in_thai(super().put_headless, pk)
+
+    def delete_headless(self, pk):
+        return self._refusing_in_thai(super().delete_headless, pk)
+
+    def _refusing_in_thai(self, write, *args):
         try:
-            return super().put_headless(pk)
+            return write(*args)
         except Invalid as error:
             return self.response_400(message=error.errors)
-        except IntegrityError:
-            return self.response_400(message=str(CONFLICT))
+        except Conflict as error:
+            return self.response_400(message=str(error))
 
 
 def refuse_unknown_references(item):

@@ -11,3 +11,7 @@ class Invalid(LecError, ValueError):
     def __init__(self, errors):
         self.errors = dict(errors)
         super().__init__("; ".join(str(m) for m in self.errors.values()))
+
+
+class Conflict(LecError):
+    """The write clashes with stored data: a duplicate code, or rows that still refer to it."""

@@ -1,12 +1,11 @@
 """What a user sees: the generated screens, the REST API and the menu, as declarations."""
 
 from flask_appbuilder import IndexView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from . import choices, labels, quality
-from .base_views import LecModelApi, LecModelView
+from .base_views import LecInterface, LecModelApi, LecModelView
 from .forms import Rule, choice_field, date_field
 from .models import AcademicYear, Lao, Province, School, Student
 from .thai import format_be_date
@@ -19,7 +18,7 @@ class HomeView(IndexView):
 
 
 class StudentView(LecModelView):
-    datamodel = SQLAInterface(Student)
+    datamodel = LecInterface(Student)
     list_title = _l("Learners")
     show_title = add_title = edit_title = _l("Learner")
     label_columns = labels.STUDENT
@@ -55,7 +54,7 @@ class StudentView(LecModelView):
 
 
 class SchoolView(LecModelView):
-    datamodel = SQLAInterface(School)
+    datamodel = LecInterface(School)
     list_title = _l("Schools and centres")
     show_title = add_title = edit_title = _l("School or centre")
     label_columns = labels.ORGANISATION
@@ -70,7 +69,7 @@ class SchoolView(LecModelView):
 
 
 class LaoView(LecModelView):
-    datamodel = SQLAInterface(Lao)
+    datamodel = LecInterface(Lao)
     list_title = _l("Local administrative organisations")
     show_title = add_title = edit_title = _l("Local administrative organisation")
     label_columns = labels.ORGANISATION
@@ -85,7 +84,7 @@ class LaoView(LecModelView):
 
 
 class ProvinceView(LecModelView):
-    datamodel = SQLAInterface(Province)
+    datamodel = LecInterface(Province)
     list_title = _l("Provinces")
     show_title = add_title = edit_title = _l("Province")
     label_columns = labels.ORGANISATION
@@ -99,7 +98,7 @@ class ProvinceView(LecModelView):
 
 
 class AcademicYearView(LecModelView):
-    datamodel = SQLAInterface(AcademicYear)
+    datamodel = LecInterface(AcademicYear)
     list_title = _l("Academic years")
     show_title = add_title = edit_title = _l("Academic year")
     label_columns = labels.ACADEMIC_YEAR
@@ -121,7 +120,7 @@ class AcademicYearView(LecModelView):
 class ProvinceApi(LecModelApi):
     label_columns = labels.ORGANISATION
     resource_name = "province"
-    datamodel = SQLAInterface(Province)
+    datamodel = LecInterface(Province)
     list_columns = show_columns = ["id", "code", "name_th", "name_en"]
     add_columns = edit_columns = ["code", "name_th", "name_en"]
 
@@ -129,7 +128,7 @@ class ProvinceApi(LecModelApi):
 class LaoApi(LecModelApi):
     label_columns = labels.ORGANISATION
     resource_name = "lao"
-    datamodel = SQLAInterface(Lao)
+    datamodel = LecInterface(Lao)
     list_columns = show_columns = ["id", "code", "name_th", "kind", "province.id", "province.name_th"]
     add_columns = edit_columns = ["code", "name_th", "kind", "province"]
 
@@ -137,7 +136,7 @@ class LaoApi(LecModelApi):
 class SchoolApi(LecModelApi):
     label_columns = labels.ORGANISATION
     resource_name = "school"
-    datamodel = SQLAInterface(School)
+    datamodel = LecInterface(School)
     list_columns = show_columns = [
         "id", "code", "name_th", "kind", "lao.id", "lao.name_th", "address", "phone", "head_name", "levels",
     ]  # fmt: skip
@@ -147,7 +146,7 @@ class SchoolApi(LecModelApi):
 class AcademicYearApi(LecModelApi):
     label_columns = labels.ACADEMIC_YEAR
     resource_name = "academic_year"
-    datamodel = SQLAInterface(AcademicYear)
+    datamodel = LecInterface(AcademicYear)
     list_columns = show_columns = [
         "id", "year", "entry_opens", "school_deadline", "lao_deadline", "province_deadline", "is_current",
     ]  # fmt: skip
@@ -157,7 +156,7 @@ class AcademicYearApi(LecModelApi):
 class StudentApi(LecModelApi):
     label_columns = labels.STUDENT
     resource_name = "student"
-    datamodel = SQLAInterface(Student)
+    datamodel = LecInterface(Student)
     add_columns = edit_columns = StudentView.add_columns
     list_columns = show_columns = ["id"] + [
         c if c not in ("academic_year", "school") else c + ".id" for c in add_columns

@@ -123,3 +123,10 @@ def test_openapi_document_and_swagger_are_for_central_only(client, as_user):
     assert client.get("/api/v1/_openapi", headers=token(client, "school")).status_code in (401, 403)
     assert as_user("central").get("/swagger/v1").status_code == 200
     assert as_user("school").get("/swagger/v1").status_code in (302, 403)
+
+
+def test_deleting_a_province_in_use_is_a_400_in_thai(client):
+    headers = token(client, "central")
+    provinces = client.get("/api/v1/province/?q=(filters:!((col:code,opr:eq,value:'50')))", headers=headers)
+    response = client.delete("/api/v1/province/%d" % provinces.json["ids"][0], headers=headers)
+    assert response.status_code == 400 and "ลบไม่ได้" in response.json["message"]

@@ -182,3 +182,26 @@ def test_schema_matches_the_migrations(app):
     with app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Model.metadata)
     assert differences == []
+
+
+def test_deleting_an_organisation_that_is_still_used_is_refused_in_thai(app, as_user):
+    with app.app_context():
+        province_id = db.session.scalar(select(School).where(School.code == "1050130001")).lao.province_id
+    client = as_user("central")
+    response = client.post("/provinceview/delete/%d" % province_id, follow_redirects=True)
+    assert "ลบไม่ได้" in visible_text(response.get_data(as_text=True))
+    assert client.get("/provinceview/show/%d" % province_id).status_code == 200
+
+
+def test_a_second_current_year_is_refused_in_thai(as_user):
+    form = {
+        "year": "2601",
+        "entry_opens": "01/05/2601",
+        "school_deadline": "06/08/2601",
+        "lao_deadline": "06/08/2601",
+        "province_deadline": "07/08/2601",
+        "is_current": "y",
+    }
+    response = as_user("central").post("/academicyearview/add", data=form, follow_redirects=True)
+    assert "ขัดแย้ง" in visible_text(response.get_data(as_text=True))
+    assert "2601" not in visible_text(as_user("central").get("/academicyearview/list/").get_data(as_text=True))
