@@ -23,10 +23,14 @@ from app.demo import current_academic_year_be
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
-    _MISSING = "Chromium not found at %s: browser tests skipped; .ci/run installs it" % CHROMIUM
     if os.environ.get("CI") == "true":
-        pytest.fail(_MISSING + " (CI=true: browser tests must run)", pytrace=False)
-    pytest.skip(_MISSING, allow_module_level=True)
+        pytest.fail(
+            "Chromium not found at %s: CI must run the browser tests, not skip them; .ci/run installs it" % CHROMIUM,
+            pytrace=False,
+        )
+    pytest.skip(
+        "Chromium not found at %s: browser tests skipped; .ci/run installs it" % CHROMIUM, allow_module_level=True
+    )
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -86,30 +90,60 @@ def browser():
         playwright.stop()
 
 
-@pytest.fixture
-def page(browser, live_server, request):
-    """A page in a fresh Thai-locale context. Afterwards: a screenshot, and no request may have
-    gone anywhere but the live server."""
+def open_context(browser, live_server):
+    """A fresh Thai-locale context that records the URL of every request it makes."""
     context = browser.new_context(locale="th-TH", base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
-    requested = []
-    context.on("request", lambda req: requested.append(req.url))
+    context.requested = []
+    context.on("request", lambda req: context.requested.append(req.url))
+    return context
+
+
+def assert_offline(context, live_server):
+    server = urlsplit(live_server.url).netloc
+    elsewhere = [
+        url for url in context.requested
+        if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).netloc != server
+    ]  # fmt: skip
+    assert not elsewhere, "requests left the live server (the app must work offline): %s" % elsewhere
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A page in a fresh context. Afterwards: a full-page screenshot, and no request may have gone
+    anywhere but the live server."""
+    context = open_context(browser, live_server)
     tab = context.new_page()
     yield tab
     try:
-        params = [str(v) for k, v in getattr(request.node, "callspec", SimpleNamespace(params={})).params.items()
-                  if k != "live_server"]  # fmt: skip
+        callspec = getattr(request.node, "callspec", None)
+        params = [str(v) for k, v in (callspec.params.items() if callspec else ()) if k != "live_server"]
         name = "-".join([request.node.originalname] + params) + "[%s]" % live_server.backend
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / (name + ".png")), full_page=True)
     finally:
         context.close()
-    server = urlsplit(live_server.url).netloc
-    elsewhere = [
-        url for url in requested
-        if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).netloc != server
-    ]  # fmt: skip
-    assert not elsewhere, "requests left the live server (the app must work offline): %s" % elsewhere
+    assert_offline(context, live_server)
+
+
+@pytest.fixture(scope="session")
+def school_cookies(browser, live_server):
+    """The session cookie of the `school` account, logged in once through the login form; tests
+    about the learner form start from it instead of logging in again."""
+    context = open_context(browser, live_server)
+    try:
+        log_in(context.new_page(), "school")
+        cookies = context.cookies()
+    finally:
+        context.close()
+    assert_offline(context, live_server)
+    return cookies
+
+
+@pytest.fixture
+def school_page(page, school_cookies):
+    page.context.add_cookies(school_cookies)
+    return page
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,10 +227,17 @@ def list_rows(page):
 
 
 def assert_nothing_saved(page, national_id):
-    search_by_id(page, national_id)
-    expect(page.get_by_text("ไม่พบข้อมูล")).to_be_visible()
-    expect(list_rows(page)).to_have_count(0)
-    expect(page.locator("body")).not_to_contain_text(national_id)
+    """The same filter as search_by_id, by its URL, in a second tab: the first keeps showing the
+    refused form (and is what the screenshot shows)."""
+    tab = page.context.new_page()
+    try:
+        tab.goto("/studentview/list/?_flt_0_id_number=" + national_id)
+        expect(tab.locator(".panel-heading .panel-title").first).to_have_text("นักเรียน / เด็กเล็ก")
+        expect(tab.get_by_text("ไม่พบข้อมูล")).to_be_visible()
+        expect(list_rows(tab)).to_have_count(0)
+        expect(tab.locator("body")).not_to_contain_text(national_id)
+    finally:
+        tab.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,9 +265,33 @@ def test_every_demo_account_logs_in_on_a_thai_page_and_reads_the_learner_list_in
     assert list_rows(page).count() >= 1
 
 
-def test_a_school_clerk_adds_a_learner_and_finds_the_thai_name_and_buddhist_era_birth_date_unchanged(page):
+def test_thai_text_is_drawn_with_a_thai_font_and_not_as_empty_boxes(page):
+    """With no font for Thai, Chromium draws every Thai character, combining marks included, as a
+    box of its own; with one, the marks sit on their consonant and take no width."""
+    page.goto("/login/")
+    expect(page.locator("#loginbox .panel-title")).to_have_text("เข้าสู่ระบบ")
+    consonant, with_marks = page.evaluate(
+        """() => {
+            const width = (text) => {
+                const span = document.createElement("span");
+                span.textContent = text;
+                document.querySelector("#loginbox .panel-title").appendChild(span);
+                const result = span.getBoundingClientRect().width;
+                span.remove();
+                return result;
+            };
+            return [width("\u0e01"), width("\u0e01\u0e34\u0e48")];
+        }"""
+    )
+    assert with_marks == pytest.approx(consonant, abs=0.5), (
+        "Thai is drawn as empty boxes (ก is %.1fpx wide, กิ่ %.1fpx): no Thai font on this machine "
+        "(Debian: apt-get install fonts-thai-tlwg) and none served by the app" % (consonant, with_marks)
+    )
+
+
+def test_a_school_clerk_adds_a_learner_and_finds_the_thai_name_and_buddhist_era_birth_date_unchanged(school_page):
+    page = school_page
     national_id = new_national_id()
-    log_in(page, "school")
     fill_learner(page, national_id, "01/06/2561")
     save(page)
     expect(page.locator(".alert-success")).to_contain_text("เพิ่มข้อมูลเรียบร้อยแล้ว")
@@ -247,9 +312,9 @@ def test_a_school_clerk_adds_a_learner_and_finds_the_thai_name_and_buddhist_era_
     expect(shown_value(page, "ระดับชั้น")).to_have_text("ป.1")
 
 
-def test_a_christian_era_birth_date_is_refused_with_a_thai_hint_and_nothing_is_saved(page):
+def test_a_christian_era_birth_date_is_refused_with_a_thai_hint_and_nothing_is_saved(school_page):
+    page = school_page
     national_id = new_national_id()
-    log_in(page, "school")
     fill_learner(page, national_id, "01/06/2018")
     save(page)
     error = field_error(page, "birth_date")
@@ -261,10 +326,10 @@ def test_a_christian_era_birth_date_is_refused_with_a_thai_hint_and_nothing_is_s
     assert_nothing_saved(page, national_id)
 
 
-def test_a_national_id_with_a_wrong_check_digit_is_refused_in_thai_and_nothing_is_saved(page):
+def test_a_national_id_with_a_wrong_check_digit_is_refused_in_thai_and_nothing_is_saved(school_page):
+    page = school_page
     valid = new_national_id()
     wrong = valid[:-1] + str((int(valid[-1]) + 1) % 10)
-    log_in(page, "school")
     fill_learner(page, wrong, "01/06/2561")
     save(page)
     error = field_error(page, "id_number")
@@ -275,23 +340,24 @@ def test_a_national_id_with_a_wrong_check_digit_is_refused_in_thai_and_nothing_i
     assert_nothing_saved(page, wrong)
 
 
-def test_the_language_menu_switches_the_screens_to_english_and_back_to_thai(page):
-    log_in(page, "school")
+def test_the_language_menu_switches_the_screens_to_english_and_back_to_thai(school_page):
+    page = school_page
+    page.goto("/studentview/list/")
     title = page.locator(".panel-heading .panel-title").first
-    language_menu = page.locator(".navbar-right > li.dropdown", has=page.locator("i.flag")).locator(
-        "a.dropdown-toggle"
-    )
-
-    language_menu.click()
-    page.locator('a[href="/lang/en"]').click()
-    expect(page.locator('a[href="/lang/th"]')).to_be_attached()  # the menu now offers Thai
-    page.goto("/studentview/list/")
-    expect(title).to_have_text("Learners")
-    expect(page.locator(".table-responsive > table.table-bordered > thead")).to_contain_text("First name")
-
-    language_menu.click()
-    page.locator('a[href="/lang/th"]').click()
-    expect(page.locator('a[href="/lang/en"]')).to_be_attached()
-    page.goto("/studentview/list/")
+    headers = page.locator(".table-responsive > table.table-bordered > thead")
     expect(title).to_have_text("นักเรียน / เด็กเล็ก")
-    expect(page.locator(".table-responsive > table.table-bordered > thead")).to_contain_text("นามสกุล")
+    language_menu = page.locator(".navbar-right > li.dropdown", has=page.locator("i.flag")).locator("a.dropdown-toggle")
+
+    language_menu.click()
+    with page.expect_navigation(url="**/studentview/list/"):  # back to the screen it was used on
+        page.locator('a[href="/lang/en"]').click()
+    expect(title).to_have_text("Learners")
+    expect(headers).to_contain_text("First name")
+    expect(page.locator(".navbar-nav").first).to_contain_text("Organisations")
+
+    language_menu.click()
+    with page.expect_navigation(url="**/studentview/list/"):
+        page.locator('a[href="/lang/th"]').click()
+    expect(title).to_have_text("นักเรียน / เด็กเล็ก")
+    expect(headers).to_contain_text("นามสกุล")
+    expect(page.locator(".navbar-nav").first).to_contain_text("หน่วยงาน")
