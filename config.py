@@ -15,6 +15,7 @@ SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 APP_NAME = "ระบบสารสนเทศทางการศึกษาท้องถิ่น (LEC)"
 APP_THEME = ""
+FAB_BASE_TEMPLATE = "lec/base.html"
 
 FAB_SECURITY_MANAGER_CLASS = "app.security.LecSecurityManager"
 FAB_INDEX_VIEW = "app.views.HomeView"

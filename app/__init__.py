@@ -31,7 +31,10 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import cli, quality, views  # noqa: F401 — quality registers its flush guard
+        from . import cli, quality, scope, views  # noqa: F401 — quality and scope register flush guards
+        from .assets import assets
+
+        app.register_blueprint(assets)
 
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)

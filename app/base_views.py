@@ -12,16 +12,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from .errors import Conflict, Invalid
+from .errors import Conflict, Invalid, OutOfScope
 from .quality import validate
+from .scope import readable
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
 
 
 class LecInterface(SQLAInterface):
-    """FAB's data interface, with database conflicts turned into a Thai ``Conflict``: screens
-    flash its message and the API answers 400, instead of showing the database's English."""
+    """FAB's data interface, scoped: every query it builds (lists, counts, search, fetch by id for
+    show/edit/delete/actions, dropdowns through ``get_related_interface``, REST ``_info``) keeps
+    only the rows the user may read (app/scope.py). Database conflicts become a Thai ``Conflict``."""
+
+    def _apply_inner_all(self, query, *args, **kwargs):
+        return super()._apply_inner_all(query.filter(readable(self.obj)), *args, **kwargs)
+
+    def _get_base_query(self, query, *args, **kwargs):
+        return super()._get_base_query(query.filter(readable(self.obj)), *args, **kwargs)
 
     def add(self, item, commit=True):
         try:
@@ -121,7 +129,7 @@ class LecModelApi(ModelRestApi):
             return write(*args)
         except Invalid as error:
             return self.response_400(message=error.errors)
-        except Conflict as error:
+        except (Conflict, OutOfScope) as error:
             return self.response_400(message=str(error))
 
 

@@ -43,6 +43,7 @@ def create_admin(username, first_name, last_name, email, password):
     user = sm.add_user(username, first_name, last_name, email, role, password)
     if not user:
         raise click.ClickException("could not create user %s" % username)
+    user.org_level = "central"
     db.session.commit()
     click.echo("central administrator %s created" % username)
 

@@ -47,14 +47,16 @@ SCHOOL_LEVELS = ["k1", "k2", "k3", "p1", "p2", "p3", "p4", "p5", "p6"]
 # Age in full years on 16 May for each level (DESIGN.md §3).
 AGE_ON_16_MAY = {"k1": 3, "k2": 4, "k3": 5, **{"p%d" % n: 5 + n for n in range(1, 7)}}
 
+# username, role, first and last name, organisation level and code (see app/scope.py)
 DEMO_USERS = [
-    ("central", CENTRAL, "ผู้ดูแล", "ส่วนกลาง"),
-    ("province", PROVINCE, "เจ้าหน้าที่", "จังหวัดเชียงใหม่"),
-    ("lao", LAO, "เจ้าหน้าที่", "เทศบาลนครเชียงใหม่"),
-    ("school", SCHOOL, "ครูธุรการ", "โรงเรียนเทศบาลวัดเกตการาม"),
-    ("cdc", SCHOOL, "ครูผู้ดูแลเด็ก", "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่"),
-    ("manager", MANAGER, "ผู้บริหาร", "กรมส่งเสริมการปกครองท้องถิ่น"),
+    ("central", CENTRAL, "ผู้ดูแล", "ส่วนกลาง", "central", None),
+    ("province", PROVINCE, "เจ้าหน้าที่", "จังหวัดเชียงใหม่", "province", "50"),
+    ("lao", LAO, "เจ้าหน้าที่", "เทศบาลนครเชียงใหม่", "lao", "3500101"),
+    ("school", SCHOOL, "ครูธุรการ", "โรงเรียนเทศบาลวัดเกตการาม", "school", "1050130001"),
+    ("cdc", SCHOOL, "ครูผู้ดูแลเด็ก", "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่", "school", "2050130001"),
+    ("manager", MANAGER, "ผู้บริหาร", "กรมส่งเสริมการปกครองท้องถิ่น", "central", None),
 ]
+NODE_MODELS = {"province": Province, "lao": Lao, "school": School}
 
 
 def current_academic_year_be(today):
@@ -175,6 +177,12 @@ def _add_data_problems(session, year, schools, learners, rng):
 
 def _add_demo_users(password):
     sm = current_app.appbuilder.sm
-    for username, role, first_name, last_name in DEMO_USERS:
-        if not sm.find_user(username=username):
-            sm.add_user(username, first_name, last_name, username + "@lec.example", sm.find_role(role), password)
+    for username, role, first_name, last_name, level, code in DEMO_USERS:
+        if sm.find_user(username=username):
+            continue
+        user = sm.add_user(username, first_name, last_name, username + "@lec.example", sm.find_role(role), password)
+        if code:
+            model = NODE_MODELS[level]
+            setattr(user, level, db.session.scalar(select(model).where(model.code == code)))
+        user.org_level = level
+        db.session.commit()

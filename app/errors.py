@@ -15,3 +15,7 @@ class Invalid(LecError, ValueError):
 
 class Conflict(LecError):
     """The write clashes with stored data: a duplicate code, or rows that still refer to it."""
+
+
+class OutOfScope(LecError):
+    """The row belongs to an organisation outside the user's subtree."""

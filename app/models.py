@@ -1,6 +1,7 @@
 """The LEC schema: the organisation tree (province → LAO → school) and each year's learners."""
 
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -127,3 +128,33 @@ class Student(AuditMixin, Model):
 
     def __repr__(self):
         return "%s %s" % (self.first_name, self.last_name)
+
+
+class LecUser(User):
+    """A Flask-AppBuilder user who belongs to exactly one organisation node: central, a
+    province, an LAO or a school/centre (the column matching ``org_level`` is set, no other)."""
+
+    __tablename__ = "ab_user"
+    __table_args__ = (
+        CheckConstraint(
+            "(org_level IS NULL AND province_id IS NULL AND lao_id IS NULL AND school_id IS NULL)"
+            " OR (org_level = 'central' AND province_id IS NULL AND lao_id IS NULL AND school_id IS NULL)"
+            " OR (org_level = 'province' AND province_id IS NOT NULL AND lao_id IS NULL AND school_id IS NULL)"
+            " OR (org_level = 'lao' AND lao_id IS NOT NULL AND province_id IS NULL AND school_id IS NULL)"
+            " OR (org_level = 'school' AND school_id IS NOT NULL AND province_id IS NULL AND lao_id IS NULL)",
+            name="ck_ab_user_one_node",
+        ),
+        {"extend_existing": True},
+    )
+    org_level = Column(String(10), index=True)
+    # use_alter: organisations also point at users (created_by), so the foreign keys form a cycle
+    province_id = Column(Integer, ForeignKey("province.id", use_alter=True, name="fk_ab_user_province_id"), index=True)
+    province = relationship(Province, foreign_keys=[province_id])
+    lao_id = Column(Integer, ForeignKey("lao.id", use_alter=True, name="fk_ab_user_lao_id"), index=True)
+    lao = relationship(Lao, foreign_keys=[lao_id])
+    school_id = Column(Integer, ForeignKey("school.id", use_alter=True, name="fk_ab_user_school_id"), index=True)
+    school = relationship(School, foreign_keys=[school_id])
+
+    @property
+    def organisation(self):
+        return self.school or self.lao or self.province

@@ -9,6 +9,8 @@ from flask_appbuilder.security.views import RoleModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .models import LecUser
+
 CENTRAL = "ส่วนกลาง"
 PROVINCE = "จังหวัด"
 LAO = "อปท."
@@ -89,6 +91,7 @@ class LecRoleView(RoleModelView):
 
 
 class LecSecurityManager(SecurityManager):
+    user_model = LecUser
     rolemodelview = LecRoleView
 
     def sync_roles(self):

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from app import create_app, db
 from app.demo import seed_demo
@@ -93,6 +93,18 @@ def login(client, username, password=PASSWORD):
 def as_user(app):
     """as_user("school") → a test client logged in as that demo account."""
     return lambda username: login(app.test_client(), username)
+
+
+SCHOOL_OF = {"school": "1050130001", "cdc": "2050130001"}  # the demo accounts' own schools
+
+
+def learner_of(school_code):
+    """The id of the first learner of a demo school (needs an app context)."""
+    from app.models import School, Student
+
+    return db.session.scalar(
+        select(Student.id).join(School).where(School.code == school_code).order_by(Student.id).limit(1)
+    )
 
 
 def visible_text(html):

@@ -1,6 +1,7 @@
 """The REST API under /api/v1/ (app/views.py APIs): same rules as the forms, 400 in Thai."""
 
 import pytest
+from conftest import SCHOOL_OF
 from sqlalchemy import func, select
 from stdnum.th import pin
 
@@ -24,7 +25,7 @@ def school_api(client):
 
 def learner(app, **changes):
     with app.app_context():
-        school_id = db.session.scalar(select(School.id).where(School.code == "1050130002"))
+        school_id = db.session.scalar(select(School.id).where(School.code == SCHOOL_OF["school"]))
     body = "2" + "%011d" % (abs(hash(str(changes))) % 10**11)
     return {
         "academic_year": 1,

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from conftest import SCHOOL_OF, learner_of
 from flask import current_app
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -75,7 +76,7 @@ def test_a_legacy_row_with_a_bad_identifier_can_still_be_changed_elsewhere(ctx):
 
 def test_rows_record_who_created_and_changed_them(ctx):
     school_user = current_app.appbuilder.sm.find_user(username="school")
-    learner = db.session.get(Student, 2)
+    learner = db.session.get(Student, learner_of(SCHOOL_OF["school"]))
     with acting_as(school_user.id):
         learner.room = "3"
         db.session.flush()

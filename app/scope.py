@@ -1,0 +1,183 @@
+"""Row scoping: which organisations a user may read and which they may write.
+
+One definition for every entry point. A user belongs to one node of the tree
+(central → province → LAO → school/centre). They may read their own subtree and the ancestors of
+their node (so the names of their LAO and province show), and write only inside their subtree.
+Conditions are SQL expressions over subqueries: nothing is loaded into Python to decide scope.
+
+- reads: ``readable`` is applied by ``app.base_views.LecInterface`` to every query Flask-AppBuilder
+  builds (lists, counts, search, show/edit/delete/actions by id, master-detail, dropdowns, REST
+  ``_info``), so out-of-scope rows simply do not exist for the user (404)
+- adds and edits from any entry point (screens, API, importer, CLI): ``refuse_out_of_scope_writes``
+  checks, at flush time, that each row (before and after the change) lies in the writable subtree.
+"""
+
+from dataclasses import dataclass
+
+from flask import g, has_request_context
+from flask_babel import gettext as _
+from sqlalchemy import event, false, inspect, literal, select, true
+from sqlalchemy.orm import Session
+
+from .audit import current_user_id
+from .errors import OutOfScope
+from .models import Lao, Province, School, Student
+
+CENTRAL, PROVINCE, LAO, SCHOOL = "central", "province", "lao", "school"
+
+
+@dataclass(frozen=True)
+class Node:
+    level: str
+    id: int | None = None
+
+
+SYSTEM = Node(CENTRAL)  # command-line work with no user named: the operator's own machine
+NOBODY = Node("none")
+
+
+def node_of(user):
+    """The organisation node a user belongs to, or None when the account has none."""
+    level = getattr(user, "org_level", None)
+    if level == CENTRAL:
+        return Node(CENTRAL)
+    org_id = {PROVINCE: user.province_id, LAO: user.lao_id, SCHOOL: user.school_id}.get(level)
+    return Node(level, org_id) if org_id else None
+
+
+def current_node():
+    """The node of whoever is acting, computed once per request (and again if the user changes,
+    as when an API token is verified after the request started)."""
+    if has_request_context():
+        user = getattr(g, "user", None)
+        if hasattr(user, "_get_current_object"):  # FAB stores flask_login's proxy in g.user
+            user = user._get_current_object()
+        cached = g.get("lec_node")
+        if cached is None or cached[0] is not user:
+            authenticated = user is not None and getattr(user, "is_authenticated", False)
+            g.lec_node = (user, (node_of(user) if authenticated else None) or NOBODY)
+        return g.lec_node[1]
+    user_id = current_user_id()
+    if user_id is None:
+        return SYSTEM
+    from flask import current_app
+
+    return node_of(current_app.appbuilder.sm.get_user_by_id(user_id)) or NOBODY
+
+
+def province_ids(node):
+    if node.level == PROVINCE:
+        return select(literal(node.id))
+    if node.level == LAO:
+        return select(Lao.province_id).where(Lao.id == node.id)
+    return select(Lao.province_id).join(School, School.lao_id == Lao.id).where(School.id == node.id)
+
+
+def lao_ids(node):
+    if node.level == PROVINCE:
+        return select(Lao.id).where(Lao.province_id == node.id)
+    if node.level == LAO:
+        return select(literal(node.id))
+    return select(School.lao_id).where(School.id == node.id)
+
+
+def school_ids(node):
+    if node.level == PROVINCE:
+        return select(School.id).join(Lao, School.lao_id == Lao.id).where(Lao.province_id == node.id)
+    if node.level == LAO:
+        return select(School.id).where(School.lao_id == node.id)
+    return select(literal(node.id))
+
+
+# Where each scoped model sits in the tree: the column that places a row, and the ids it may take.
+PLACEMENT = {
+    Province: (Province.id, province_ids),
+    Lao: (Lao.id, lao_ids),
+    School: (School.id, school_ids),
+    Student: (Student.school_id, school_ids),
+}
+
+
+@dataclass(frozen=True)
+class WriteRule:
+    own: object  # ids the row itself must be among to be changed (None: judged by its parent)
+    parent: str | None  # the relationship that places a new row under its parent
+    parent_ids: object
+    edit: frozenset  # levels that may change such rows inside their subtree
+    create: frozenset  # levels that may create them (and move them to another parent)
+
+
+WRITE_RULES = {
+    Province: WriteRule(province_ids, None, None, frozenset({PROVINCE}), frozenset()),
+    Lao: WriteRule(lao_ids, "province", province_ids, frozenset({PROVINCE, LAO}), frozenset({PROVINCE})),
+    School: WriteRule(school_ids, "lao", lao_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO})),
+    Student: WriteRule(
+        None, "school", school_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO, SCHOOL})
+    ),
+}
+
+
+def readable(model, node=None):
+    """SQL condition: the rows of ``model`` this node may read (true() when unrestricted)."""
+    node = node or current_node()
+    if model not in PLACEMENT or node.level == CENTRAL:
+        return true()
+    if node is NOBODY:
+        return false()
+    column, ids = PLACEMENT[model]
+    return column.in_(ids(node))
+
+
+def _parent_column(model, relation):
+    return inspect(model).relationships[relation].local_remote_pairs[0][0].key
+
+
+def _placements(obj, relation):
+    """Every parent id the row has had in this change: stored, assigned by id or by object."""
+    state = inspect(obj)
+    ids = set(state.attrs[_parent_column(type(obj), relation)].history.sum())
+    for parent in state.attrs[relation].history.sum():
+        if parent is not None:
+            ids.add(inspect(parent).identity[0] if inspect(parent).identity else None)
+    if len(ids) > 1:
+        ids.discard(None)  # a new row given its parent as an object has no id value yet
+    return ids or {None}
+
+
+def _out_of_scope():
+    return OutOfScope(_("You may only record data of your own organisation."))
+
+
+@event.listens_for(Session, "before_flush")
+def refuse_out_of_scope_writes(session, flush_context, instances):
+    """A row may be written only inside the user's subtree: where it was and where it goes, so an
+    edit cannot move a learner into, or out of, someone else's school."""
+    node = current_node()
+    if node.level == CENTRAL:
+        return
+    needed = []  # (ids function, ids that must be within it)
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        rule = WRITE_RULES.get(type(obj))
+        if rule is None:
+            continue
+        state = inspect(obj)
+        if node is NOBODY or node.level not in (rule.create if state.transient or state.pending else rule.edit):
+            raise _out_of_scope()
+        if rule.own is not None and state.identity:
+            needed.append((rule.own, {state.identity[0]}))
+        if rule.parent is None:
+            continue
+        column = _parent_column(type(obj), rule.parent)
+        moved = state.transient or state.pending or rule.own is None
+        moved = moved or state.attrs[rule.parent].history.has_changes() or state.attrs[column].history.has_changes()
+        if moved:
+            if rule.own is not None and node.level not in rule.create:
+                raise _out_of_scope()
+            needed.append((rule.parent_ids, _placements(obj, rule.parent)))
+    for ids_of, ids in needed:
+        if None in ids:
+            raise _out_of_scope()
+        allowed = ids_of(node).subquery()
+        column = allowed.c[0]
+        if len(set(session.scalars(select(column).where(column.in_(ids))))) != len(ids):
+            raise _out_of_scope()
