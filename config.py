@@ -35,6 +35,21 @@ LANGUAGES = {
 }
 WTF_I18N_ENABLED = True
 
+# Sign-in hardening (app/security.py): rate limits on both sign-in paths, a temporary lockout,
+# password complexity on every path that sets a password, CSRF on every form, cookie flags.
+RATELIMIT_ENABLED = True
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("LEC_LOGIN_RATE_LIMIT", "10 per minute")
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+LEC_LOCKOUT_FAILURES = int(os.environ.get("LEC_LOCKOUT_FAILURES", "5"))
+LEC_LOCKOUT_MINUTES = int(os.environ.get("LEC_LOCKOUT_MINUTES", "15"))
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = os.environ.get("LEC_SECURE_COOKIES", "0") == "1"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
 FAB_API_SWAGGER_UI = True
 FAB_API_MAX_PAGE_SIZE = 100
 

@@ -8,11 +8,13 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 db = get_sqla_class()()
 migrate = Migrate()
+csrf = CSRFProtect()
 
 
 @event.listens_for(Engine, "connect")
@@ -29,10 +31,14 @@ def create_app(config=None):
         app.config.update(config)
     logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
     db.init_app(app)
+    csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
         from . import cli, quality, scope, views  # noqa: F401 — quality and scope register flush guards
         from .assets import assets
+        from .security import check_password
+
+        app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", check_password)
 
         app.register_blueprint(assets)
 

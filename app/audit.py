@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, event
 from sqlalchemy.orm import Session, declared_attr, relationship
 
@@ -66,3 +66,20 @@ def stamp_authors(session, flush_context, instances):
     for obj in session.dirty:
         if isinstance(obj, AuditMixin) and session.is_modified(obj, include_collections=False):
             obj.changed_by_id = user_id
+
+
+def record_event(action, target="", detail="", actor_id=None):
+    """Write an AuditEvent in the current transaction (the caller commits)."""
+    from . import db
+    from .models import AuditEvent
+
+    db.session.add(
+        AuditEvent(
+            occurred_on=now(),
+            actor_id=actor_id if actor_id is not None else current_user_id(),
+            action=action,
+            target=str(target)[:200],
+            detail=str(detail)[:1000],
+            ip=request.remote_addr if has_request_context() else None,
+        )
+    )

@@ -3,9 +3,10 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
 
 from . import db
-from .security import CENTRAL
+from .security import CENTRAL, check_password
 
 lec = AppGroup("lec", help="LEC commands.")
 
@@ -35,6 +36,10 @@ def seed_demo():
 def create_admin(username, first_name, last_name, email, password):
     """Create the first central administrator; the password is asked for, never defaulted."""
     sm = current_app.appbuilder.sm
+    try:
+        check_password(password)
+    except PasswordComplexityValidationError as error:
+        raise click.ClickException(str(error)) from None
     if sm.find_user(username=username):
         raise click.ClickException("user %s already exists" % username)
     role = sm.find_role(CENTRAL)

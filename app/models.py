@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -154,7 +155,23 @@ class LecUser(User):
     lao = relationship(Lao, foreign_keys=[lao_id])
     school_id = Column(Integer, ForeignKey("school.id", use_alter=True, name="fk_ab_user_school_id"), index=True)
     school = relationship(School, foreign_keys=[school_id])
+    locked_until = Column(DateTime)
 
     @property
     def organisation(self):
         return self.school or self.lao or self.province
+
+
+class AuditEvent(Model):
+    """Something a person did that is not a row change: signing in, a failed sign-in, managing an
+    account. Row changes themselves are stamped by app/audit.py."""
+
+    __tablename__ = "audit_event"
+    id = Column(Integer, primary_key=True)
+    occurred_on = Column(DateTime, nullable=False, index=True)
+    actor_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    actor = relationship(User, foreign_keys=[actor_id])
+    action = Column(String(40), nullable=False, index=True)
+    target = Column(String(200))
+    detail = Column(String(1000))
+    ip = Column(String(45))

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import event, false, inspect, literal, select, true
+from sqlalchemy import event, false, inspect, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from .audit import current_user_id
 from .errors import OutOfScope
-from .models import Lao, Province, School, Student
+from .models import Lao, LecUser, Province, School, Student
 
 CENTRAL, PROVINCE, LAO, SCHOOL = "central", "province", "lao", "school"
 
@@ -117,13 +117,36 @@ WRITE_RULES = {
 }
 
 
+# A user account sits at its own node: which column holds it, the ids it may take, and the
+# levels that may manage accounts there (an LAO officer manages its own LAO's and schools' accounts).
+USER_PLACEMENT = {
+    PROVINCE: ("province_id", province_ids, frozenset({PROVINCE})),
+    LAO: ("lao_id", lao_ids, frozenset({PROVINCE, LAO})),
+    SCHOOL: ("school_id", school_ids, frozenset({PROVINCE, LAO})),
+}
+ACCOUNT_FIELDS = {"org_level", "province_id", "lao_id", "school_id", "province", "lao", "school", "roles", "active"}
+
+
+def accounts_in_subtree(node):
+    """SQL condition: the user accounts whose node lies in this node's subtree (the node itself
+    included), never those of its ancestors."""
+    conditions = [
+        getattr(LecUser, column).in_(ids(node))
+        for column, ids, managers in USER_PLACEMENT.values()
+        if node.level in managers or node.level == column[:-3]
+    ]
+    return or_(*conditions) if conditions else false()
+
+
 def readable(model, node=None):
     """SQL condition: the rows of ``model`` this node may read (true() when unrestricted)."""
     node = node or current_node()
-    if model not in PLACEMENT or node.level == CENTRAL:
+    if node.level == CENTRAL or (model not in PLACEMENT and model is not LecUser):
         return true()
     if node is NOBODY:
         return false()
+    if model is LecUser:
+        return accounts_in_subtree(node)
     column, ids = PLACEMENT[model]
     return column.in_(ids(node))
 
@@ -144,6 +167,24 @@ def _placements(obj, relation):
     return ids or {None}
 
 
+def _account_placements(user, node):
+    """Managing an account (creating it, moving it, changing its roles, disabling it) needs the
+    account's node, before and after, inside the manager's subtree. Signing in, changing one's own
+    password or name changes none of these and is not checked here."""
+    state = inspect(user)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    if not (state.transient or state.pending or state.deleted) and not changed & ACCOUNT_FIELDS:
+        return []
+    levels = set(state.attrs["org_level"].history.sum()) or {None}
+    needed = []
+    for level in levels:
+        if level not in USER_PLACEMENT or node.level not in USER_PLACEMENT[level][2]:
+            raise _out_of_scope()
+        column, ids, _managers = USER_PLACEMENT[level]
+        needed.append((ids, _placements(user, column[:-3])))
+    return needed
+
+
 def _out_of_scope():
     return OutOfScope(_("You may only record data of your own organisation."))
 
@@ -157,6 +198,9 @@ def refuse_out_of_scope_writes(session, flush_context, instances):
         return
     needed = []  # (ids function, ids that must be within it)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, LecUser):
+            needed.extend(_account_placements(obj, node))
+            continue
         rule = WRITE_RULES.get(type(obj))
         if rule is None:
             continue

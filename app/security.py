@@ -4,12 +4,25 @@ A role is a list of grants: (resource, verbs). Resources are the names Flask-App
 views, APIs and menu entries; the sync turns grants into FAB permission rows and removes any
 permission that is not declared here, so the database always matches this file."""
 
+from datetime import datetime, timedelta
+
+from flask import current_app, flash, g
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import RoleModelView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired
 
+from . import db
+from .audit import record_event
+from .base_views import LecInterface
+from .choices import label_of
+from .errors import Invalid
+from .forms import choice_field
 from .models import LecUser
+from .scope import node_of
 
 CENTRAL = "ส่วนกลาง"
 PROVINCE = "จังหวัด"
@@ -30,7 +43,7 @@ ORGANISATION_MENUS = [
     ("Learners", MENU),
 ]
 SELF_SERVICE = [
-    ("UserDBModelView", ("can_userinfo", "userinfoedit", "resetmypassword")),
+    ("LecUserView", ("can_userinfo", "userinfoedit", "resetmypassword")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
     ("LocaleView", ("can_index",)),
@@ -47,18 +60,43 @@ def writes(*resources):
 
 ORGANISATION_VIEWS = ("ProvinceView", "LaoView", "SchoolView", "AcademicYearView", "StudentView")
 ORGANISATION_APIS = ("ProvinceApi", "LaoApi", "SchoolApi", "AcademicYearApi", "StudentApi")
+READ_ALL = reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS)
+EDIT = ("can_edit", "can_put")
+# Managing the accounts of one's own subtree (app/scope.py decides which accounts).
+ACCOUNTS = [
+    ("LecUserView", ("can_list", "can_show", "can_add", "can_edit")),
+    ("Security", MENU),
+    ("List Users", MENU),
+]
 
-# Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, security screens
-# and the OpenAPI document included. The others are declared here.
+# Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, FAB's security
+# screens and the OpenAPI document included. The others are declared here; which rows each may
+# read or write is decided by the user's organisation node (app/scope.py), not by the role.
 ROLES = {
-    PROVINCE: reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS)
-    + writes("LaoView", "SchoolView", "LaoApi", "SchoolApi"),
-    LAO: reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS) + writes("SchoolView", "SchoolApi"),
-    SCHOOL: reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS) + writes("StudentView", "StudentApi"),
-    MANAGER: reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS),
+    PROVINCE: READ_ALL + writes("LaoView", "SchoolView", "LaoApi", "SchoolApi") + ACCOUNTS,
+    LAO: READ_ALL + [("LaoView", EDIT), ("LaoApi", EDIT)] + writes("SchoolView", "SchoolApi") + ACCOUNTS,
+    SCHOOL: READ_ALL + [("SchoolView", EDIT), ("SchoolApi", EDIT)] + writes("StudentView", "StudentApi"),
+    MANAGER: list(READ_ALL),
 }
 for grants in ROLES.values():
     grants.extend(ORGANISATION_MENUS + SELF_SERVICE)
+
+# How high each role stands (nobody grants a role above their own), and at which organisation
+# levels an account may hold it.
+ROLE_RANK = {CENTRAL: 4, PROVINCE: 3, LAO: 2, SCHOOL: 1, MANAGER: 1}
+ROLE_LEVELS = {
+    CENTRAL: {"central"},
+    PROVINCE: {"province"},
+    LAO: {"lao"},
+    SCHOOL: {"school"},
+    MANAGER: {"central", "province", "lao"},
+}
+ORG_LEVELS = [
+    ("central", _l("Central (Department of Local Administration)")),
+    ("province", _l("Province")),
+    ("lao", _l("Local administrative organisation")),
+    ("school", _l("School or centre")),
+]
 
 
 VERBS = {
@@ -73,6 +111,16 @@ VERBS = {
     "can_put": _l("edit via API"),
     "menu_access": _l("open menu"),
 }
+
+
+def grantable_roles():
+    """Names of the roles the signed-in user may grant (no higher than their own)."""
+    rank = rank_of(g.user)
+    return [name for name, role_rank in ROLE_RANK.items() if role_rank <= rank]
+
+
+def describe_account(user):
+    return "%s: %s / %s" % (user.org_level, user.organisation, ", ".join(role.name for role in user.roles))
 
 
 def describe_permissions(permissions):
@@ -90,9 +138,138 @@ class LecRoleView(RoleModelView):
     formatters_columns = {"permissions": describe_permissions}
 
 
+def rank_of(user):
+    return max((ROLE_RANK.get(role.name, 0) for role in user.roles), default=0)
+
+
+def check_account(user, manager=None):
+    """An account's roles fit its organisation level, and none stands above the manager's own
+    (``manager`` None: the command line, which may grant any role)."""
+    errors = {}
+    if user.org_level is None:
+        errors["org_level"] = _("Every account belongs to an organisation.")
+    if not user.roles:
+        errors["roles"] = _("Choose at least one role.")
+    for role in user.roles:
+        if user.org_level not in ROLE_LEVELS.get(role.name, set()):
+            errors["roles"] = _("The role %(role)s does not fit an account at this level.", role=role.name)
+        elif manager is not None and ROLE_RANK.get(role.name, 9) > rank_of(manager):
+            errors["roles"] = _("You cannot grant the role %(role)s.", role=role.name)
+    column = {"province": "province", "lao": "lao", "school": "school"}.get(user.org_level)
+    if column and getattr(user, column) is None:
+        errors[column] = _("Choose the organisation this account belongs to.")
+    if errors:
+        raise Invalid(errors)
+
+
+def check_password(password):
+    """At least 10 characters drawn from at least three of: lower case, upper case, digits,
+    other characters (Thai letters count as letters)."""
+    kinds = [
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isascii() or not c.isalnum() for c in password),
+    ]
+    if len(password) < 10 or sum(kinds) < 3:
+        raise PasswordComplexityValidationError(
+            _("A password needs at least 10 characters mixing at least three of: lower-case letters, "
+              "upper-case letters, digits and other characters.")
+        )
+
+
+class LecUserView(UserDBModelView):
+    """Accounts of the manager's own subtree (app/scope.py); a manager places each account at one
+    organisation and grants roles no higher than their own."""
+
+    datamodel = LecInterface(LecUser)
+    list_columns = ["first_name", "last_name", "username", "org_level", "organisation", "roles", "active"]
+    search_columns = ["first_name", "last_name", "username", "email", "org_level", "active", "roles"]
+    add_columns = [
+        "first_name", "last_name", "username", "email", "org_level", "province", "lao", "school", "roles",
+        "active", "password", "conf_password",
+    ]  # fmt: skip
+    edit_columns = ["first_name", "last_name", "username", "email", "org_level", "province", "lao", "school",
+                    "roles", "active"]  # fmt: skip
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "org_level": _l("Organisation level"),
+        "organisation": _l("Organisation"),
+        "province": _l("Province"),
+        "lao": _l("Local administrative organisation"),
+        "school": _l("School or centre"),
+    }
+    formatters_columns = {"org_level": label_of(ORG_LEVELS)}
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "org_level": choice_field(_l("Organisation level"), ORG_LEVELS, DataRequired()),
+    }
+    edit_form_extra_fields = {"org_level": choice_field(_l("Organisation level"), ORG_LEVELS, DataRequired())}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"roles": [["name", FilterInFunction, grantable_roles]]}
+
+    def pre_add(self, item):
+        check_account(item, g.user)
+
+    def pre_update(self, item):
+        check_account(item, g.user)
+
+    def post_add(self, item):
+        record_event("account_created", item.username, describe_account(item))
+        db.session.commit()
+
+    def post_update(self, item):
+        record_event("account_changed", item.username, describe_account(item))
+        db.session.commit()
+
+
 class LecSecurityManager(SecurityManager):
     user_model = LecUser
+    userdbmodelview = LecUserView
     rolemodelview = LecRoleView
+
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        self.userdbmodelview.datamodel = LecInterface(LecUser)  # FAB resets it to an unscoped one
+
+    def register_views(self):
+        """FAB rate-limits only the form sign-in; the API sign-in gets the same limit."""
+        super().register_views()
+        if self.is_auth_limited:
+            api = next(view for view in self.appbuilder.baseviews if isinstance(view, self.security_api))
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+
+    def auth_user_db(self, username, password):
+        """FAB's sign-in, refusing locked accounts and accounts without an organisation."""
+        user = self.find_user(username=username)
+        if user is not None and user.locked_until and user.locked_until > datetime.now():
+            flash(_("Too many failed sign-ins: this account is locked until %(time)s.",
+                    time=user.locked_until.strftime("%H:%M")), "warning")
+            record_event("login_refused_locked", username, actor_id=user.id)
+            db.session.commit()
+            return None
+        authenticated = super().auth_user_db(username, password)
+        if authenticated is None and user is None:
+            record_event("login_failed", username)
+            db.session.commit()
+        if authenticated is not None and node_of(authenticated) is None:
+            flash(_("This account does not belong to any organisation yet; ask your administrator."), "warning")
+            record_event("login_refused_no_organisation", username, actor_id=authenticated.id)
+            db.session.commit()
+            return None
+        return authenticated
+
+    def on_user_login(self, user):
+        record_event("login", user.username, actor_id=user.id)
+        db.session.commit()
+
+    def on_user_login_failed(self, user):
+        config = current_app.config
+        if user.fail_login_count >= config["LEC_LOCKOUT_FAILURES"]:
+            user.locked_until = datetime.now() + timedelta(minutes=config["LEC_LOCKOUT_MINUTES"])
+            user.fail_login_count = 0
+        record_event("login_failed", user.username, actor_id=user.id)
+        db.session.commit()
+
 
     def sync_roles(self):
         """Create FAB's permission rows for every registered view, then make each declared
