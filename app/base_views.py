@@ -5,7 +5,8 @@ row is added or changed, domain refusals become Thai messages (a flash on screen
 body in the API), and lists have a stable order."""
 
 import marshmallow
-from flask_appbuilder import ModelRestApi, ModelView
+from flask import abort, request
+from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -54,7 +55,27 @@ class LecInterface(SQLAInterface):
             raise
 
 
-class LecModelView(ModelView):
+class ScopedActions:
+    """FAB fetches the rows of an action without the view's filters; re-fetch each through the
+    scoped interface first, so an action on a row outside the user's subtree answers 404."""
+
+    def _require_rows(self, pks):
+        for pk in pks:
+            if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
+                abort(404)
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        self._require_rows([pk])
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        self._require_rows(request.form.getlist("rowid"))
+        return super().action_post()
+
+
+class LecModelView(ScopedActions, ModelView):
     """A generated screen. ``form_extra_fields`` applies to both add and edit forms."""
 
     form_extra_fields = {}

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired
 
 from . import db
 from .audit import record_event
-from .base_views import LecInterface
+from .base_views import LecInterface, ScopedActions
 from .choices import label_of
 from .errors import Invalid
 from .forms import choice_field
@@ -178,7 +178,7 @@ def check_password(password):
         )
 
 
-class LecUserView(UserDBModelView):
+class LecUserView(ScopedActions, UserDBModelView):
     """Accounts of the manager's own subtree (app/scope.py); a manager places each account at one
     organisation and grants roles no higher than their own."""
 

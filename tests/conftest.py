@@ -90,6 +90,15 @@ def login(client, username, password=PASSWORD):
     return client
 
 
+def api_headers(client, username, password=PASSWORD):
+    """Sign in through the REST API and return the bearer header."""
+    response = client.post(
+        "/api/v1/security/login", json={"username": username, "password": password, "provider": "db"}
+    )
+    assert response.status_code == 200, "API sign-in failed for %s" % username
+    return {"Authorization": "Bearer " + response.json["access_token"]}
+
+
 @pytest.fixture
 def as_user(app):
     """as_user("school") → a test client logged in as that demo account."""

@@ -1,26 +1,18 @@
 """The REST API under /api/v1/ (app/views.py APIs): same rules as the forms, 400 in Thai."""
 
 import pytest
-from conftest import SCHOOL_OF
 from sqlalchemy import func, select
 from stdnum.th import pin
 
 from app import db
 from app.models import School, Student
 
-
-def token(client, username):
-    response = client.post(
-        "/api/v1/security/login",
-        json={"username": username, "password": "lec-demo-2569", "provider": "db"},
-    )
-    assert response.status_code == 200
-    return {"Authorization": "Bearer " + response.json["access_token"]}
+from conftest import SCHOOL_OF, api_headers
 
 
 @pytest.fixture
 def school_api(client):
-    return client, token(client, "school")
+    return client, api_headers(client, "school")
 
 
 def learner(app, **changes):
@@ -48,13 +40,13 @@ def count_learners(app):
 
 @pytest.mark.parametrize("resource", ["province", "lao", "school", "academic_year", "student"])
 def test_every_resource_lists_with_a_jwt(client, resource):
-    response = client.get("/api/v1/%s/" % resource, headers=token(client, "manager"))
+    response = client.get("/api/v1/%s/" % resource, headers=api_headers(client, "manager"))
     assert response.status_code == 200
     assert response.json["count"] > 0
 
 
 def test_provinces_come_with_their_official_codes(client):
-    response = client.get("/api/v1/province/?q=(page_size:100)", headers=token(client, "manager"))
+    response = client.get("/api/v1/province/?q=(page_size:100)", headers=api_headers(client, "manager"))
     assert response.json["count"] == 77
     codes = {row["code"]: row["name_th"] for row in response.json["result"]}
     assert codes["10"] == "กรุงเทพมหานคร" and codes["50"] == "เชียงใหม่"
@@ -96,7 +88,7 @@ def test_bad_input_is_a_400_naming_the_field_in_thai_and_nothing_is_written(app,
 
 
 def test_a_duplicate_code_is_a_400_not_a_500(client):
-    headers = token(client, "central")
+    headers = api_headers(client, "central")
     response = client.post(
         "/api/v1/province/", json={"code": "50", "name_th": "ซ้ำ", "name_en": "Duplicate"}, headers=headers
     )
@@ -114,20 +106,20 @@ def test_edit_with_bad_identifier_is_refused(app, school_api):
 
 
 def test_labels_in_the_api_are_thai(client):
-    info = client.get("/api/v1/student/_info", headers=token(client, "school")).json
+    info = client.get("/api/v1/student/_info", headers=api_headers(client, "school")).json
     labels = info["add_columns"]
     assert {column["name"]: column["label"] for column in labels}["first_name"] == "ชื่อ"
 
 
 def test_openapi_document_and_swagger_are_for_central_only(client, as_user):
-    assert client.get("/api/v1/_openapi", headers=token(client, "central")).status_code == 200
-    assert client.get("/api/v1/_openapi", headers=token(client, "school")).status_code in (401, 403)
+    assert client.get("/api/v1/_openapi", headers=api_headers(client, "central")).status_code == 200
+    assert client.get("/api/v1/_openapi", headers=api_headers(client, "school")).status_code in (401, 403)
     assert as_user("central").get("/swagger/v1").status_code == 200
     assert as_user("school").get("/swagger/v1").status_code in (302, 403)
 
 
 def test_deleting_a_province_in_use_is_a_400_in_thai(client):
-    headers = token(client, "central")
+    headers = api_headers(client, "central")
     provinces = client.get("/api/v1/province/?q=(filters:!((col:code,opr:eq,value:'50')))", headers=headers)
     response = client.delete("/api/v1/province/%d" % provinces.json["ids"][0], headers=headers)
     assert response.status_code == 400 and "ลบไม่ได้" in response.json["message"]

@@ -14,12 +14,13 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import BACKENDS, PASSWORD, close, database_url, make_app
 from playwright.sync_api import expect, sync_playwright
 from stdnum.th import pin
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.demo import current_academic_year_be
+
+from conftest import BACKENDS, PASSWORD, close, database_url, make_app
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):

@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from conftest import SCHOOL_OF, learner_of
 from flask import current_app
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +11,8 @@ from app import db
 from app.audit import acting_as
 from app.errors import Invalid
 from app.models import AcademicYear, Lao, Province, School, Student
+
+from conftest import SCHOOL_OF, learner_of
 
 
 def test_all_77_provinces_are_loaded_with_official_codes(ctx):

@@ -11,6 +11,7 @@ import pytest
 import wtforms
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+
 from conftest import SCHOOL_OF, learner_of, visible_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

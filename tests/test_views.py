@@ -1,7 +1,6 @@
 """The generated screens (app/views.py): Thai, Buddhist-era dates, validation on the form."""
 
 import pytest
-from conftest import visible_text
 from sqlalchemy import event, func, inspect, select
 from stdnum.th import pin
 
@@ -9,6 +8,8 @@ from app import db
 from app.base_views import LecModelView
 from app.models import School, Student
 from app.thai import format_be_date
+
+from conftest import visible_text
 
 ACCOUNTS = ["central", "province", "lao", "school", "cdc", "manager"]
 
