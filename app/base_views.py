@@ -5,8 +5,8 @@ row is added or changed, domain refusals become Thai messages (a flash on screen
 body in the API), and lists have a stable order."""
 
 import marshmallow
-from flask import abort, request
-from flask_appbuilder import ModelRestApi, ModelView, expose
+from flask import abort, make_response, request
+from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -55,6 +55,27 @@ class LecInterface(SQLAInterface):
             raise
 
 
+class RefusedFormsAnswer400:
+    """A form sent back with errors (bad input, an organisation outside the user's subtree) is a
+    400, like the API's answer to the same input; FAB would answer 200."""
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        return self._refused_as_400(super().add())
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        return self._refused_as_400(super().edit(pk))
+
+    @staticmethod
+    def _refused_as_400(response):
+        if request.method == "POST" and isinstance(response, str):
+            return make_response(response, 400)
+        return response
+
+
 class ScopedActions:
     """FAB fetches the rows of an action without the view's filters; re-fetch each through the
     scoped interface first, so an action on a row outside the user's subtree answers 404."""
@@ -75,7 +96,7 @@ class ScopedActions:
         return super().action_post()
 
 
-class LecModelView(ScopedActions, ModelView):
+class LecModelView(RefusedFormsAnswer400, ScopedActions, ModelView):
     """A generated screen. ``form_extra_fields`` applies to both add and edit forms."""
 
     form_extra_fields = {}

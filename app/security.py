@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired
 
 from . import db
 from .audit import record_event
-from .base_views import LecInterface, ScopedActions
+from .base_views import LecInterface, RefusedFormsAnswer400, ScopedActions
 from .choices import label_of
 from .errors import Invalid
 from .forms import choice_field
@@ -178,7 +178,7 @@ def check_password(password):
         )
 
 
-class LecUserView(ScopedActions, UserDBModelView):
+class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
     """Accounts of the manager's own subtree (app/scope.py); a manager places each account at one
     organisation and grants roles no higher than their own."""
 
@@ -200,6 +200,7 @@ class LecUserView(ScopedActions, UserDBModelView):
         "school": _l("School or centre"),
     }
     formatters_columns = {"org_level": label_of(ORG_LEVELS)}
+    validators_columns = {"roles": [DataRequired()]}  # FAB's own validator expects a groups field
     add_form_extra_fields = {
         **UserDBModelView.add_form_extra_fields,
         "org_level": choice_field(_l("Organisation level"), ORG_LEVELS, DataRequired()),

@@ -11,9 +11,11 @@ from contextlib import contextmanager
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
+from stdnum.th import pin
 
 from app import create_app, db
 from app.demo import seed_demo
+from app.models import School, Student
 
 PASSWORD = "lec-demo-2569"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -110,11 +112,35 @@ SCHOOL_OF = {"school": "1050130001", "cdc": "2050130001"}  # the demo accounts' 
 
 def learner_of(school_code):
     """The id of the first learner of a demo school (needs an app context)."""
-    from app.models import School, Student
-
     return db.session.scalar(
         select(Student.id).join(School).where(School.code == school_code).order_by(Student.id).limit(1)
     )
+
+
+def new_national_id(seed):
+    body = "1" + ("%011d" % (seed * 7919 % 10**11))
+    return body + pin.calc_check_digit(body)
+
+
+def learner_form(app, **changes):
+    """A valid add/edit form for a learner of the school account's own school."""
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.code == SCHOOL_OF["school"]))
+        form = {
+            "academic_year": "1",
+            "school": str(school.id),
+            "id_kind": "national_id",
+            "id_number": new_national_id(abs(hash(str(changes))) % 10**9),
+            "prefix": "เด็กหญิง",
+            "first_name": "ปิ่นมณี",
+            "last_name": "ชื่นชม",
+            "sex": "F",
+            "birth_date": "01/06/2561",
+            "nationality": "ไทย",
+            "class_level": "p1",
+        }
+    form.update(changes)
+    return form
 
 
 def visible_text(html):

@@ -8,6 +8,7 @@ import pytest
 from flask_appbuilder import ModelRestApi, ModelView
 from sqlalchemy import func, select
 from stdnum.th import pin
+from test_views import learner_form
 
 from app import db
 from app.models import Lao, LecUser, Province, School, Student
@@ -182,10 +183,11 @@ def test_the_edit_form_cannot_move_a_learner_to_another_school(app, as_user):
         own = learner_of(SCHOOL_OF["school"])
         sibling = db.session.scalar(select(School.id).where(School.code == SIBLING_SCHOOL))
     client = as_user("school")
-    form = client.get("/studentview/edit/%d" % own)
-    assert form.status_code == 200
-    response = client.post("/studentview/edit/%d" % own, data={"school": str(sibling)})
-    assert response.status_code in (200, 302)
+    assert client.get("/studentview/edit/%d" % own).status_code == 200
+    form = learner_form(app, school=str(sibling))
+    response = client.post("/studentview/edit/%d" % own, data=form)
+    assert response.status_code == 400
+    assert client.post("/studentview/edit/%d" % own, data=learner_form(app)).status_code == 302  # own school
     with app.app_context():
         assert db.session.get(Student, own).school.code == SCHOOL_OF["school"]
 

@@ -1,0 +1,186 @@
+"""Roles, accounts and sign-in (app/security.py): roles as data, delegated account management
+with role ceilings, lockout, rate limits on both sign-in paths, password rules, CSRF, cookies."""
+
+import pytest
+from sqlalchemy import select
+
+from app import db
+from app.models import AuditEvent, Lao, LecUser, School
+from app.security import ROLES
+
+from conftest import PASSWORD, api_headers, close, database_url, login, make_app, visible_text
+
+
+def events(app, action, target):
+    with app.app_context():
+        return db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action, AuditEvent.target == target)
+        ).all()
+
+
+def new_account_form(app, username, level, code, role_name, password="Strong-pass-2569"):
+    with app.app_context():
+        model = {"lao": Lao, "school": School}[level]
+        org_id = db.session.scalar(select(model.id).where(model.code == code))
+        role_id = app.appbuilder.sm.find_role(role_name).id
+    return {
+        "first_name": "ทดสอบ", "last_name": "บัญชี", "username": username, "email": username + "@lec.example",
+        "org_level": level, level: str(org_id), "roles": [str(role_id)], "active": "y",
+        "password": password, "conf_password": password,
+    }  # fmt: skip
+
+
+def test_roles_are_synced_from_their_declaration(app):
+    with app.app_context():
+        for name, grants in ROLES.items():
+            held = {(pv.permission.name, pv.view_menu.name) for pv in app.appbuilder.sm.find_role(name).permissions}
+            declared = {(verb, resource) for resource, verbs in grants for verb in verbs}
+            assert held <= declared and held, name
+
+
+def test_security_screens_are_central_only(as_user):
+    for username in ["province", "lao", "school", "manager"]:
+        client = as_user(username)
+        for url in ["/roles/list/", "/permissions/list/", "/viewmenus/list/", "/permissionviews/list/"]:
+            assert client.get(url).status_code in (302, 403), (username, url)
+    assert as_user("central").get("/roles/list/").status_code == 200
+
+
+def test_a_province_officer_creates_a_school_account_in_its_province(app, as_user):
+    form = new_account_form(app, "cm-school-2", "school", "1050130002", "สถานศึกษา")
+    as_user("province").post("/users/add", data=form)
+    with app.app_context():
+        account = app.appbuilder.sm.find_user(username="cm-school-2")
+        assert account is not None and account.school.code == "1050130002"
+        assert account.created_by.username == "province"
+    assert events(app, "account_created", "cm-school-2")
+
+
+def test_nobody_grants_a_role_above_their_own(app, as_user):
+    form = new_account_form(app, "sneaky-lao", "lao", "3500101", "จังหวัด")
+    response = as_user("lao").post("/users/add", data=form)
+    assert response.status_code == 400  # the form comes back: the role is not on offer
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="sneaky-lao") is None
+
+
+def test_an_lao_officer_cannot_create_accounts_outside_its_lao(app, as_user):
+    form = new_account_form(app, "other-lao-school", "school", "2050150001", "สถานศึกษา")
+    as_user("lao").post("/users/add", data=form)
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="other-lao-school") is None
+
+
+def test_a_role_must_fit_the_accounts_level(app, as_user):
+    form = new_account_form(app, "misfit", "school", "1050130002", "อปท.")
+    page = as_user("province").post("/users/add", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "ใช้กับบัญชีของหน่วยงานระดับนี้ไม่ได้" in visible_text(page)
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="misfit") is None
+
+
+def test_a_weak_password_is_refused_in_thai_on_the_form(app, as_user):
+    form = new_account_form(app, "weak", "school", "1050130002", "สถานศึกษา", password="12345678")
+    page = as_user("province").post("/users/add", data=form).get_data(as_text=True)
+    assert "อย่างน้อย 10 ตัวอักษร" in visible_text(page)
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="weak") is None
+
+
+def test_a_weak_password_is_refused_on_the_command_line(app):
+    args = ["lec", "create-admin", "--username", "weakadmin", "--email", "weakadmin@lec.example"]
+    result = app.test_cli_runner().invoke(args=args, input="password\npassword\n")
+    assert result.exit_code != 0 and "10" in result.output
+
+
+def test_an_officer_disables_an_account_of_its_subtree_and_it_is_recorded(app, as_user):
+    form = new_account_form(app, "to-disable", "school", "1050130002", "สถานศึกษา")
+    as_user("province").post("/users/add", data=form)
+    with app.app_context():
+        account = app.appbuilder.sm.find_user(username="to-disable")
+        edit = {key: value for key, value in form.items() if key not in ("password", "conf_password", "active")}
+    as_user("lao").post("/users/edit/%d" % account.id, data=edit)
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="to-disable").active is False
+    assert events(app, "account_changed", "to-disable")
+
+
+def test_an_account_without_an_organisation_cannot_sign_in(app, client):
+    with app.app_context():
+        sm = app.appbuilder.sm
+        sm.add_user("orphan", "ไม่มี", "สังกัด", "orphan@lec.example", sm.find_role("ผู้บริหาร"), "Orphan-pass-2569")
+    credentials = {"username": "orphan", "password": "Orphan-pass-2569"}
+    response = client.post("/login/", data=credentials, follow_redirects=True)
+    assert "ยังไม่ได้กำหนดหน่วยงาน" in visible_text(response.get_data(as_text=True))
+    assert client.get("/studentview/list/").status_code == 302
+    api = client.post("/api/v1/security/login", json={**credentials, "provider": "db"})
+    assert api.status_code == 401
+
+
+def test_sign_ins_and_failures_are_recorded(app, client):
+    client.post("/login/", data={"username": "manager", "password": "wrong"})
+    client.post("/login/", data={"username": "nobody-at-all", "password": "wrong"})
+    login(client, "manager")
+    assert events(app, "login", "manager") and events(app, "login_failed", "manager")
+    assert events(app, "login_failed", "nobody-at-all")
+
+
+@pytest.fixture
+def strict_app(tmp_path):
+    """An app with the production limits: 5 sign-ins per minute, lockout after 3 failures."""
+    with database_url("sqlite", tmp_path) as url:
+        app = make_app(url, AUTH_RATE_LIMIT="5 per minute", LEC_LOCKOUT_FAILURES=3)
+        yield app
+        close(app)
+
+
+def test_repeated_failures_lock_the_account_on_both_sign_in_paths(strict_app):
+    client = strict_app.test_client()
+    for _ in range(3):
+        client.post("/login/", data={"username": "school", "password": "wrong"})
+    page = client.post("/login/", data={"username": "school", "password": PASSWORD}, follow_redirects=True)
+    assert "ถูกระงับชั่วคราว" in visible_text(page.get_data(as_text=True))
+    api = strict_app.test_client().post(
+        "/api/v1/security/login", json={"username": "school", "password": PASSWORD, "provider": "db"}
+    )
+    assert api.status_code == 401
+    assert events(strict_app, "login_refused_locked", "school")
+
+
+def test_form_sign_in_is_rate_limited(strict_app):
+    client = strict_app.test_client()
+    codes = [client.post("/login/", data={"username": "lao", "password": "wrong"}).status_code for _ in range(7)]
+    assert 429 in codes and codes[0] != 429
+
+
+def test_api_sign_in_is_rate_limited(strict_app):
+    client = strict_app.test_client()
+    body = {"username": "lao", "password": "wrong", "provider": "db"}
+    codes = [client.post("/api/v1/security/login", json=body).status_code for _ in range(7)]
+    assert 429 in codes and codes[0] == 401
+
+
+def test_forms_need_a_csrf_token_and_the_api_does_not(tmp_path):
+    with database_url("sqlite", tmp_path) as url:
+        app = make_app(url, WTF_CSRF_ENABLED=True)
+        client = app.test_client()
+        assert client.post("/login/", data={"username": "central", "password": PASSWORD}).status_code == 400
+        headers = api_headers(client, "central")
+        assert client.get("/api/v1/province/", headers=headers).status_code == 200
+        close(app)
+
+
+def test_session_cookie_is_http_only_and_same_site(client):
+    response = client.post("/login/", data={"username": "manager", "password": PASSWORD})
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_province_officer_sees_only_accounts_of_its_province(app, as_user):
+    page = as_user("province").get("/users/list/?psize_LecUserView=100").get_data(as_text=True)
+    assert "school" in page and "central" not in visible_text(page).split()
+    with app.app_context():
+        central_id = app.appbuilder.sm.find_user(username="central").id
+    assert as_user("province").get("/users/show/%d" % central_id).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(LecUser.org_level).where(LecUser.username == "central")) == "central"
