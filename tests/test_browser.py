@@ -362,3 +362,34 @@ def test_the_language_menu_switches_the_screens_to_english_and_back_to_thai(scho
     expect(title).to_have_text("นักเรียน / เด็กเล็ก")
     expect(headers).to_contain_text("นามสกุล")
     expect(page.locator(".navbar-nav").first).to_contain_text("หน่วยงาน")
+
+
+def test_the_page_is_drawn_in_the_sarabun_font_served_by_the_app(page, live_server):
+    """Old office PCs and fresh Linux machines alike get Thai from LEC's own Sarabun, not from
+    whatever fonts the machine happens to have."""
+    page.goto("/login/")
+    expect(page.locator("#loginbox .panel-title")).to_have_text("เข้าสู่ระบบ")
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("document.fonts.check('16px Sarabun', 'เข้าสู่ระบบ')")
+    assert "Sarabun" in page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert any(url.endswith("/fonts/Sarabun-Regular.ttf") for url in page.context.requested)
+
+
+def test_a_school_clerks_learner_form_offers_only_its_own_school(school_page):
+    page = school_page
+    page.goto("/studentview/add")
+    page.locator("select#school + .select2-container .select2-selection").click()
+    options = page.locator(".select2-container--open .select2-results__option")
+    expect(options.filter(has_text=SCHOOL_NAME)).to_have_count(1)
+    offered = [text.strip() for text in options.all_inner_texts() if text.strip()]
+    assert offered == [SCHOOL_NAME]
+
+
+def test_a_province_officer_lists_only_its_own_province(page):
+    log_in(page, "province")
+    page.goto("/provinceview/list/")
+    expect(list_rows(page)).to_have_count(1)
+    expect(list_rows(page).first).to_contain_text("เชียงใหม่")
+    page.goto("/schoolview/list/?psize_SchoolView=100")
+    expect(list_rows(page).first).to_be_visible()
+    assert "ขอนแก่น" not in page.inner_text("body") and "สวนสนุก" not in page.inner_text("body")
