@@ -11,6 +11,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 db = get_sqla_class()()
 migrate = Migrate()
@@ -30,6 +31,9 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
+    proxies = int(app.config.get("LEC_PROXY_COUNT", 0))
+    if proxies:  # behind load balancers: rate limits and audit events need the client's address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

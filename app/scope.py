@@ -197,7 +197,8 @@ def refuse_out_of_scope_writes(session, flush_context, instances):
     if node.level == CENTRAL:
         return
     needed = []  # (ids function, ids that must be within it)
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+    changed = [obj for obj in session.dirty if session.is_modified(obj)]
+    for obj in list(session.new) + changed + list(session.deleted):
         if isinstance(obj, LecUser):
             needed.extend(_account_placements(obj, node))
             continue
@@ -218,7 +219,10 @@ def refuse_out_of_scope_writes(session, flush_context, instances):
             if rule.own is not None and node.level not in rule.create:
                 raise _out_of_scope()
             needed.append((rule.parent_ids, _placements(obj, rule.parent)))
+    wanted = {}  # one query per kind of id, however many rows the flush holds
     for ids_of, ids in needed:
+        wanted.setdefault(ids_of, set()).update(ids)
+    for ids_of, ids in wanted.items():
         if None in ids:
             raise _out_of_scope()
         allowed = ids_of(node).subquery()

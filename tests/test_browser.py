@@ -271,6 +271,7 @@ def test_thai_text_is_drawn_with_a_thai_font_and_not_as_empty_boxes(page):
     box of its own; with one, the marks sit on their consonant and take no width."""
     page.goto("/login/")
     expect(page.locator("#loginbox .panel-title")).to_have_text("เข้าสู่ระบบ")
+    page.evaluate("document.fonts.ready")
     consonant, with_marks = page.evaluate(
         """() => {
             const width = (text) => {
