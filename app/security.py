@@ -18,11 +18,11 @@ from wtforms.validators import DataRequired
 from . import db
 from .audit import record_event
 from .base_views import LecInterface, RefusedFormsAnswer400, ScopedActions
-from .choices import label_of
+from .choices import YES_NO, label_of
 from .errors import Invalid
 from .forms import choice_field
 from .models import LecUser
-from .scope import node_of
+from .scope import USER_PLACEMENT, current_node, node_of
 
 CENTRAL = "ส่วนกลาง"
 PROVINCE = "จังหวัด"
@@ -113,6 +113,14 @@ VERBS = {
 }
 
 
+def manageable_levels():
+    """The organisation levels whose accounts the signed-in user may manage (app/scope.py)."""
+    node = current_node()
+    if node.level == "central":
+        return list(ORG_LEVELS)
+    return [(level, label) for level, label in ORG_LEVELS if node.level in USER_PLACEMENT.get(level, ("", "", ()))[2]]
+
+
 def grantable_roles():
     """Names of the roles the signed-in user may grant (no higher than their own)."""
     rank = rank_of(g.user)
@@ -199,13 +207,17 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         "lao": _l("Local administrative organisation"),
         "school": _l("School or centre"),
     }
-    formatters_columns = {"org_level": label_of(ORG_LEVELS)}
+    formatters_columns = {
+        "org_level": label_of(ORG_LEVELS),
+        "active": label_of(YES_NO),
+        "roles": lambda roles: ", ".join(role.name for role in roles),
+    }
     validators_columns = {"roles": [DataRequired()]}  # FAB's own validator expects a groups field
     add_form_extra_fields = {
         **UserDBModelView.add_form_extra_fields,
-        "org_level": choice_field(_l("Organisation level"), ORG_LEVELS, DataRequired()),
+        "org_level": choice_field(_l("Organisation level"), manageable_levels, DataRequired()),
     }
-    edit_form_extra_fields = {"org_level": choice_field(_l("Organisation level"), ORG_LEVELS, DataRequired())}
+    edit_form_extra_fields = {"org_level": choice_field(_l("Organisation level"), manageable_levels, DataRequired())}
     add_form_query_rel_fields = edit_form_query_rel_fields = {"roles": [["name", FilterInFunction, grantable_roles]]}
 
     def pre_add(self, item):

@@ -184,3 +184,10 @@ def test_province_officer_sees_only_accounts_of_its_province(app, as_user):
     assert as_user("province").get("/users/show/%d" % central_id).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(LecUser.org_level).where(LecUser.username == "central")) == "central"
+
+
+def test_an_officer_is_offered_only_the_levels_it_manages(as_user):
+    page = as_user("lao").get("/users/add").get_data(as_text=True)
+    assert 'value="lao"' in page and 'value="school"' in page
+    assert 'value="central"' not in page and 'value="province"' not in page
+    assert 'value="central"' in as_user("central").get("/users/add").get_data(as_text=True)
