@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from .errors import Conflict, Invalid, OutOfScope
 from .quality import validate
 from .scope import readable
+from .thai import format_be_datetime
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
@@ -53,6 +54,9 @@ class LecInterface(SQLAInterface):
             if isinstance(error.__cause__, IntegrityError):
                 raise Conflict(str(IN_USE)) from None
             raise
+
+
+AUDIT_FORMATTERS = dict.fromkeys(["created_on", "changed_on", "last_login"], format_be_datetime)
 
 
 class RefusedFormsAnswer400:
@@ -106,6 +110,7 @@ class LecModelView(RefusedFormsAnswer400, ScopedActions, ModelView):
     def __init__(self, **kwargs):
         self.add_form_extra_fields = dict(self.form_extra_fields)
         self.edit_form_extra_fields = dict(self.form_extra_fields)
+        self.formatters_columns = {**AUDIT_FORMATTERS, **(self.formatters_columns or {})}
         super().__init__(**kwargs)
 
     def pre_add(self, item):

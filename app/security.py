@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired
 
 from . import db
 from .audit import record_event
-from .base_views import LecInterface, RefusedFormsAnswer400, ScopedActions
+from .base_views import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .choices import YES_NO, label_of
 from .errors import Invalid
 from .forms import choice_field
@@ -208,6 +208,7 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         "school": _l("School or centre"),
     }
     formatters_columns = {
+        **AUDIT_FORMATTERS,
         "org_level": label_of(ORG_LEVELS),
         "active": label_of(YES_NO),
         "roles": lambda roles: ", ".join(role.name for role in roles),

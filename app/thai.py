@@ -17,6 +17,12 @@ def format_be_date(value):
     return "%02d/%02d/%d" % (value.day, value.month, value.year + BE_OFFSET)
 
 
+def format_be_datetime(value):
+    if value is None:
+        return ""
+    return "%s %02d:%02d น." % (format_be_date(value), value.hour, value.minute)
+
+
 def parse_be_date(text, field="date"):
     """Read dd/mm/yyyy in the Buddhist era; a Gregorian year is refused with a hint, not guessed."""
     match = _DATE.match(text or "")

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from app.errors import Invalid
-from app.thai import format_be_date, parse_be_date
+from app.thai import format_be_date, format_be_datetime, parse_be_date
 
 
 def test_buddhist_era_date_round_trips(ctx):
@@ -33,3 +33,10 @@ def test_impossible_date_is_refused(ctx):
     with pytest.raises(Invalid) as refused:
         parse_be_date("31/02/2569")
     assert "ปฏิทิน" in refused.value.errors["date"]
+
+
+def test_timestamps_are_shown_in_the_buddhist_era_with_thai_time(ctx):
+    from datetime import datetime
+
+    assert format_be_datetime(datetime(2026, 11, 29, 9, 5)) == "29/11/2569 09:05 น."
+    assert format_be_datetime(None) == ""
