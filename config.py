@@ -54,6 +54,11 @@ LEC_PROXY_COUNT = int(os.environ.get("LEC_PROXY_COUNT", "0"))
 FAB_API_SWAGGER_UI = True
 FAB_API_MAX_PAGE_SIZE = 100
 
+# Credential sheets (app/credentials.py): where the QR codes point, how long a code lives.
+LEC_BASE_URL = os.environ.get("LEC_BASE_URL", "http://127.0.0.1:8080")
+LEC_ACTIVATION_DAYS = int(os.environ.get("LEC_ACTIVATION_DAYS", "30"))
+LEC_ACTIVATION_RATE_LIMIT = os.environ.get("LEC_ACTIVATION_RATE_LIMIT", "20 per minute")
+
 LEC_DEMO_PASSWORD = os.environ.get("LEC_DEMO_PASSWORD", "lec-demo-2569")
 
 # Schema and permissions are managed by migrations and `flask lec sync-roles`, not at start-up.

@@ -81,6 +81,13 @@ DISABILITIES = [
 ]
 
 
+CREDENTIAL_STATUSES = [
+    ("waiting", _l("Waiting for activation")),
+    ("activated", _l("Activated")),
+    ("revoked", _l("Replaced by a newer code")),
+    ("expired", _l("Expired")),
+]
+
 YES_NO = [(True, _l("Yes")), (False, _l("No"))]
 
 

@@ -5,7 +5,8 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, ValidationError
+from wtforms import Field, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 from wtforms.widgets import TextInput
 
 from .errors import Invalid
@@ -73,3 +74,17 @@ def _catalog_translations(meta, form):
 
 
 FlaskForm.Meta.get_translations = _catalog_translations
+
+
+class ActivationForm(FlaskForm):
+    """What a person registers when they first open their QR code (the circular's ลงทะเบียน)."""
+
+    first_name = StringField(_l("First name"), [DataRequired(), Length(max=64)])
+    last_name = StringField(_l("Last name"), [DataRequired(), Length(max=64)])
+    position = StringField(_l("Position"), [DataRequired(), Length(max=200)])
+    phone = StringField(_l("Telephone"), [DataRequired(), Length(max=30)])
+    email = StringField(_l("Email"), [DataRequired(), Email(), Length(max=320)])
+    password = PasswordField(_l("Password"), [DataRequired()])
+    conf_password = PasswordField(
+        _l("Confirm Password"), [DataRequired(), EqualTo("password", message=_l("Passwords must match"))]
+    )

@@ -61,3 +61,13 @@ STUDENT = {
     "status": _l("Status"),
     **AUDIT,
 }
+CREDENTIAL = {
+    "user": _l("Account"),
+    "user.username": _l("Username"),
+    "issued_on": _l("Issued on"),
+    "issued_by": _l("Issued by"),
+    "expires_on": _l("Valid until"),
+    "activated_on": _l("Activated on"),
+    "revoked_on": _l("Replaced on"),
+    "status": _l("Status"),
+}

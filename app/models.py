@@ -1,5 +1,7 @@
 """The LEC schema: the organisation tree (province → LAO → school) and each year's learners."""
 
+from datetime import datetime
+
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
@@ -156,6 +158,8 @@ class LecUser(User):
     school_id = Column(Integer, ForeignKey("school.id", use_alter=True, name="fk_ab_user_school_id"), index=True)
     school = relationship(School, foreign_keys=[school_id])
     locked_until = Column(DateTime)
+    position = Column(String(200))
+    phone = Column(String(30))
 
     @property
     def organisation(self):
@@ -175,3 +179,28 @@ class AuditEvent(Model):
     target = Column(String(200))
     detail = Column(String(1000))
     ip = Column(String(45))
+
+
+class Credential(Model):
+    """A single-use activation code issued for an account, printed on a QR sheet. Only the hash
+    of the code is stored; activating spends it, re-issuing revokes it."""
+
+    __tablename__ = "credential"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
+    user = relationship(LecUser, foreign_keys=[user_id])
+    code_hash = Column(String(64), nullable=False, unique=True)
+    issued_on = Column(DateTime, nullable=False, index=True)
+    issued_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    issued_by = relationship(User, foreign_keys=[issued_by_id])
+    expires_on = Column(DateTime, nullable=False, index=True)
+    activated_on = Column(DateTime, index=True)
+    revoked_on = Column(DateTime)
+
+    @property
+    def status(self):
+        if self.activated_on:
+            return "activated"
+        if self.revoked_on:
+            return "revoked"
+        return "expired" if self.expires_on <= datetime.now() else "waiting"

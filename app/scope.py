@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .audit import current_user_id
 from .errors import OutOfScope
-from .models import Lao, LecUser, Province, School, Student
+from .models import Credential, Lao, LecUser, Province, School, Student
 
 CENTRAL, PROVINCE, LAO, SCHOOL = "central", "province", "lao", "school"
 
@@ -56,10 +56,14 @@ def current_node():
         if cached is None or cached[0] is not user:
             authenticated = user is not None and getattr(user, "is_authenticated", False)
             g.lec_node = (user, (node_of(user) if authenticated else None) or NOBODY)
+        if g.lec_node[1] is NOBODY and current_user_id() is not None:
+            return _node_of_account(current_user_id())  # acting_as inside a request: activation
         return g.lec_node[1]
     user_id = current_user_id()
-    if user_id is None:
-        return SYSTEM
+    return SYSTEM if user_id is None else _node_of_account(user_id)
+
+
+def _node_of_account(user_id):
     from flask import current_app
 
     return node_of(current_app.appbuilder.sm.get_user_by_id(user_id)) or NOBODY
@@ -124,7 +128,8 @@ USER_PLACEMENT = {
     LAO: ("lao_id", lao_ids, frozenset({PROVINCE, LAO})),
     SCHOOL: ("school_id", school_ids, frozenset({PROVINCE, LAO})),
 }
-ACCOUNT_FIELDS = {"org_level", "province_id", "lao_id", "school_id", "province", "lao", "school", "roles", "active"}
+PLACEMENT_FIELDS = {"org_level", "province_id", "lao_id", "school_id", "province", "lao", "school", "roles"}
+ACCOUNT_FIELDS = PLACEMENT_FIELDS | {"active"}
 
 
 def accounts_in_subtree(node):
@@ -138,15 +143,21 @@ def accounts_in_subtree(node):
     return or_(*conditions) if conditions else false()
 
 
+def accounts_of(node):
+    return select(LecUser.id).where(accounts_in_subtree(node))
+
+
 def readable(model, node=None):
     """SQL condition: the rows of ``model`` this node may read (true() when unrestricted)."""
     node = node or current_node()
-    if node.level == CENTRAL or (model not in PLACEMENT and model is not LecUser):
+    if node.level == CENTRAL or (model not in PLACEMENT and model not in (LecUser, Credential)):
         return true()
     if node is NOBODY:
         return false()
     if model is LecUser:
         return accounts_in_subtree(node)
+    if model is Credential:
+        return Credential.user_id.in_(accounts_of(node))
     column, ids = PLACEMENT[model]
     return column.in_(ids(node))
 
@@ -175,6 +186,8 @@ def _account_placements(user, node):
     changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
     if not (state.transient or state.pending or state.deleted) and not changed & ACCOUNT_FIELDS:
         return []
+    if state.identity and state.identity[0] == current_user_id() and not changed & PLACEMENT_FIELDS:
+        return []  # an account activating itself with its own code
     levels = set(state.attrs["org_level"].history.sum()) or {None}
     needed = []
     for level in levels:
@@ -201,6 +214,10 @@ def refuse_out_of_scope_writes(session, flush_context, instances):
     for obj in list(session.new) + changed + list(session.deleted):
         if isinstance(obj, LecUser):
             needed.extend(_account_placements(obj, node))
+            continue
+        if isinstance(obj, Credential):
+            if obj.user is not None and inspect(obj.user).persistent:
+                needed.append((accounts_of, {obj.user.id}))
             continue
         rule = WRITE_RULES.get(type(obj))
         if rule is None:

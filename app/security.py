@@ -7,6 +7,7 @@ permission that is not declared here, so the database always matches this file."
 from datetime import datetime, timedelta
 
 from flask import current_app, flash, g
+from flask_appbuilder.actions import action
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -62,19 +63,30 @@ ORGANISATION_VIEWS = ("ProvinceView", "LaoView", "SchoolView", "AcademicYearView
 ORGANISATION_APIS = ("ProvinceApi", "LaoApi", "SchoolApi", "AcademicYearApi", "StudentApi")
 READ_ALL = reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS)
 EDIT = ("can_edit", "can_put")
-# Managing the accounts of one's own subtree (app/scope.py decides which accounts).
+# Managing the accounts of one's own subtree (app/scope.py decides which accounts), and handing
+# out credential sheets for it (app/credentials.py).
+ISSUE = ("issue_credentials", "reissue_all_credentials")
 ACCOUNTS = [
-    ("LecUserView", ("can_list", "can_show", "can_add", "can_edit")),
+    ("LecUserView", ("can_list", "can_show", "can_add", "can_edit", "reissue_credentials")),
+    ("CredentialView", ("can_list", "can_show")),
     ("Security", MENU),
     ("List Users", MENU),
+    ("Issued credentials", MENU),
 ]
 
 # Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, FAB's security
 # screens and the OpenAPI document included. The others are declared here; which rows each may
 # read or write is decided by the user's organisation node (app/scope.py), not by the role.
 ROLES = {
-    PROVINCE: READ_ALL + writes("LaoView", "SchoolView", "LaoApi", "SchoolApi") + ACCOUNTS,
-    LAO: READ_ALL + [("LaoView", EDIT), ("LaoApi", EDIT)] + writes("SchoolView", "SchoolApi") + ACCOUNTS,
+    PROVINCE: READ_ALL
+    + writes("LaoView", "SchoolView", "LaoApi", "SchoolApi")
+    + [("ProvinceView", ISSUE), ("LaoView", ISSUE), ("SchoolView", ISSUE)]
+    + ACCOUNTS,
+    LAO: READ_ALL
+    + [("LaoView", EDIT), ("LaoApi", EDIT)]
+    + writes("SchoolView", "SchoolApi")
+    + [("LaoView", ISSUE), ("SchoolView", ISSUE)]
+    + ACCOUNTS,
     SCHOOL: READ_ALL + [("SchoolView", EDIT), ("SchoolApi", EDIT)] + writes("StudentView", "StudentApi"),
     MANAGER: list(READ_ALL),
 }
@@ -226,6 +238,18 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
 
     def pre_update(self, item):
         check_account(item, g.user)
+
+    @action(
+        "reissue_credentials",
+        _l("Print credential sheet (QR)"),
+        _l("Issue new activation codes for the selected accounts? Earlier codes stop working."),
+        "fa-qrcode",
+    )
+    def reissue_credentials(self, items):
+        from .credentials import reissue_for_accounts, sheet_response  # credentials builds on this module
+
+        items = items if isinstance(items, list) else [items]
+        return sheet_response(reissue_for_accounts(items), ", ".join(item.username for item in items[:3]))
 
     def post_add(self, item):
         record_event("account_created", item.username, describe_account(item))

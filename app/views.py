@@ -1,20 +1,52 @@
 """What a user sees: the generated screens, the REST API and the menu, as declarations."""
 
-from flask_appbuilder import IndexView
+
+from flask import current_app, flash, redirect
+from flask_appbuilder import BaseView, IndexView, expose
+from flask_appbuilder.actions import action
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from . import choices, labels, quality
+from . import choices, credentials, labels, quality
 from .base_views import LecInterface, LecModelApi, LecModelView
-from .forms import Rule, choice_field, date_field
-from .models import AcademicYear, Lao, Province, School, Student
-from .thai import format_be_date
+from .errors import Invalid
+from .forms import ActivationForm, Rule, choice_field, date_field
+from .models import AcademicYear, Credential, Lao, Province, School, Student
+from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
 
 
 class HomeView(IndexView):
     index_template = "lec/index.html"
+
+
+class IssuesCredentials:
+    """The organisation lists' actions: credential sheets for the selected organisations and
+    everything below them."""
+
+    @action(
+        "issue_credentials",
+        _l("Print credential sheet (QR)"),
+        _l("Issue activation codes for the selected organisations, and those below them, that have no active account?"),
+        "fa-qrcode",
+    )
+    def issue_credentials(self, items):
+        items = items if isinstance(items, list) else [items]
+        return credentials.sheet_response(credentials.issue_credentials(items), ", ".join(i.name_th for i in items[:3]))
+
+    @action(
+        "reissue_all_credentials",
+        _l("Re-issue credential sheet for all (QR)"),
+        _l("Issue new activation codes for every account of the selected organisations and those below them? "
+           "Earlier codes stop working."),
+        "fa-refresh",
+    )  # fmt: skip
+    def reissue_all_credentials(self, items):
+        items = items if isinstance(items, list) else [items]
+        cards = credentials.issue_credentials(items, include_active=True)
+        return credentials.sheet_response(cards, ", ".join(i.name_th for i in items[:3]))
 
 
 class StudentView(LecModelView):
@@ -53,7 +85,7 @@ class StudentView(LecModelView):
     validators_columns = {"id_number": [Rule(quality.clean_identifier, "id_kind")]}
 
 
-class SchoolView(LecModelView):
+class SchoolView(IssuesCredentials, LecModelView):
     datamodel = LecInterface(School)
     list_title = _l("Schools and centres")
     show_title = add_title = edit_title = _l("School or centre")
@@ -68,7 +100,7 @@ class SchoolView(LecModelView):
     related_views = [StudentView]
 
 
-class LaoView(LecModelView):
+class LaoView(IssuesCredentials, LecModelView):
     datamodel = LecInterface(Lao)
     list_title = _l("Local administrative organisations")
     show_title = add_title = edit_title = _l("Local administrative organisation")
@@ -83,7 +115,7 @@ class LaoView(LecModelView):
     related_views = [SchoolView]
 
 
-class ProvinceView(LecModelView):
+class ProvinceView(IssuesCredentials, LecModelView):
     datamodel = LecInterface(Province)
     list_title = _l("Provinces")
     show_title = add_title = edit_title = _l("Province")
@@ -163,6 +195,52 @@ class StudentApi(LecModelApi):
     ] + ["school.name_th", "academic_year.year", "status"]
 
 
+class CredentialView(LecModelView):
+    """Who was issued a code, by whom and when, and who has registered: a province sees who has not
+    activated yet and re-issues from the account list."""
+
+    datamodel = LecInterface(Credential)
+    base_permissions = ["can_list", "can_show"]
+    list_title = show_title = _l("Issued credentials")
+    label_columns = labels.CREDENTIAL
+    list_columns = ["user.username", "user", "issued_on", "issued_by", "expires_on", "activated_on", "status"]
+    show_columns = list_columns + ["revoked_on"]
+    search_columns = ["user", "issued_on", "activated_on"]
+    order_columns = ["issued_on", "expires_on", "activated_on"]
+    base_order = ("issued_on", "desc")
+    formatters_columns = {
+        **dict.fromkeys(["issued_on", "expires_on", "activated_on", "revoked_on"], format_be_datetime),
+        "status": choices.label_of(choices.CREDENTIAL_STATUSES),
+    }
+
+
+class ActivationView(BaseView):
+    """The page a QR code opens: public, rate-limited, the same answer for every unusable code."""
+
+    route_base = "/activate"
+    default_view = "activate"
+
+    @expose("/<code>", methods=["GET", "POST"])
+    def activate(self, code):
+        form = ActivationForm()
+        try:
+            account = credentials.usable_credential(code).user
+            if form.validate_on_submit():
+                login_user(credentials.activate(code, **{name: form[name].data for name in ACTIVATION_FIELDS}))
+                flash(_l("Your account is active. Welcome to LEC."), "success")
+                return redirect(self.appbuilder.get_url_for_index)
+        except credentials.UnusableCode:
+            return self.render_template("lec/activate.html", form=None), 404
+        except Invalid as error:
+            for field, message in error.errors.items():
+                form[field].errors.append(message)
+        page = self.render_template("lec/activate.html", form=form, account=account)
+        return page, 400 if form.errors else 200
+
+
+ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
+
+
 def register(appbuilder):
     organisations = dict(category="Organisations", category_label=_l("Organisations"))
     appbuilder.add_view(ProvinceView, "Provinces", label=_l("Provinces"), icon="fa-map", **organisations)
@@ -180,5 +258,15 @@ def register(appbuilder):
         AcademicYearView, "Academic years", label=_l("Academic years"), icon="fa-calendar", **organisations
     )
     appbuilder.add_view(StudentView, "Learners", label=_l("Learners"), icon="fa-users")
+    appbuilder.add_view(
+        CredentialView,
+        "Issued credentials",
+        label=_l("Issued credentials"),
+        icon="fa-qrcode",
+        category="Security",
+        category_label=_l("Security"),
+    )
+    activation = appbuilder.add_view_no_menu(ActivationView)
+    appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
     for api in (ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi):
         appbuilder.add_api(api)

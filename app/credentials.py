@@ -1,0 +1,409 @@
+"""Credentials: accounts for organisations, single-use activation codes, the QR sheet, activation.
+
+The circular (step 2) hands every province, LAO and school its login as a QR code on paper. The
+paper carries an activation code, not a password: the code is random (about 99 bits), typeable
+(no 0/O, 1/I/L), stored only as a SHA-256 hash, single use, and expires. The account stays
+disabled until someone activates it with the code and sets their own password."""
+
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import fontpkg_sarabun
+import qrcode
+from flask import current_app, flash, redirect, send_file
+from flask_babel import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph
+from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
+
+from . import db
+from .audit import acting_as, current_user_id, now, record_event
+from .errors import Invalid, LecError
+from .models import Credential, Lao, LecUser, Province, School
+from .scope import readable
+from .security import LAO as LAO_ROLE
+from .security import PROVINCE as PROVINCE_ROLE
+from .security import SCHOOL as SCHOOL_ROLE
+from .security import check_password
+from .thai import format_be_date, format_be_datetime
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+GROUPS, GROUP_LENGTH = 5, 4
+LEVELS = {Province: "province", Lao: "lao", School: "school"}
+ROLE_OF_LEVEL = {"province": PROVINCE_ROLE, "lao": LAO_ROLE, "school": SCHOOL_ROLE}
+USERNAME_PREFIX = {"province": "p", "lao": "l", "school": "s"}
+
+
+class UnusableCode(LecError):
+    """Unknown, spent, revoked or expired: the activation page says the same for each."""
+
+
+@dataclass(frozen=True)
+class Card:
+    organisation: str
+    org_code: str
+    province: str
+    username: str
+    code: str
+    expires_on: datetime
+    url: str
+
+
+def new_code():
+    return "-".join("".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH)) for _ in range(GROUPS))
+
+
+def normalise_code(text):
+    return "".join(c for c in (text or "").upper() if c in ALPHABET)
+
+
+def hash_code(text):
+    return hashlib.sha256(normalise_code(text).encode()).hexdigest()
+
+
+def username_for(level, organisation):
+    return USERNAME_PREFIX[level] + organisation.code
+
+
+def organisations_under(roots):
+    """Each root and everything below it that the issuer may read, parents before children."""
+    found = []
+    for root in roots:
+        found.append(root)
+        if isinstance(root, Province):
+            laos = db.session.scalars(
+                select(Lao).where(Lao.province_id == root.id, readable(Lao)).order_by(Lao.code)
+            ).all()
+            found.extend(laos)
+            root = laos
+        if isinstance(root, Lao):
+            root = [root]
+        if isinstance(root, list) and root:
+            found.extend(
+                db.session.scalars(
+                    select(School)
+                    .where(School.lao_id.in_([lao.id for lao in root]), readable(School))
+                    .order_by(School.lao_id, School.code)
+                )
+            )
+    unique = list(dict.fromkeys(found))
+    return [org for org in unique if not _is_issuers_own(org)]
+
+
+def _is_issuers_own(organisation):
+    issuer = db.session.get(LecUser, current_user_id()) if current_user_id() else None
+    return issuer is not None and getattr(issuer, LEVELS[type(organisation)] + "_id", None) == organisation.id
+
+
+def issue_credentials(roots, include_active=False):
+    """Accounts and fresh codes for the roots and everything below them: only organisations
+    without an active account, unless ``include_active``. Returns the cards to print."""
+    organisations = organisations_under(roots)
+    usernames = {username_for(LEVELS[type(org)], org): org for org in organisations}
+    accounts = {
+        user.username: user
+        for user in db.session.scalars(select(LecUser).where(LecUser.username.in_(list(usernames))))
+    }
+    active_nodes = _organisations_with_active_accounts(organisations)
+    chosen = []
+    for username, organisation in usernames.items():
+        if include_active or (type(organisation), organisation.id) not in active_nodes:
+            chosen.append((accounts.get(username) or _new_account(username, organisation), organisation))
+    return _issue([account for account, _org in chosen], organisations=dict((a.username, o) for a, o in chosen))
+
+
+def reissue_for_accounts(accounts):
+    """Fresh codes for chosen accounts (the user list's action); previous codes are revoked."""
+    return _issue([account for account in accounts if account.organisation is not None])
+
+
+def _issue(accounts, organisations=None):
+    if not accounts:
+        return []
+    days = current_app.config["LEC_ACTIVATION_DAYS"]
+    issued_on = now()
+    expires_on = issued_on + timedelta(days=days)
+    base_url = current_app.config["LEC_BASE_URL"].rstrip("/")
+    existing = [account.id for account in accounts if account.id is not None]
+    if existing:
+        db.session.execute(
+            update(Credential)
+            .where(Credential.user_id.in_(existing), Credential.activated_on.is_(None), Credential.revoked_on.is_(None))
+            .values(revoked_on=issued_on)
+        )
+    cards = []
+    for account in accounts:
+        code = new_code()
+        db.session.add(
+            Credential(
+                user=account,
+                code_hash=hash_code(code),
+                issued_on=issued_on,
+                issued_by_id=current_user_id(),
+                expires_on=expires_on,
+            )
+        )
+        organisation = (organisations or {}).get(account.username) or account.organisation
+        cards.append(
+            Card(
+                organisation=organisation.name_th,
+                org_code=organisation.code,
+                province=_province_of(organisation).name_th,
+                username=account.username,
+                code=code,
+                expires_on=expires_on,
+                url="%s/activate/%s" % (base_url, code),
+            )
+        )
+    record_event("credentials_issued", "%d" % len(cards), ", ".join(card.username for card in cards[:50]))
+    db.session.commit()
+    return cards
+
+
+def _province_of(organisation):
+    if isinstance(organisation, Province):
+        return organisation
+    if isinstance(organisation, Lao):
+        return organisation.province
+    return organisation.lao.province
+
+
+def _organisations_with_active_accounts(organisations):
+    active = set()
+    for model, level in LEVELS.items():
+        ids = [org.id for org in organisations if isinstance(org, model)]
+        column = getattr(LecUser, level + "_id")
+        for chunk in range(0, len(ids), 5000):
+            active.update(
+                (model, org_id)
+                for org_id in db.session.scalars(
+                    select(column).where(column.in_(ids[chunk : chunk + 5000]), LecUser.active.is_(True))
+                )
+            )
+    return active
+
+
+def _new_account(username, organisation):
+    level = LEVELS[type(organisation)]
+    account = LecUser(
+        username=username,
+        first_name="ผู้ใช้",
+        last_name=organisation.name_th[:64],
+        email="%s@lec.invalid" % username,
+        active=False,  # until activated: no password opens a disabled account
+        password=None,
+        org_level=level,
+        roles=[current_app.appbuilder.sm.find_role(ROLE_OF_LEVEL[level])],
+    )
+    setattr(account, level, organisation)
+    db.session.add(account)
+    return account
+
+
+# -- activation ---------------------------------------------------------------------------------
+
+
+def usable_credential(code):
+    """The credential a code opens, or UnusableCode (one answer for every reason)."""
+    credential = db.session.scalar(select(Credential).where(Credential.code_hash == hash_code(code)))
+    if (
+        credential is None
+        or credential.activated_on is not None
+        or credential.revoked_on is not None
+        or credential.expires_on <= now()
+    ):
+        raise UnusableCode(_("This activation code cannot be used."))
+    return credential
+
+
+def activate(code, first_name, last_name, position, phone, email, password):
+    """Spend the code (exactly once, even under concurrent requests), register the person and
+    enable the account. Returns the account, ready to be signed in."""
+    credential = usable_credential(code)
+    errors = {}
+    try:
+        check_password(password)
+    except Exception as error:  # FAB's PasswordComplexityValidationError
+        errors["password"] = str(error)
+    taken = db.session.scalar(select(LecUser.id).where(LecUser.email == email, LecUser.id != credential.user_id))
+    if taken:
+        errors["email"] = _("This e-mail address is already registered.")
+    if errors:
+        raise Invalid(errors)
+    spent = db.session.execute(
+        update(Credential)
+        .where(Credential.id == credential.id, Credential.activated_on.is_(None), Credential.revoked_on.is_(None))
+        .values(activated_on=now())
+    )
+    if spent.rowcount != 1:
+        db.session.rollback()
+        raise UnusableCode(_("This activation code cannot be used."))
+    account = credential.user
+    with acting_as(account.id):
+        account.first_name, account.last_name = first_name, last_name
+        account.position, account.phone, account.email = position, phone, email
+        account.password = generate_password_hash(password)
+        account.active = True
+        account.locked_until = None
+        record_event("account_activated", account.username, account.organisation)
+        db.session.commit()
+    return account
+
+
+# -- the sheet ----------------------------------------------------------------------------------
+
+FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN, HEADER = 28, 34
+COLUMNS, ROWS = 2, 4
+CARD_WIDTH = (PAGE_WIDTH - 2 * MARGIN) / COLUMNS
+CARD_HEIGHT = (PAGE_HEIGHT - 2 * MARGIN - HEADER) / ROWS
+QR_SIZE = 96
+TEXT_WIDTH = CARD_WIDTH - QR_SIZE - 26
+
+
+def _register_fonts():
+    if "Sarabun" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("Sarabun", str(FONT_DIR / "Sarabun-Regular.ttf")))
+        pdfmetrics.registerFont(TTFont("Sarabun-Bold", str(FONT_DIR / "Sarabun-Bold.ttf")))
+
+
+def _style(size, bold=False, leading=None):
+    # shaping=1: HarfBuzz places Thai vowels and tone marks (DESIGN.md §3); drawString does not.
+    return ParagraphStyle(
+        "lec", fontName="Sarabun-Bold" if bold else "Sarabun", fontSize=size, leading=leading or size * 1.25, shaping=1
+    )
+
+
+def _paragraph(c, text, x, y_top, width, style):
+    paragraph = Paragraph(text, style)
+    _w, height = paragraph.wrap(width, CARD_HEIGHT)
+    paragraph.drawOn(c, x, y_top - height)
+    return height
+
+
+def _fitting(text, style, smallest=7.5):
+    """Thai has no spaces to break at and reportlab breaks inside words: shrink a name to one line
+    when it can be read that small, rather than split a syllable."""
+    width = pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
+    if width <= TEXT_WIDTH:
+        return style
+    size = max(smallest, style.fontSize * TEXT_WIDTH / width * 0.98)
+    return ParagraphStyle("fitted", parent=style, fontSize=size, leading=size * 1.2)
+
+
+def _qr_image(url):
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=2)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return ImageReader(qr.make_image().get_image())
+
+
+def _card_template(c):
+    """What every card shares (labels, instructions), drawn once and reused on every card."""
+    c.beginForm("card")
+    label = _style(8)
+    _paragraph(c, _("LEC account"), 10, CARD_HEIGHT - 8, TEXT_WIDTH, _style(8, True))
+    _paragraph(c, _("Username"), 10, 118, TEXT_WIDTH, label)
+    _paragraph(c, _("Activation code"), 10, 82, TEXT_WIDTH, label)
+    _paragraph(c, _("Valid until"), 10, 58, TEXT_WIDTH, label)
+    _paragraph(
+        c,
+        _("Scan the QR code, or open the address below and type the code; then set your own password "
+          "and register. The code works once."),
+        10, 34, CARD_WIDTH - 20, _style(7, leading=8.5),
+    )  # fmt: skip
+    c.endForm()
+
+
+def render_sheet(cards, issued_to, issued_by):
+    """One A4 PDF, eight cut-out cards per page. The header of every page says for whom and by
+    whom the sheet was issued; nothing secret appears outside the cards."""
+    _register_fonts()
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    c.setTitle(_("LEC credential sheet"))
+    c.setAuthor(issued_by)
+    _card_template(c)
+    header = _style(9)
+    name_style = _style(10.5, True, 12.5)
+    small = _style(8.5)
+    per_page = COLUMNS * ROWS
+    pages = max(1, -(-len(cards) // per_page))
+    stamp = format_be_datetime(now())
+    for page in range(pages):
+        _paragraph(
+            c,
+            _("Credential sheet issued to %(to)s by %(by)s on %(when)s — page %(page)d of %(pages)d",
+              to=issued_to, by=issued_by, when=stamp, page=page + 1, pages=pages),
+            MARGIN, PAGE_HEIGHT - MARGIN, PAGE_WIDTH - 2 * MARGIN, header,
+        )  # fmt: skip
+        _cut_lines(c)
+        for slot, card in enumerate(cards[page * per_page : (page + 1) * per_page]):
+            x = MARGIN + (slot % COLUMNS) * CARD_WIDTH
+            y = PAGE_HEIGHT - MARGIN - HEADER - (slot // COLUMNS + 1) * CARD_HEIGHT
+            _draw_card(c, card, x, y, name_style, small)
+        c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def _cut_lines(c):
+    c.saveState()
+    c.setDash(4, 3)
+    c.setLineWidth(0.4)
+    top = PAGE_HEIGHT - MARGIN - HEADER
+    for column in range(COLUMNS + 1):
+        x = MARGIN + column * CARD_WIDTH
+        c.line(x, top, x, top - ROWS * CARD_HEIGHT)
+    for row in range(ROWS + 1):
+        y = top - row * CARD_HEIGHT
+        c.line(MARGIN, y, PAGE_WIDTH - MARGIN, y)
+    c.restoreState()
+
+
+def _draw_card(c, card, x, y, name_style, small):
+    c.saveState()
+    c.translate(x, y)
+    c.doForm("card")
+    used = _paragraph(c, card.organisation, 10, CARD_HEIGHT - 22, TEXT_WIDTH, _fitting(card.organisation, name_style))
+    _paragraph(c, "%s %s · %s" % (_("Code"), card.org_code, card.province), 10, CARD_HEIGHT - 24 - used, TEXT_WIDTH,
+               small)  # fmt: skip
+    c.setFont("Sarabun-Bold", 12)
+    c.drawString(10, 98, card.username)
+    c.setFont("Courier-Bold", 13)
+    c.drawString(10, 64, card.code)
+    c.setFont("Sarabun", 10)
+    c.drawString(10, 40, format_be_date(card.expires_on))
+    c.drawImage(_qr_image(card.url), CARD_WIDTH - QR_SIZE - 8, CARD_HEIGHT - QR_SIZE - 8, QR_SIZE, QR_SIZE)
+    c.setFont("Courier", 5.5)
+    c.drawString(10, 8, card.url)
+    c.restoreState()
+
+
+def sheet_response(cards, issued_to):
+    """The PDF answer of the credential actions, or back to the list when nothing was due."""
+    if not cards:
+        flash(_("Every selected organisation already has an active account; nothing was issued."), "info")
+        return redirect(".")
+    pdf = render_sheet(cards, issued_to, issuer_name())
+    name = "lec-credentials-%s.pdf" % format_be_date(cards[0].expires_on).replace("/", "-")
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+def issuer_name():
+    issuer = db.session.get(LecUser, current_user_id()) if current_user_id() else None
+    if issuer is None:
+        return _("the command line")
+    return "%s %s (%s)" % (issuer.first_name, issuer.last_name, issuer.username)
+
