@@ -10,9 +10,7 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import fontpkg_sarabun
 import qrcode
 from flask import current_app, flash, redirect, send_file
 from flask_babel import gettext as _
@@ -20,9 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
@@ -30,6 +26,7 @@ from . import db
 from .audit import acting_as, current_user_id, now, record_event
 from .errors import Invalid, LecError
 from .models import Credential, Lao, LecUser, Province, School
+from .pdf import BOLD, REGULAR, paragraph, register_fonts, style
 from .scope import readable
 from .security import LAO as LAO_ROLE
 from .security import PROVINCE as PROVINCE_ROLE
@@ -262,7 +259,6 @@ def activate(code, first_name, last_name, position, phone, email, password):
 
 # -- the sheet ----------------------------------------------------------------------------------
 
-FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN, HEADER = 28, 34
 COLUMNS, ROWS = 2, 4
@@ -272,34 +268,14 @@ QR_SIZE = 96
 TEXT_WIDTH = CARD_WIDTH - QR_SIZE - 26
 
 
-def _register_fonts():
-    if "Sarabun" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("Sarabun", str(FONT_DIR / "Sarabun-Regular.ttf")))
-        pdfmetrics.registerFont(TTFont("Sarabun-Bold", str(FONT_DIR / "Sarabun-Bold.ttf")))
-
-
-def _style(size, bold=False, leading=None):
-    # shaping=1: HarfBuzz places Thai vowels and tone marks (DESIGN.md §3); drawString does not.
-    return ParagraphStyle(
-        "lec", fontName="Sarabun-Bold" if bold else "Sarabun", fontSize=size, leading=leading or size * 1.25, shaping=1
-    )
-
-
-def _paragraph(c, text, x, y_top, width, style):
-    paragraph = Paragraph(text, style)
-    _w, height = paragraph.wrap(width, CARD_HEIGHT)
-    paragraph.drawOn(c, x, y_top - height)
-    return height
-
-
-def _fitting(text, style, smallest=7.5):
+def _fitting(text, paragraph_style, smallest=7.5):
     """Thai has no spaces to break at and reportlab breaks inside words: shrink a name to one line
     when it can be read that small, rather than split a syllable."""
-    width = pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
+    width = pdfmetrics.stringWidth(text, paragraph_style.fontName, paragraph_style.fontSize)
     if width <= TEXT_WIDTH:
-        return style
-    size = max(smallest, style.fontSize * TEXT_WIDTH / width * 0.98)
-    return ParagraphStyle("fitted", parent=style, fontSize=size, leading=size * 1.2)
+        return paragraph_style
+    size = max(smallest, paragraph_style.fontSize * TEXT_WIDTH / width * 0.98)
+    return ParagraphStyle("fitted", parent=paragraph_style, fontSize=size, leading=size * 1.2)
 
 
 def _qr_image(url):
@@ -312,16 +288,16 @@ def _qr_image(url):
 def _card_template(c):
     """What every card shares (labels, instructions), drawn once and reused on every card."""
     c.beginForm("card")
-    label = _style(8)
-    _paragraph(c, _("LEC account"), 10, CARD_HEIGHT - 8, TEXT_WIDTH, _style(8, True))
-    _paragraph(c, _("Username"), 10, 118, TEXT_WIDTH, label)
-    _paragraph(c, _("Activation code"), 10, 82, TEXT_WIDTH, label)
-    _paragraph(c, _("Valid until"), 10, 58, TEXT_WIDTH, label)
-    _paragraph(
+    label = style(8)
+    paragraph(c, _("LEC account"), 10, CARD_HEIGHT - 8, TEXT_WIDTH, style(8, True))
+    paragraph(c, _("Username"), 10, 118, TEXT_WIDTH, label)
+    paragraph(c, _("Activation code"), 10, 82, TEXT_WIDTH, label)
+    paragraph(c, _("Valid until"), 10, 58, TEXT_WIDTH, label)
+    paragraph(
         c,
         _("Scan the QR code, or open the address below and type the code; then set your own password "
           "and register. The code works once."),
-        10, 34, CARD_WIDTH - 20, _style(7, leading=8.5),
+        10, 34, CARD_WIDTH - 20, style(7, leading=8.5),
     )  # fmt: skip
     c.endForm()
 
@@ -329,20 +305,20 @@ def _card_template(c):
 def render_sheet(cards, issued_to, issued_by):
     """One A4 PDF, eight cut-out cards per page. The header of every page says for whom and by
     whom the sheet was issued; nothing secret appears outside the cards."""
-    _register_fonts()
+    register_fonts()
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(_("LEC credential sheet"))
     c.setAuthor(issued_by)
     _card_template(c)
-    header = _style(9)
-    name_style = _style(10.5, True, 12.5)
-    small = _style(8.5)
+    header = style(9)
+    name_style = style(10.5, True, 12.5)
+    small = style(8.5)
     per_page = COLUMNS * ROWS
     pages = max(1, -(-len(cards) // per_page))
     stamp = format_be_datetime(now())
     for page in range(pages):
-        _paragraph(
+        paragraph(
             c,
             _("Credential sheet issued to %(to)s by %(by)s on %(when)s — page %(page)d of %(pages)d",
               to=issued_to, by=issued_by, when=stamp, page=page + 1, pages=pages),
@@ -376,14 +352,14 @@ def _draw_card(c, card, x, y, name_style, small):
     c.saveState()
     c.translate(x, y)
     c.doForm("card")
-    used = _paragraph(c, card.organisation, 10, CARD_HEIGHT - 22, TEXT_WIDTH, _fitting(card.organisation, name_style))
-    _paragraph(c, "%s %s · %s" % (_("Code"), card.org_code, card.province), 10, CARD_HEIGHT - 24 - used, TEXT_WIDTH,
+    used = paragraph(c, card.organisation, 10, CARD_HEIGHT - 22, TEXT_WIDTH, _fitting(card.organisation, name_style))
+    paragraph(c, "%s %s · %s" % (_("Code"), card.org_code, card.province), 10, CARD_HEIGHT - 24 - used, TEXT_WIDTH,
                small)  # fmt: skip
-    c.setFont("Sarabun-Bold", 12)
+    c.setFont(BOLD, 12)
     c.drawString(10, 98, card.username)
     c.setFont("Courier-Bold", 13)
     c.drawString(10, 64, card.code)
-    c.setFont("Sarabun", 10)
+    c.setFont(REGULAR, 10)
     c.drawString(10, 40, format_be_date(card.expires_on))
     c.drawImage(_qr_image(card.url), CARD_WIDTH - QR_SIZE - 8, CARD_HEIGHT - QR_SIZE - 8, QR_SIZE, QR_SIZE)
     c.setFont("Courier", 5.5)

@@ -15,10 +15,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
 from stdnum.th import pin
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from app import db
+from app.audit import acting_as
+from app.credentials import issue_credentials
 from app.demo import current_academic_year_be
+from app.models import School
 
 from conftest import BACKENDS, PASSWORD, close, database_url, make_app
 
@@ -72,7 +77,7 @@ def live_server(request, tmp_path_factory):
         thread = threading.Thread(target=server.serve_forever, name="live-server-" + backend, daemon=True)
         thread.start()
         try:
-            yield SimpleNamespace(backend=backend, url="http://127.0.0.1:%d" % server.server_port)
+            yield SimpleNamespace(backend=backend, url="http://127.0.0.1:%d" % server.server_port, app=flask_app)
         finally:
             server.shutdown()
             thread.join(timeout=10)
@@ -394,3 +399,25 @@ def test_a_province_officer_lists_only_its_own_province(page):
     page.goto("/schoolview/list/?psize_SchoolView=100")
     expect(list_rows(page).first).to_be_visible()
     assert "ขอนแก่น" not in page.inner_text("body") and "สวนสนุก" not in page.inner_text("body")
+
+
+def test_the_link_on_a_credential_sheet_registers_the_person_and_signs_them_in(page, live_server):
+    with live_server.app.app_context(), acting_as(None):
+        school = db.session.scalar(select(School).where(School.code == "1050130002"))
+        code = issue_credentials([school], include_active=True)[0].code
+    page.goto("/activate/" + code)
+    expect(page.locator(".panel-title")).to_have_text("เปิดใช้งานบัญชีผู้ใช้")
+    expect(page.locator("body")).to_contain_text("โรงเรียนเทศบาลดอยเงิน")
+    for field, value in [
+        ("first_name", "ชื่นกมล"), ("last_name", "ทิพย์เนตร"), ("position", "ครูธุรการ"), ("phone", "053-222-333"),
+        ("email", "chuenkamon-%s@lec.example" % live_server.backend), ("password", "Doi-Ngoen-2569"),
+        ("conf_password", "Doi-Ngoen-2569"),
+    ]:  # fmt: skip
+        page.fill("#" + field, value)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / ("activation-form[%s].png" % live_server.backend)), full_page=True)
+    page.click("#activation button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("เปิดใช้งานบัญชีเรียบร้อยแล้ว")
+    expect(page.locator('a[href="/logout/"]')).to_be_attached()
+    page.goto("/studentview/list/")
+    expect(list_rows(page).first).to_contain_text("โรงเรียนเทศบาลดอยเงิน")

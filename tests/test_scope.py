@@ -11,14 +11,16 @@ from stdnum.th import pin
 from test_views import learner_form
 
 from app import db
-from app.models import Lao, LecUser, Province, School, Student
+from app.audit import acting_as
+from app.credentials import issue_credentials
+from app.models import Credential, Lao, LecUser, Province, School, Student
 
 from conftest import SCHOOL_OF, api_headers, learner_of, login
 
 RESTRICTED = ["province", "lao", "school", "cdc"]
 FOREIGN_SCHOOL = "1040130001"  # โรงเรียนเทศบาลสวนสนุก, ขอนแก่น
 SIBLING_SCHOOL = "1050130002"  # same LAO as the school account, not its own school
-SCOPED_MODELS = (Province, Lao, School, Student, LecUser)
+SCOPED_MODELS = (Province, Lao, School, Student, LecUser, Credential)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,13 @@ def foreign(app):
             )
             account.school, account.org_level = school, "school"
             db.session.commit()
+        with acting_as(None):
+            issue_credentials([school], include_active=True)
+        credential = db.session.scalar(
+            select(Credential).join(LecUser, Credential.user_id == LecUser.id).where(LecUser.school_id == school.id)
+        )
         return {
+            Credential: credential.id,
             Province: school.lao.province_id,
             Lao: school.lao_id,
             School: school.id,
