@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export FLASK_APP := run
 
-.PHONY: run test translations lint clean catalog
+.PHONY: run test translations lint clean catalog benchmark
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ clean:
 catalog: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l en
+
+# Benchmarks print a table; figures are quoted in the README.
+benchmark: translations
+	taskset -c 0 $(BIN)/python benchmarks/credentials.py

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import qrcode
 from flask import current_app, flash, redirect, send_file
 from flask_babel import gettext as _
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import ImageReader
@@ -112,10 +113,13 @@ def issue_credentials(roots, include_active=False):
         for user in db.session.scalars(select(LecUser).where(LecUser.username.in_(list(usernames))))
     }
     active_nodes = _organisations_with_active_accounts(organisations)
+    roles = {level: current_app.appbuilder.sm.find_role(name) for level, name in ROLE_OF_LEVEL.items()}
     chosen = []
-    for username, organisation in usernames.items():
-        if include_active or (type(organisation), organisation.id) not in active_nodes:
-            chosen.append((accounts.get(username) or _new_account(username, organisation), organisation))
+    with db.session.no_autoflush:
+        for username, organisation in usernames.items():
+            if include_active or (type(organisation), organisation.id) not in active_nodes:
+                account = accounts.get(username) or _new_account(username, organisation, roles)
+                chosen.append((account, organisation))
     return _issue([account for account, _org in chosen], organisations=dict((a.username, o) for a, o in chosen))
 
 
@@ -190,7 +194,7 @@ def _organisations_with_active_accounts(organisations):
     return active
 
 
-def _new_account(username, organisation):
+def _new_account(username, organisation, roles):
     level = LEVELS[type(organisation)]
     account = LecUser(
         username=username,
@@ -200,7 +204,7 @@ def _new_account(username, organisation):
         active=False,  # until activated: no password opens a disabled account
         password=None,
         org_level=level,
-        roles=[current_app.appbuilder.sm.find_role(ROLE_OF_LEVEL[level])],
+        roles=[roles[level]],
     )
     setattr(account, level, organisation)
     db.session.add(account)
@@ -266,6 +270,7 @@ CARD_WIDTH = (PAGE_WIDTH - 2 * MARGIN) / COLUMNS
 CARD_HEIGHT = (PAGE_HEIGHT - 2 * MARGIN - HEADER) / ROWS
 QR_SIZE = 96
 TEXT_WIDTH = CARD_WIDTH - QR_SIZE - 26
+CODE_LINE = CARD_HEIGHT - 52  # below at most two lines of the organisation's name
 
 
 def _fitting(text, paragraph_style, smallest=7.5):
@@ -278,11 +283,21 @@ def _fitting(text, paragraph_style, smallest=7.5):
     return ParagraphStyle("fitted", parent=paragraph_style, fontSize=size, leading=size * 1.2)
 
 
-def _qr_image(url):
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=2)
+def _qr_image(url, versions={}):  # noqa: B006 — the cache lives as long as the process
+    """One pixel per module, scaled up by the PDF. A fixed mask pattern is as valid as the
+    "best" one, and every URL on a sheet has the same length, so the QR version is found once:
+    both spare work repeated 8,000 times on a country-wide sheet."""
+    qr = qrcode.QRCode(
+        version=versions.get(len(url)), error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=0
+    )
     qr.add_data(url)
-    qr.make(fit=True)
-    return ImageReader(qr.make_image().get_image())
+    qr.make(fit=len(url) not in versions)
+    versions[len(url)] = qr.version
+    matrix = qr.get_matrix()
+    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
+    size = len(matrix)
+    image = Image.frombytes("L", (size, size), pixels).resize((2 * size, 2 * size), Image.NEAREST)
+    return ImageReader(image.convert("1"))
 
 
 def _card_template(c):
@@ -290,6 +305,7 @@ def _card_template(c):
     c.beginForm("card")
     label = style(8)
     paragraph(c, _("LEC account"), 10, CARD_HEIGHT - 8, TEXT_WIDTH, style(8, True))
+    paragraph(c, _("Code"), 10, CODE_LINE + style(8.5).leading - 2.2, TEXT_WIDTH, style(8.5))
     paragraph(c, _("Username"), 10, 118, TEXT_WIDTH, label)
     paragraph(c, _("Activation code"), 10, 82, TEXT_WIDTH, label)
     paragraph(c, _("Valid until"), 10, 58, TEXT_WIDTH, label)
@@ -334,6 +350,18 @@ def render_sheet(cards, issued_to, issued_by):
     return out.getvalue()
 
 
+def _province_form(c, name, paragraph_style):
+    """Province names repeat on thousands of cards: shape each once, as a reusable form."""
+    form = "province-%d" % (abs(hash(name)) % 10**12)
+    if not c.hasForm(form):
+        c.saveState()
+        c.beginForm(form)
+        paragraph(c, name, 0, paragraph_style.leading - 2.2, CARD_WIDTH, paragraph_style)  # baseline at 0
+        c.endForm()
+        c.restoreState()
+    return form
+
+
 def _cut_lines(c):
     c.saveState()
     c.setDash(4, 3)
@@ -352,9 +380,15 @@ def _draw_card(c, card, x, y, name_style, small):
     c.saveState()
     c.translate(x, y)
     c.doForm("card")
-    used = paragraph(c, card.organisation, 10, CARD_HEIGHT - 22, TEXT_WIDTH, _fitting(card.organisation, name_style))
-    paragraph(c, "%s %s · %s" % (_("Code"), card.org_code, card.province), 10, CARD_HEIGHT - 24 - used, TEXT_WIDTH,
-               small)  # fmt: skip
+    paragraph(c, card.organisation, 10, CARD_HEIGHT - 22, TEXT_WIDTH, _fitting(card.organisation, name_style))
+    c.setFont(REGULAR, 8.5)
+    code = "%s ·" % card.org_code
+    code_x = 14 + pdfmetrics.stringWidth(_("Code"), REGULAR, 8.5)
+    c.drawString(code_x, CODE_LINE, code)
+    c.saveState()
+    c.translate(code_x + 4 + pdfmetrics.stringWidth(code, REGULAR, 8.5), CODE_LINE)
+    c.doForm(_province_form(c, card.province, small))
+    c.restoreState()
     c.setFont(BOLD, 12)
     c.drawString(10, 98, card.username)
     c.setFont("Courier-Bold", 13)
