@@ -68,7 +68,7 @@ EDIT = ("can_edit", "can_put")
 ISSUE = ("issue_credentials", "reissue_all_credentials")
 ACCOUNTS = [
     ("LecUserView", ("can_list", "can_show", "can_add", "can_edit", "reissue_credentials")),
-    ("CredentialView", ("can_list", "can_show")),
+    ("CredentialView", ("can_list", "can_show", "reissue_credentials")),
     ("Security", MENU),
     ("List Users", MENU),
     ("Issued credentials", MENU),

@@ -213,6 +213,18 @@ class CredentialView(LecModelView):
         "status": choices.label_of(choices.CREDENTIAL_STATUSES),
     }
 
+    @action(
+        "reissue_credentials",
+        _l("Print credential sheet (QR)"),
+        _l("Issue new activation codes for the selected accounts? Earlier codes stop working."),
+        "fa-qrcode",
+    )
+    def reissue_credentials(self, items):
+        accounts = list(dict.fromkeys(item.user for item in (items if isinstance(items, list) else [items])))
+        return credentials.sheet_response(
+            credentials.reissue_for_accounts(accounts), ", ".join(account.username for account in accounts[:3])
+        )
+
 
 class ActivationView(BaseView):
     """The page a QR code opens: public, rate-limited, the same answer for every unusable code."""

@@ -218,11 +218,25 @@ def test_the_command_line_prints_a_sheet_and_records_the_issuer(app, tmp_path):
         )
 
 
-def test_the_overview_shows_who_has_not_activated_yet(app, lao_sheet, as_user):
+def test_the_overview_shows_who_has_not_activated_yet(app, lao_sheet, as_user, tmp_path):
+    fresh_code(app, tmp_path, "s1050130002")  # replaces the code the sheet printed
     listing = as_user("province").get("/credentialview/list/?psize_CredentialView=100")
     page = visible_text(listing.get_data(as_text=True))
-    assert "s1050130002" in page and "รอเปิดใช้งาน" in page
-    assert "ถูกแทนที่ด้วยรหัสใหม่" in page or "เปิดใช้งานแล้ว" in page
+    assert "s1050130002" in page and "รอเปิดใช้งาน" in page and "ถูกแทนที่ด้วยรหัสใหม่" in page
+
+
+def test_the_overview_re_issues_for_who_has_not_registered(app, lao_sheet, tmp_path):
+    client = login(app.test_client(), "lao")
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(Credential.id).join(LecUser, Credential.user_id == LecUser.id).where(
+                LecUser.username == "s2050130001", Credential.revoked_on.is_(None), Credential.activated_on.is_(None)
+            )
+        )
+    _pages, urls = decode_qr_codes(sheet_for(client, "credentialview", waiting, "reissue_credentials"), tmp_path)
+    assert len(urls) == 1
+    page = app.test_client().get(urls[0][len(app.config["LEC_BASE_URL"]) :])
+    assert "s2050130001" in visible_text(page.get_data(as_text=True))
 
 
 def test_activation_is_rate_limited(tmp_path):
