@@ -14,6 +14,8 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import relationship
@@ -204,3 +206,80 @@ class Credential(Model):
         if self.revoked_on:
             return "revoked"
         return "expired" if self.expires_on <= datetime.now() else "waiting"
+
+
+ORG_LEVEL_CHECK = (
+    "(org_level = 'province' AND province_id IS NOT NULL AND lao_id IS NULL AND school_id IS NULL)"
+    " OR (org_level = 'lao' AND lao_id IS NOT NULL AND province_id IS NULL AND school_id IS NULL)"
+    " OR (org_level = 'school' AND school_id IS NOT NULL AND province_id IS NULL AND lao_id IS NULL)"
+)
+
+
+class Confirmation(Model):
+    """One organisation's confirmation for one academic year: ``open`` or ``confirmed``
+    (DESIGN.md §4). The row is also what a write to the organisation's data locks, so that a
+    confirmation and an edit cannot pass each other (app/workflow.py)."""
+
+    __tablename__ = "confirmation"
+    __table_args__ = (
+        UniqueConstraint("academic_year_id", "org_key", name="uq_confirmation_year_org"),
+        CheckConstraint(ORG_LEVEL_CHECK, name="ck_confirmation_one_org"),
+        CheckConstraint("state IN ('open', 'confirmed')", name="ck_confirmation_state"),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    org_key = Column(String(20), nullable=False)  # "school:12": one unique key whatever the level
+    org_level = Column(String(10), nullable=False, index=True)
+    province_id = Column(Integer, ForeignKey("province.id"), index=True)
+    province = relationship(Province)
+    lao_id = Column(Integer, ForeignKey("lao.id"), index=True)
+    lao = relationship(Lao)
+    school_id = Column(Integer, ForeignKey("school.id"), index=True)
+    school = relationship(School)
+    state = Column(String(10), nullable=False, default="open", index=True)
+    confirmed_on = Column(DateTime)
+    confirmed_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    confirmed_by = relationship(User, foreign_keys=[confirmed_by_id])
+    exception_until = Column(Date)  # entry re-opened for this organisation until this date
+    exception_reason = Column(String(1000))
+
+    @property
+    def organisation(self):
+        return self.school or self.lao or self.province
+
+
+class Transition(Model):
+    """Every step of a confirmation: who, when, from which state to which, and why."""
+
+    __tablename__ = "transition"
+    id = Column(Integer, primary_key=True)
+    confirmation_id = Column(Integer, ForeignKey("confirmation.id"), nullable=False, index=True)
+    confirmation = relationship(Confirmation, backref="transitions")
+    action = Column(String(20), nullable=False, index=True)  # confirm, take_back, return, exception
+    from_state = Column(String(10), nullable=False)
+    to_state = Column(String(10), nullable=False)
+    reason = Column(String(1000))
+    actor_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    actor = relationship(User, foreign_keys=[actor_id])
+    occurred_on = Column(DateTime, nullable=False, index=True)
+
+
+class HistoryEntry(Model):
+    """The append-only change history: one row per insert, update or delete of tracked data,
+    holding only the fields that changed (old and new). Written by app/audit.py at flush time;
+    no screen or API may change or delete it."""
+
+    __tablename__ = "history"
+    id = Column(Integer, primary_key=True)
+    occurred_on = Column(DateTime, nullable=False, index=True)
+    actor_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    actor = relationship(User, foreign_keys=[actor_id])
+    table_name = Column(String(40), nullable=False)
+    row_id = Column(Integer, nullable=False)
+    action = Column(String(10), nullable=False)  # insert, update, delete
+    changes = Column(Text, nullable=False)  # JSON: {field: [old, new]}
+    reason = Column(String(1000))
+    province_id = Column(Integer, index=True)  # where the row sat, for searching by organisation
+    lao_id = Column(Integer, index=True)
+    school_id = Column(Integer, index=True)
