@@ -38,7 +38,7 @@ def create_app(config=None):
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import cli, quality, scope, views  # noqa: F401 — quality and scope register flush guards
+        from . import cli, quality, scope, views, workflow  # noqa: F401 — they register flush guards
         from .assets import assets
         from .security import check_password
 

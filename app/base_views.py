@@ -17,6 +17,7 @@ from .errors import Conflict, Invalid, OutOfScope
 from .quality import validate
 from .scope import readable
 from .thai import format_be_datetime
+from .workflow import Locked
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
@@ -178,6 +179,8 @@ class LecModelApi(ModelRestApi):
             return self.response_400(message=error.errors)
         except (Conflict, OutOfScope) as error:
             return self.response_400(message=str(error))
+        except Locked as error:
+            return self.response(409, message=str(error))
 
 
 def refuse_unknown_references(item):

@@ -5,8 +5,8 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, SelectField, StringField, ValidationError
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import Field, PasswordField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 from wtforms.widgets import TextInput
 
 from .errors import Invalid
@@ -87,4 +87,16 @@ class ActivationForm(FlaskForm):
     password = PasswordField(_l("Password"), [DataRequired()])
     conf_password = PasswordField(
         _l("Confirm Password"), [DataRequired(), EqualTo("password", message=_l("Passwords must match"))]
+    )
+
+
+class ReasonForm(FlaskForm):
+    """Returning an organisation needs a written reason; the levels below read it."""
+
+    reason = TextAreaField(_l("Reason"), [DataRequired(), Length(max=1000)])
+
+
+class ExceptionForm(ReasonForm):
+    until = BuddhistDateField(
+        _l("Entry open until"), [InputRequired()], description=_l("Buddhist era, e.g. 16/05/2569")
     )

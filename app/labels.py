@@ -71,3 +71,15 @@ CREDENTIAL = {
     "revoked_on": _l("Replaced on"),
     "status": _l("Status"),
 }
+HISTORY = {
+    "occurred_on": _l("When"),
+    "actor": _l("Who"),
+    "table_name": _l("Table"),
+    "row_id": _l("Record ID"),
+    "action": _l("Action"),
+    "changes": _l("Changes"),
+    "reason": _l("Reason"),
+    "province_id": _l("Province"),
+    "lao_id": _l("Local administrative organisation"),
+    "school_id": _l("School or centre"),
+}

@@ -74,6 +74,11 @@ ACCOUNTS = [
     ("Issued credentials", MENU),
 ]
 
+# The confirmation workflow (app/workflow.py decides what each level may do, and when).
+BOARD = [("WorkflowView", ("can_board",)), ("WorkflowApi", ("can_get",)), ("Confirmation status", MENU)]
+STEPS_API = [("WorkflowApi", ("can_post",))]
+REASONS = [("WorkflowView", ("can_give_reason",))]
+
 # Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, FAB's security
 # screens and the OpenAPI document included. The others are declared here; which rows each may
 # read or write is decided by the user's organisation node (app/scope.py), not by the role.
@@ -81,14 +86,22 @@ ROLES = {
     PROVINCE: READ_ALL
     + writes("LaoView", "SchoolView", "LaoApi", "SchoolApi")
     + [("ProvinceView", ISSUE), ("LaoView", ISSUE), ("SchoolView", ISSUE)]
+    + [("ProvinceView", ("confirm_province",)), ("LaoView", ("return_lao",))]
+    + BOARD + STEPS_API + REASONS
     + ACCOUNTS,
     LAO: READ_ALL
     + [("LaoView", EDIT), ("LaoApi", EDIT)]
     + writes("SchoolView", "SchoolApi")
     + [("LaoView", ISSUE), ("SchoolView", ISSUE)]
+    + [("LaoView", ("confirm_lao",)), ("SchoolView", ("return_school",))]
+    + BOARD + STEPS_API + REASONS
     + ACCOUNTS,
-    SCHOOL: READ_ALL + [("SchoolView", EDIT), ("SchoolApi", EDIT)] + writes("StudentView", "StudentApi"),
-    MANAGER: list(READ_ALL),
+    SCHOOL: READ_ALL
+    + [("SchoolView", EDIT), ("SchoolApi", EDIT)]
+    + writes("StudentView", "StudentApi")
+    + [("SchoolView", ("confirm_school", "take_back_school"))]
+    + BOARD + STEPS_API,
+    MANAGER: READ_ALL + BOARD,
 }
 for grants in ROLES.values():
     grants.extend(ORGANISATION_MENUS + SELF_SERVICE)

@@ -1,18 +1,24 @@
 """What a user sees: the generated screens, the REST API and the menu, as declarations."""
 
+from datetime import date
 
-from flask import current_app, flash, redirect
-from flask_appbuilder import BaseView, IndexView, expose
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, IndexView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.api import BaseApi, protect
+from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
+from sqlalchemy import select
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from . import choices, credentials, labels, quality
+from . import choices, credentials, db, labels, quality, workflow
 from .base_views import LecInterface, LecModelApi, LecModelView
-from .errors import Invalid
-from .forms import ActivationForm, Rule, choice_field, date_field
-from .models import AcademicYear, Credential, Lao, Province, School, Student
+from .cli import find_organisation
+from .errors import Invalid, OutOfScope
+from .forms import ActivationForm, ExceptionForm, ReasonForm, Rule, choice_field, date_field
+from .models import AcademicYear, Credential, HistoryEntry, Lao, Province, School, Student
+from .scope import readable
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
@@ -20,6 +26,78 @@ AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
 
 class HomeView(IndexView):
     index_template = "lec/index.html"
+
+
+def take_step(step, items, done):
+    """Run a workflow step on each selected organisation; each succeeds or is refused on its own."""
+    year = workflow.current_year()
+    for item in items if isinstance(items, list) else [items]:
+        try:
+            step(item, year)
+            db.session.commit()
+            flash("%s: %s" % (item.name_th, done), "success")
+        except (workflow.Refused, OutOfScope) as refusal:
+            db.session.rollback()
+            flash("%s: %s" % (item.name_th, str(refusal)), "danger")
+    return redirect(request.referrer or ".")
+
+
+def ask_reason(level, items):
+    item = items[0] if isinstance(items, list) else items
+    return redirect(url_for("WorkflowView.give_reason", step="return", level=level, org_id=item.id))
+
+
+def ask_exception(level, items):
+    item = items[0] if isinstance(items, list) else items
+    return redirect(url_for("WorkflowView.give_reason", step="exception", level=level, org_id=item.id))
+
+
+class SchoolSteps:
+    @action("confirm_school", _l("Confirm the data"), _l("Confirm this school's data? It will be locked."), "fa-check")
+    def confirm_school(self, items):
+        return take_step(workflow.confirm_school, items, _l("confirmed"))
+
+    @action("take_back_school", _l("Take back the confirmation"), _l("Re-open this school's data?"), "fa-undo")
+    def take_back_school(self, items):
+        return take_step(workflow.take_back_school, items, _l("re-opened"))
+
+    @action("return_school", _l("Return for correction"), "", "fa-reply", multiple=False)
+    def return_school(self, items):
+        return ask_reason("school", items)
+
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", multiple=False)
+    def grant_exception(self, items):
+        return ask_exception("school", items)
+
+
+class LaoSteps:
+    @action("confirm_lao", _l("Confirm the data"), _l("Confirm this LAO's data? Every school must have confirmed."),
+            "fa-check")  # fmt: skip
+    def confirm_lao(self, items):
+        return take_step(workflow.confirm_lao, items, _l("confirmed"))
+
+    @action("return_lao", _l("Return for correction"), "", "fa-reply", multiple=False)
+    def return_lao(self, items):
+        return ask_reason("lao", items)
+
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", multiple=False)
+    def grant_exception(self, items):
+        return ask_exception("lao", items)
+
+
+class ProvinceSteps:
+    @action("confirm_province", _l("Confirm the data"),
+            _l("Confirm this province's data? Every LAO must have confirmed."), "fa-check")  # fmt: skip
+    def confirm_province(self, items):
+        return take_step(workflow.confirm_province, items, _l("confirmed"))
+
+    @action("return_province", _l("Return for correction"), "", "fa-reply", multiple=False)
+    def return_province(self, items):
+        return ask_reason("province", items)
+
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", multiple=False)
+    def grant_exception(self, items):
+        return ask_exception("province", items)
 
 
 class IssuesCredentials:
@@ -85,7 +163,7 @@ class StudentView(LecModelView):
     validators_columns = {"id_number": [Rule(quality.clean_identifier, "id_kind")]}
 
 
-class SchoolView(IssuesCredentials, LecModelView):
+class SchoolView(SchoolSteps, IssuesCredentials, LecModelView):
     datamodel = LecInterface(School)
     list_title = _l("Schools and centres")
     show_title = add_title = edit_title = _l("School or centre")
@@ -100,7 +178,7 @@ class SchoolView(IssuesCredentials, LecModelView):
     related_views = [StudentView]
 
 
-class LaoView(IssuesCredentials, LecModelView):
+class LaoView(LaoSteps, IssuesCredentials, LecModelView):
     datamodel = LecInterface(Lao)
     list_title = _l("Local administrative organisations")
     show_title = add_title = edit_title = _l("Local administrative organisation")
@@ -115,7 +193,7 @@ class LaoView(IssuesCredentials, LecModelView):
     related_views = [SchoolView]
 
 
-class ProvinceView(IssuesCredentials, LecModelView):
+class ProvinceView(ProvinceSteps, IssuesCredentials, LecModelView):
     datamodel = LecInterface(Province)
     list_title = _l("Provinces")
     show_title = add_title = edit_title = _l("Province")
@@ -250,6 +328,137 @@ class ActivationView(BaseView):
         return page, 400 if form.errors else 200
 
 
+ORGANISATIONS = {"school": School, "lao": Lao, "province": Province}
+RETURNS = {"school": workflow.return_school, "lao": workflow.return_lao, "province": workflow.return_province}
+
+
+class HistoryView(LecModelView):
+    """The change history, for central to search by person, organisation and date; read only."""
+
+    datamodel = LecInterface(HistoryEntry)
+    base_permissions = ["can_list", "can_show"]
+    list_title = show_title = _l("Change history")
+    label_columns = labels.HISTORY
+    list_columns = ["occurred_on", "actor", "table_name", "row_id", "action", "changes", "reason"]
+    show_columns = list_columns + ["province_id", "lao_id", "school_id"]
+    search_columns = ["actor", "occurred_on", "province_id", "lao_id", "school_id"]
+    order_columns = ["occurred_on"]
+    base_order = ("occurred_on", "desc")
+    formatters_columns = {"occurred_on": format_be_datetime}
+
+
+class WorkflowView(BaseView):
+    """The status board, and the forms that ask for a reason (returns) or a date (exceptions)."""
+
+    route_base = "/workflow"
+    default_view = "board"
+
+    @expose("/board")
+    @has_access
+    def board(self):
+        year = workflow.current_year()
+        names = ("school_deadline", "lao_deadline", "province_deadline")
+        deadlines = {name: format_be_date(getattr(year, name)) for name in names}
+        return self.render_template("lec/board.html", year=year, rows=workflow.board(year), **deadlines)
+
+    @expose("/<step>/<level>/<int:org_id>", methods=["GET", "POST"])
+    @has_access
+    def give_reason(self, step, level, org_id):
+        model = ORGANISATIONS.get(level)
+        if model is None or step not in ("return", "exception"):
+            abort(404)
+        organisation = db.session.scalar(select(model).where(model.id == org_id, readable(model)))
+        if organisation is None:
+            abort(404)
+        form = ExceptionForm() if step == "exception" else ReasonForm()
+        if form.validate_on_submit():
+            year = workflow.current_year()
+            try:
+                if step == "exception":
+                    workflow.grant_exception(organisation, year, form.until.data, form.reason.data)
+                else:
+                    RETURNS[level](organisation, year, form.reason.data)
+                db.session.commit()
+                flash("%s: %s" % (organisation.name_th, _l("saved")), "success")
+                return redirect(url_for("%sView.list" % model.__name__))
+            except (workflow.Refused, OutOfScope) as refusal:
+                db.session.rollback()
+                flash(str(refusal), "danger")
+        title = _l("Grant an entry exception") if step == "exception" else _l("Return for correction")
+        page = self.render_template("lec/reason.html", form=form, organisation=organisation, title=title)
+        return page, 400 if form.errors else 200
+
+
+class WorkflowApi(BaseApi):
+    """The confirmation steps for scripts: same rules and scope as the screens; refusals are 409."""
+
+    resource_name = "workflow"
+    allow_browser_login = True
+
+    def _target(self, payload):
+        code, year_value = payload.get("org"), str(payload.get("year") or "")
+        year = None
+        if year_value.isdigit():
+            year = db.session.scalar(select(AcademicYear).where(AcademicYear.year == int(year_value)))
+        organisation = find_organisation(str(code)) if code else None
+        return organisation, year
+
+    def _answer(self, payload, run):
+        organisation, year = self._target(payload)
+        if organisation is None or year is None:
+            return self.response_404()
+        try:
+            run(organisation, year)
+            db.session.commit()
+        except workflow.Refused as refusal:
+            db.session.rollback()
+            return self.response(409, message=refusal.reasons)
+        except OutOfScope:
+            db.session.rollback()
+            return self.response_404()
+        return self.response(200, **workflow.status(organisation, year))
+
+    @expose("/status", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def status(self):
+        return self._answer(request.args, lambda organisation, year: None)
+
+    @expose("/confirm", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def confirm(self):
+        return self._answer(request.get_json(silent=True) or {}, lambda o, y: STEP_OF[type(o)]["confirm"](o, y))
+
+    @expose("/take-back", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def take_back(self):
+        return self._answer(request.get_json(silent=True) or {}, workflow.take_back_school)
+
+    @expose("/return", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def give_back(self):
+        payload = request.get_json(silent=True) or {}
+        return self._answer(payload, lambda o, y: STEP_OF[type(o)]["return"](o, y, payload.get("reason")))
+
+    @expose("/exception", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def exception(self):
+        payload = request.get_json(silent=True) or {}
+        try:
+            until = date.fromisoformat(payload.get("until") or "")
+        except ValueError:
+            message = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
+            return self.response_400(message={"until": str(message)})
+        return self._answer(payload, lambda o, y: workflow.grant_exception(o, y, until, payload.get("reason")))
+
+
+STEP_OF = workflow.STEPS
+
+
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
 
 
@@ -278,6 +487,14 @@ def register(appbuilder):
         category="Security",
         category_label=_l("Security"),
     )
+    appbuilder.add_view(
+        WorkflowView, "Confirmation status", label=_l("Confirmation status"), icon="fa-tasks", href="/workflow/board"
+    )
+    appbuilder.add_api(WorkflowApi)
+    appbuilder.add_view(
+        HistoryView, "Change history", label=_l("Change history"), icon="fa-history",
+        category="Security", category_label=_l("Security"),
+    )  # fmt: skip
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
     for api in (ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi):

@@ -1,0 +1,402 @@
+"""Confirmation up the hierarchy, entry windows, and the lock that confirmed data carries.
+
+DESIGN.md §4 is the state machine: each school, LAO and province has, per academic year, one
+Confirmation that is ``open`` or ``confirmed``. The functions here are the only way to move it;
+screens, the REST API and the command line call them. ``refuse_locked_writes`` enforces the lock
+where rows are flushed, so no entry point can write a confirmed school's learners, and it takes a
+shared lock on the confirmation row that ``confirm_school`` takes exclusively: an edit and a
+confirmation committing at the same moment cannot pass each other."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import event, func, inspect, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from . import db
+from .audit import current_user_id, now
+from .errors import LecError, OutOfScope
+from .models import AcademicYear, Confirmation, Lao, Province, School, Student, Transition
+from .scope import current_node, readable
+
+OPEN, CONFIRMED = "open", "confirmed"
+LEVELS = {School: "school", Lao: "lao", Province: "province"}
+DEADLINE = {"school": "school_deadline", "lao": "lao_deadline", "province": "province_deadline"}
+
+
+class Refused(LecError):
+    """A transition that the rules do not allow now; ``reasons`` lists why, in Thai."""
+
+    def __init__(self, reasons):
+        self.reasons = list(reasons)
+        super().__init__(" ".join(self.reasons))
+
+
+class Locked(LecError):
+    """A write to data that its organisation has confirmed, or outside its entry window."""
+
+
+def org_key(organisation):
+    return "%s:%d" % (LEVELS[type(organisation)], organisation.id)
+
+
+def current_year():
+    return db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+
+
+def confirmation_of(organisation, year, lock=False):
+    """The organisation's confirmation for the year, created open on first use; ``lock`` takes
+    the row exclusively until the transaction ends (PostgreSQL)."""
+    _ensure_rows([(year.id, organisation)])
+    query = select(Confirmation).where(
+        Confirmation.academic_year_id == year.id, Confirmation.org_key == org_key(organisation)
+    )
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def _ensure_rows(pairs):
+    rows = []
+    for year_id, organisation in pairs:
+        level = LEVELS[type(organisation)]
+        rows.append(
+            {"academic_year_id": year_id, "org_key": org_key(organisation), "org_level": level,
+             level + "_id": organisation.id, "state": OPEN}
+        )  # fmt: skip
+    _insert_missing(db.session, rows)
+
+
+def _insert_missing(session, rows):
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    for row in rows:
+        row = {"province_id": None, "lao_id": None, "school_id": None, **row}
+        session.execute(insert(Confirmation).values(**row).on_conflict_do_nothing())
+
+
+# -- entry window ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    open: bool
+    opens: date
+    deadline: date
+    days_left: int
+    exception_until: date | None
+
+
+def window_for(confirmation, today=None):
+    """Whether entry is open for this organisation today: from the year's opening to its level's
+    deadline, or until a granted exception ends."""
+    today = today or date.today()
+    year = confirmation.academic_year
+    deadline = getattr(year, DEADLINE[confirmation.org_level])
+    until = confirmation.exception_until
+    last = max(deadline, until) if until else deadline
+    return Window(year.entry_opens <= today <= last, year.entry_opens, last, (last - today).days, until)
+
+
+# -- transitions ----------------------------------------------------------------------------------
+
+
+def _transition(confirmation, action, to_state, reason=None):
+    record = Transition(
+        confirmation=confirmation,
+        action=action,
+        from_state=confirmation.state,
+        to_state=to_state,
+        reason=reason,
+        actor_id=current_user_id(),
+        occurred_on=now(),
+    )
+    db.session.add(record)
+    if to_state == CONFIRMED and action == "confirm":
+        confirmation.confirmed_on, confirmation.confirmed_by_id = record.occurred_on, record.actor_id
+    confirmation.state = to_state
+    return record
+
+
+def _require(organisation, actor_levels):
+    """The acting user must stand at one of ``actor_levels`` and reach the organisation."""
+    node = current_node()
+    if node.level not in actor_levels:
+        raise Refused([_("Your role does not take this step.")])
+    model = type(organisation)
+    if db.session.scalar(select(model.id).where(model.id == organisation.id, readable(model))) is None:
+        raise OutOfScope(_("You may only record data of your own organisation."))
+
+
+def _require_open_window(confirmation, reasons):
+    window = window_for(confirmation)
+    if not window.open:
+        reasons.append(
+            _("Entry is closed for this organisation (deadline %(date)s).", date=_be(window.deadline))
+            if date.today() > window.deadline
+            else _("Entry opens on %(date)s.", date=_be(window.opens))
+        )
+
+
+def _be(value):
+    from .thai import format_be_date
+
+    return format_be_date(value)
+
+
+# Checks that block a school's confirmation: each returns a list of Thai messages. The
+# data-quality rules (issue #6) register here.
+BLOCKING_CHECKS = []
+
+
+def blocking_errors(school, year):
+    return [message for check in BLOCKING_CHECKS for message in check(school, year)]
+
+
+def confirm_school(school, year):
+    """Lock the school's data for the year. Refused when already confirmed, outside the window or
+    with blocking data errors."""
+    _require(school, {"school"})
+    confirmation = confirmation_of(school, year, lock=True)
+    reasons = []
+    if confirmation.state == CONFIRMED:
+        reasons.append(_("Already confirmed."))
+    _require_open_window(confirmation, reasons)
+    reasons.extend(blocking_errors(school, year))
+    if reasons:
+        raise Refused(reasons)
+    return _transition(confirmation, "confirm", CONFIRMED)
+
+
+def take_back_school(school, year):
+    """The school re-opens its own confirmation, until its LAO has confirmed."""
+    _require(school, {"school"})
+    confirmation = confirmation_of(school, year, lock=True)
+    reasons = []
+    if confirmation.state != CONFIRMED:
+        reasons.append(_("The school has not confirmed."))
+    if confirmation_of(school.lao, year).state == CONFIRMED:
+        reasons.append(_("The LAO has already confirmed; ask it to return the school."))
+    if reasons:
+        raise Refused(reasons)
+    return _transition(confirmation, "take_back", OPEN)
+
+
+def _confirm_above(organisation, year, children, actor_level):
+    _require(organisation, {actor_level})
+    confirmation = confirmation_of(organisation, year, lock=True)
+    reasons = []
+    if confirmation.state == CONFIRMED:
+        reasons.append(_("Already confirmed."))
+    _require_open_window(confirmation, reasons)
+    _ensure_rows([(year.id, child) for child in children])
+    states = dict(
+        db.session.execute(
+            select(Confirmation.org_key, Confirmation.state).where(
+                Confirmation.academic_year_id == year.id, Confirmation.org_key.in_([org_key(c) for c in children])
+            )
+        ).all()
+    )
+    waiting = [child.name_th for child in children if states.get(org_key(child)) != CONFIRMED]
+    if waiting:
+        reasons.append(_("Not yet confirmed: %(names)s.", names=", ".join(waiting)))
+    if reasons:
+        raise Refused(reasons)
+    return _transition(confirmation, "confirm", CONFIRMED)
+
+
+def confirm_lao(lao, year):
+    """Refused until every school of the LAO has confirmed; the refusal names those that have not."""
+    schools = db.session.scalars(select(School).where(School.lao_id == lao.id).order_by(School.code)).all()
+    return _confirm_above(lao, year, schools, "lao")
+
+
+def confirm_province(province, year):
+    """Refused until every LAO of the province has confirmed."""
+    laos = db.session.scalars(select(Lao).where(Lao.province_id == province.id).order_by(Lao.code)).all()
+    return _confirm_above(province, year, laos, "province")
+
+
+def _return(organisation, parent, year, reason, actor_level):
+    _require(organisation, {actor_level})
+    if not (reason or "").strip():
+        raise Refused([_("Write the reason for returning it.")])
+    confirmation = confirmation_of(organisation, year, lock=True)
+    reasons = []
+    if confirmation.state != CONFIRMED:
+        reasons.append(_("It has not confirmed; there is nothing to return."))
+    if parent is not None and confirmation_of(parent, year).state == CONFIRMED:
+        reasons.append(_("Your own confirmation is already given; it must be returned to you first."))
+    if reasons:
+        raise Refused(reasons)
+    return _transition(confirmation, "return", OPEN, reason.strip())
+
+
+def return_school(school, year, reason):
+    """The LAO re-opens one of its schools, with a written reason, while the LAO is still open."""
+    return _return(school, school.lao, year, reason, "lao")
+
+
+def return_lao(lao, year, reason):
+    """The province re-opens one of its LAOs while the province is still open."""
+    return _return(lao, lao.province, year, reason, "province")
+
+
+def return_province(province, year, reason):
+    """Central re-opens a province."""
+    return _return(province, None, year, reason, "central")
+
+
+def grant_exception(organisation, year, until, reason):
+    """Central re-opens entry for one organisation after its deadline, until a date."""
+    _require(organisation, {"central"})
+    reasons = []
+    if not (reason or "").strip():
+        reasons.append(_("Write the reason for the exception."))
+    if until is None or until < date.today():
+        reasons.append(_("The exception must end today or later."))
+    if reasons:
+        raise Refused(reasons)
+    confirmation = confirmation_of(organisation, year, lock=True)
+    confirmation.exception_until, confirmation.exception_reason = until, reason.strip()
+    return _transition(confirmation, "exception", confirmation.state, "%s (%s)" % (reason.strip(), _be(until)))
+
+
+# -- what can happen next -------------------------------------------------------------------------
+
+STEPS = {
+    School: {"confirm": confirm_school, "take_back": take_back_school, "return": return_school},
+    Lao: {"confirm": confirm_lao, "return": return_lao},
+    Province: {"confirm": confirm_province, "return": return_province},
+}
+
+
+def next_steps(organisation, year):
+    """For each step on this organisation: may the acting user take it now, and if not, why.
+    Each step is tried in a savepoint that is always rolled back, so the answer uses the very
+    rules the step applies."""
+    answers = {}
+    for name, step in {**STEPS[type(organisation)], "exception": grant_exception}.items():
+        savepoint = db.session.begin_nested()
+        try:
+            if name == "exception":
+                step(organisation, year, date.today(), "?")
+            elif name == "return":
+                step(organisation, year, "?")
+            else:
+                step(organisation, year)
+            answers[name] = []
+        except (Refused, OutOfScope) as refusal:
+            answers[name] = getattr(refusal, "reasons", [str(refusal)])
+        finally:
+            savepoint.rollback()
+    return answers
+
+
+def status(organisation, year):
+    confirmation = confirmation_of(organisation, year)
+    window = window_for(confirmation)
+    return {
+        "org": organisation.code,
+        "name": organisation.name_th,
+        "year": year.year,
+        "state": confirmation.state,
+        "confirmed_on": confirmation.confirmed_on.isoformat() if confirmation.state == CONFIRMED else None,
+        "confirmed_by": confirmation.confirmed_by.username if confirmation.state == CONFIRMED else None,
+        "entry_open": window.open,
+        "deadline": window.deadline.isoformat(),
+        "days_left": window.days_left,
+        "history": [
+            {"action": t.action, "from": t.from_state, "to": t.to_state, "reason": t.reason,
+             "by": t.actor.username if t.actor else None, "on": t.occurred_on.isoformat()}
+            for t in sorted(confirmation.transitions, key=lambda t: t.id)
+        ],  # fmt: skip
+        "next": {name: {"allowed": not why, "reasons": why} for name, why in next_steps(organisation, year).items()},
+    }
+
+
+def board(year):
+    """Per LAO of the user's scope: schools confirmed out of all, the LAO's own state, and the
+    deadlines; counted in SQL."""
+    confirmed = (
+        select(Confirmation.school_id)
+        .where(Confirmation.academic_year_id == year.id, Confirmation.state == CONFIRMED)
+        .where(Confirmation.school_id.isnot(None))
+        .subquery()
+    )
+    lao_state = (
+        select(Confirmation.lao_id, Confirmation.state)
+        .where(Confirmation.academic_year_id == year.id, Confirmation.lao_id.isnot(None))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Province.name_th, Lao.code, Lao.name_th, func.count(School.id),
+            func.count(confirmed.c.school_id), func.coalesce(lao_state.c.state, OPEN),
+        )
+        .select_from(Lao)
+        .join(Province, Lao.province_id == Province.id)
+        .outerjoin(School, School.lao_id == Lao.id)
+        .outerjoin(confirmed, confirmed.c.school_id == School.id)
+        .outerjoin(lao_state, lao_state.c.lao_id == Lao.id)
+        .where(readable(Lao))
+        .group_by(Province.name_th, Lao.code, Lao.name_th, lao_state.c.state)
+        .order_by(Province.name_th, Lao.code)
+    ).all()  # fmt: skip
+    today = date.today()
+    return [
+        {"province": province, "code": code, "name": name, "schools": schools, "confirmed": done, "state": state,
+         "late_schools": today > year.school_deadline and done < schools,
+         "late": today > year.lao_deadline and state != CONFIRMED,
+         "school_days_left": (year.school_deadline - today).days, "lao_days_left": (year.lao_deadline - today).days}
+        for province, code, name, schools, done, state in rows
+    ]  # fmt: skip
+
+
+# -- the lock -------------------------------------------------------------------------------------
+
+
+def _placements(obj):
+    """(academic year id, school id) pairs a learner row had or gets in this change."""
+    state = inspect(obj)
+    years = set(state.attrs.academic_year_id.history.sum()) | {getattr(obj.academic_year, "id", None)}
+    schools = set(state.attrs.school_id.history.sum()) | {getattr(obj.school, "id", None)}
+    return {(y, s) for y in years - {None} for s in schools - {None}}
+
+
+@event.listens_for(Session, "before_flush")
+def refuse_locked_writes(session, flush_context, instances):
+    """No learner of a confirmed school, or of a school whose entry window is closed, is added,
+    changed or removed, whatever the entry point. The confirmation rows are read FOR SHARE, so a
+    concurrent confirm_school (FOR UPDATE) waits for this transaction, or this one for it."""
+    touched = set()
+    for obj in list(session.new) + [o for o in session.dirty if session.is_modified(o)] + list(session.deleted):
+        if isinstance(obj, Student):
+            touched |= _placements(obj)
+    if not touched:
+        return
+    keys = {(year_id, "school:%d" % school_id) for year_id, school_id in touched}
+    with session.no_autoflush:
+        _insert_missing(
+            session,
+            [{"academic_year_id": y, "org_key": "school:%d" % s, "org_level": "school", "school_id": s, "state": OPEN}
+             for y, s in touched],
+        )  # fmt: skip
+        rows = session.scalars(
+            select(Confirmation)
+            .where(tuple_(Confirmation.academic_year_id, Confirmation.org_key).in_(list(keys)))
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        ).all()  # fmt: skip
+    for confirmation in rows:
+        if confirmation.state == CONFIRMED:
+            raise Locked(_("%(name)s has confirmed its data; it is locked.", name=confirmation.organisation.name_th))
+        if not window_for(confirmation).open:
+            raise Locked(
+                _("Entry is closed for %(name)s (deadline %(date)s).", name=confirmation.organisation.name_th,
+                  date=_be(window_for(confirmation).deadline))
+            )  # fmt: skip
