@@ -41,6 +41,7 @@ def create_app(config=None):
         from . import cli, quality, scope, views, workflow  # noqa: F401 — they register flush guards
         from .assets import assets
         from .security import check_password
+        from .thai import format_be_date, format_be_datetime
 
         app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", check_password)
 
@@ -49,5 +50,7 @@ def create_app(config=None):
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         views.register(appbuilder)
+        app.jinja_env.globals["entry_notice"] = workflow.entry_notice
+        app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)
         cli.register(app)
     return app

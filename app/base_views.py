@@ -118,7 +118,10 @@ class LecModelView(RefusedFormsAnswer400, ScopedActions, ModelView):
         validate(item)
 
     def pre_update(self, item):
+        """Flush now so that the flush-time rules (scope, lock) refuse in Thai: FAB reports any
+        error from its own edit as a bare "database error"."""
         validate(item)
+        self.datamodel.session.flush()
 
 
 # Marshmallow's own messages, translated once for every API.

@@ -257,6 +257,7 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         _l("Print credential sheet (QR)"),
         _l("Issue new activation codes for the selected accounts? Earlier codes stop working."),
         "fa-qrcode",
+        single=False,  # FAB's single-row action is a GET, which CSRF protection refuses
     )
     def reissue_credentials(self, items):
         from .credentials import reissue_for_accounts, sheet_response  # credentials builds on this module

@@ -53,49 +53,51 @@ def ask_exception(level, items):
 
 
 class SchoolSteps:
-    @action("confirm_school", _l("Confirm the data"), _l("Confirm this school's data? It will be locked."), "fa-check")
+    @action("confirm_school", _l("Confirm the data"), _l("Confirm this school's data? It will be locked."),
+            "fa-check", single=False)  # fmt: skip
     def confirm_school(self, items):
         return take_step(workflow.confirm_school, items, _l("confirmed"))
 
-    @action("take_back_school", _l("Take back the confirmation"), _l("Re-open this school's data?"), "fa-undo")
+    @action("take_back_school", _l("Take back the confirmation"), _l("Re-open this school's data?"), "fa-undo",
+            single=False)  # fmt: skip
     def take_back_school(self, items):
         return take_step(workflow.take_back_school, items, _l("re-opened"))
 
-    @action("return_school", _l("Return for correction"), "", "fa-reply", multiple=False)
+    @action("return_school", _l("Return for correction"), "", "fa-reply", single=False)
     def return_school(self, items):
         return ask_reason("school", items)
 
-    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", multiple=False)
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
         return ask_exception("school", items)
 
 
 class LaoSteps:
     @action("confirm_lao", _l("Confirm the data"), _l("Confirm this LAO's data? Every school must have confirmed."),
-            "fa-check")  # fmt: skip
+            "fa-check", single=False)  # fmt: skip
     def confirm_lao(self, items):
         return take_step(workflow.confirm_lao, items, _l("confirmed"))
 
-    @action("return_lao", _l("Return for correction"), "", "fa-reply", multiple=False)
+    @action("return_lao", _l("Return for correction"), "", "fa-reply", single=False)
     def return_lao(self, items):
         return ask_reason("lao", items)
 
-    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", multiple=False)
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
         return ask_exception("lao", items)
 
 
 class ProvinceSteps:
     @action("confirm_province", _l("Confirm the data"),
-            _l("Confirm this province's data? Every LAO must have confirmed."), "fa-check")  # fmt: skip
+            _l("Confirm this province's data? Every LAO must have confirmed."), "fa-check", single=False)  # fmt: skip
     def confirm_province(self, items):
         return take_step(workflow.confirm_province, items, _l("confirmed"))
 
-    @action("return_province", _l("Return for correction"), "", "fa-reply", multiple=False)
+    @action("return_province", _l("Return for correction"), "", "fa-reply", single=False)
     def return_province(self, items):
         return ask_reason("province", items)
 
-    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", multiple=False)
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
         return ask_exception("province", items)
 
@@ -109,6 +111,7 @@ class IssuesCredentials:
         _l("Print credential sheet (QR)"),
         _l("Issue activation codes for the selected organisations, and those below them, that have no active account?"),
         "fa-qrcode",
+        single=False,  # FAB's single-row action is a GET, which CSRF protection refuses
     )
     def issue_credentials(self, items):
         items = items if isinstance(items, list) else [items]
@@ -120,6 +123,7 @@ class IssuesCredentials:
         _l("Issue new activation codes for every account of the selected organisations and those below them? "
            "Earlier codes stop working."),
         "fa-refresh",
+        single=False,
     )  # fmt: skip
     def reissue_all_credentials(self, items):
         items = items if isinstance(items, list) else [items]
@@ -296,6 +300,7 @@ class CredentialView(LecModelView):
         _l("Print credential sheet (QR)"),
         _l("Issue new activation codes for the selected accounts? Earlier codes stop working."),
         "fa-qrcode",
+        single=False,
     )
     def reissue_credentials(self, items):
         accounts = list(dict.fromkeys(item.user for item in (items if isinstance(items, list) else [items])))

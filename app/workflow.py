@@ -266,6 +266,35 @@ def grant_exception(organisation, year, until, reason):
     return _transition(confirmation, "exception", confirmation.state, "%s (%s)" % (reason.strip(), _be(until)))
 
 
+# -- what a user is told on every screen ---------------------------------------------------------
+
+NODE_MODELS = {"school": School, "lao": Lao, "province": Province}
+
+
+def entry_notice():
+    """For the signed-in user's own organisation this year: whether entry is open and for how many
+    more days, the confirmation state, who confirmed and when, and why it was last returned."""
+    node = current_node()
+    year = current_year()
+    if year is None or node.level not in NODE_MODELS and node.level != "central":
+        return None
+    if node.level == "central":
+        confirmation = Confirmation(academic_year=year, org_level="school", exception_until=None)
+        return {"window": window_for(confirmation), "state": None, "year": year.year}
+    organisation = db.session.get(NODE_MODELS[node.level], node.id)
+    confirmation = confirmation_of(organisation, year)
+    db.session.commit()  # the row may have just been created; keep it
+    last = max(confirmation.transitions, key=lambda t: t.id, default=None)
+    return {
+        "year": year.year,
+        "window": window_for(confirmation),
+        "state": confirmation.state,
+        "confirmed_by": confirmation.confirmed_by,
+        "confirmed_on": confirmation.confirmed_on,
+        "returned": last if last is not None and last.action == "return" else None,
+    }
+
+
 # -- what can happen next -------------------------------------------------------------------------
 
 STEPS = {

@@ -421,3 +421,42 @@ def test_the_link_on_a_credential_sheet_registers_the_person_and_signs_them_in(p
     expect(page.locator('a[href="/logout/"]')).to_be_attached()
     page.goto("/studentview/list/")
     expect(list_rows(page).first).to_contain_text("โรงเรียนเทศบาลดอยเงิน")
+
+
+def test_a_school_confirms_is_locked_is_returned_with_a_reason_and_edits_again(browser, live_server):
+    """DESIGN.md §4 end to end: the school confirms, its data is locked, its LAO returns it with a
+    reason, the school reads the reason and can edit again."""
+    school = open_context(browser, live_server).new_page()
+    log_in(school, "school")
+    expect(school.locator("#entry-notice")).to_contain_text("เปิดให้บันทึกข้อมูลปีการศึกษา")
+    school.goto("/schoolview/list/")
+    school.locator("input[name=rowid]").first.check()
+    school.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+    school.locator("a.confirm_school_menu_item").click()
+    school.locator("#modal-confirm-ok").click()
+    expect(school.locator("#entry-notice")).to_contain_text("ยืนยันแล้วโดย")
+    school.goto("/studentview/list/")
+    school.locator("a[href^='/studentview/edit/']").first.click()
+    school.locator("form button[type=submit], form input[type=submit]").first.click()
+    expect(school.locator(".alert").first).to_contain_text("ข้อมูลถูกล็อก")
+    ARTIFACTS.mkdir(exist_ok=True)
+    school.screenshot(path=str(ARTIFACTS / ("workflow-locked[%s].png" % live_server.backend)), full_page=True)
+
+    lao = open_context(browser, live_server).new_page()
+    log_in(lao, "lao")
+    lao.goto("/schoolview/list/")
+    lao.locator("tr", has_text="โรงเรียนเทศบาลวัดเกตการาม").locator("input[name=rowid]").check()
+    lao.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+    lao.locator("a.return_school_menu_item").click()
+    lao.fill("#reason", "ชื่อนักเรียนสะกดผิด")
+    lao.locator("#reason-form button[type=submit]").click()
+    expect(lao.locator(".alert-success").first).to_contain_text("บันทึกแล้ว")
+
+    school.goto("/studentview/list/")
+    expect(school.locator("#entry-notice")).to_contain_text("ส่งคืนแก้ไขเพราะ ชื่อนักเรียนสะกดผิด")
+    school.locator("a[href^='/studentview/edit/']").first.click()
+    school.locator("form button[type=submit], form input[type=submit]").first.click()
+    expect(school.locator(".alert-success").first).to_be_visible()
+    school.screenshot(path=str(ARTIFACTS / ("workflow-returned[%s].png" % live_server.backend)), full_page=True)
+    school.context.close()
+    lao.context.close()
