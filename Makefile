@@ -44,3 +44,4 @@ catalog: $(VENV)/.installed
 # Benchmarks print a table; figures are quoted in the README.
 benchmark: translations
 	taskset -c 0 $(BIN)/python benchmarks/credentials.py
+	taskset -c 0 $(BIN)/python benchmarks/workflow.py

@@ -108,6 +108,8 @@ def student_errors(student):
     errors = {}
     for field in REQUIRED_STUDENT_FIELDS:
         value = getattr(student, field)
+        if value is None and field in ("academic_year", "school"):
+            value = getattr(student, field + "_id")  # set by id, as importers do
         if value is None or (isinstance(value, str) and not value.strip()):
             errors[field] = _("This field is required.")
     if "id_number" not in errors:
