@@ -38,7 +38,7 @@ def create_app(config=None):
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import cli, quality, scope, views, workflow  # noqa: F401 — they register flush guards
+        from . import audit, cli, quality, scope, views, workflow  # noqa: F401 — they register flush guards
         from .assets import assets
         from .security import check_password
         from .thai import format_be_date, format_be_datetime
@@ -51,6 +51,7 @@ def create_app(config=None):
         appbuilder.init_app(app, db.session)
         views.register(appbuilder)
         app.jinja_env.globals["entry_notice"] = workflow.entry_notice
+        audit.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)
         cli.register(app)
     return app

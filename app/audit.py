@@ -1,15 +1,22 @@
-"""Who created and who last changed each row, stamped where rows are flushed.
+"""Who created and who last changed each row, stamped where rows are flushed; the append-only
+change history of learners and organisation data; audit events (sign-ins, accounts).
 
-Stamping in a session event (not in views) means every entry point — screens, REST API,
-importer, command line — is covered without remembering to do it."""
+Stamping and history in session events (not in views) means every entry point — screens, REST
+API, importer, command line — is covered without remembering to do it."""
 
+import functools
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
-from flask import g, has_request_context, request
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, event
-from sqlalchemy.orm import Session, declared_attr, relationship
+from flask import current_app, g, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, and_, event, insert, inspect, not_, select
+from sqlalchemy.orm import Session, declared_attr, joinedload, relationship
+
+from .errors import LecError
 
 _cli_actor = ContextVar("lec_cli_actor", default=None)
 
@@ -83,3 +90,420 @@ def record_event(action, target="", detail="", actor_id=None):
             ip=request.remote_addr if has_request_context() else None,
         )
     )
+
+
+# -- the change history -----------------------------------------------------------------------------
+#
+# Every insert, update and delete of a tracked model becomes one ``HistoryEntry`` holding only the
+# fields that changed, {field: [old, new]} (no entry when nothing really changed):
+#
+# - before_flush: refuse any change to the history itself; read the stored values of rows about to
+#   be deleted, and the old values of fields that were set without being loaded first, while the
+#   database still holds them
+# - after_flush: the attribute history is still there, inserted rows have their ids, and every
+#   before_flush listener (normalising, stamping, workflow) has run, so the values are those stored.
+#   All entries of one flush go to the database in one executemany INSERT.
+#
+# What a flush carries from one event to the other lives in ``session.info`` (one session per
+# request or thread), never in module globals; the reason is a context variable.
+
+TRACKED_TABLES = ("province", "lao", "school", "academic_year", "student", "confirmation", "credential")
+BOOKKEEPING = frozenset({"created_on", "created_by_id", "changed_on", "changed_by_id"})
+SECRETS = {"credential": frozenset({"code_hash"})}  # never written to the history, not even hashed
+MASK = "***"
+ACTIONS = ("insert", "update", "delete")
+_PENDING = "lec_history_pending"
+_reason = ContextVar("lec_change_reason", default=None)
+
+
+class HistoryIsAppendOnly(LecError):
+    """Something tried to change or delete a row of the change history."""
+
+
+def _refuse_history_change():
+    return HistoryIsAppendOnly(_("The change history cannot be changed or deleted."))
+
+
+@contextmanager
+def change_reason(reason):
+    """Every history entry written inside the block carries this reason (a return, a correction)."""
+    token = _reason.set(reason)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
+
+
+def current_reason():
+    return _reason.get()
+
+
+@dataclass(frozen=True, eq=False)
+class Tracked:
+    model: type
+    table: str
+    columns: dict  # attribute key → Column, in table order: what is recorded (no id, no bookkeeping)
+    secrets: frozenset
+
+
+@functools.cache
+def _registry():
+    """(HistoryEntry, {model: Tracked}); imported late because app.models imports this module."""
+    from . import models
+
+    tracked = {}
+    for model in (
+        models.Province, models.Lao, models.School, models.AcademicYear, models.Student,
+        models.Confirmation, models.Credential,
+    ):  # fmt: skip
+        columns = {
+            prop.key: prop.columns[0]
+            for prop in inspect(model).column_attrs
+            if prop.key not in BOOKKEEPING and not prop.columns[0].primary_key
+        }
+        tracked[model] = Tracked(model, model.__tablename__, columns, SECRETS.get(model.__tablename__, frozenset()))
+    return models.HistoryEntry, tracked
+
+
+def tracked_models():
+    return tuple(_registry()[1])
+
+
+def _row_id(state):
+    """The row's id; an inserted row has it in its attributes before it gets its identity key."""
+    if state.key is not None:
+        return state.key[1][0]
+    mapper = state.mapper
+    return state.dict.get(mapper.get_property_by_column(mapper.primary_key[0]).key)
+
+
+def _same(old, new):
+    """Equal values; an empty text and no value are the same to a reader (forms send "")."""
+    return old == new or (old in (None, "") and new in (None, ""))
+
+
+@event.listens_for(Session, "before_flush")
+def prepare_history(session, flush_context, instances):
+    """Refuse changes to the history; read what only the database still knows before it changes."""
+    history_entry, tracked = _registry()
+    pending = {"deleted": [], "unloaded": {}}
+    session.info[_PENDING] = pending  # replaces whatever a failed flush left behind
+    for obj in session.deleted:
+        if isinstance(obj, history_entry):
+            raise _refuse_history_change()
+        spec = tracked.get(type(obj))
+        if spec is not None:
+            state = inspect(obj)
+            if any(key in state.unloaded for key in spec.columns):
+                getattr(obj, next(key for key in spec.columns if key in state.unloaded))  # loads the expired
+            pending["deleted"].append((obj, spec, {key: state.dict.get(key) for key in spec.columns}))
+    unloaded = {}  # model → {row id: keys set without their old value loaded}
+    for obj in session.dirty:
+        if isinstance(obj, history_entry):
+            if session.is_modified(obj):
+                raise _refuse_history_change()
+            continue
+        spec = tracked.get(type(obj))
+        state = inspect(obj)
+        if spec is None or state.key is None:
+            continue
+        for key in spec.columns:
+            history = state.attrs[key].history
+            if history.added and not history.deleted:
+                unloaded.setdefault(spec, {}).setdefault(_row_id(state), set()).add(key)
+    for spec, rows in unloaded.items():
+        keys = sorted(set().union(*rows.values()))
+        pk = inspect(spec.model).primary_key[0]
+        query = select(pk, *(spec.columns[key] for key in keys))
+        for chunk in _chunks(list(rows)):
+            for row in session.connection().execute(query.where(pk.in_(chunk))):
+                pending["unloaded"][(spec.model, row[0])] = dict(zip(keys, row[1:], strict=True))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def refuse_bulk_history_changes(orm_execute_state):
+    """``session.execute(update(HistoryEntry) ...)`` and bulk deletes skip the flush: refuse them too."""
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        table = getattr(orm_execute_state.statement, "table", None)
+        if getattr(table, "name", None) == "history":
+            raise _refuse_history_change()
+
+
+@event.listens_for(Session, "after_flush")
+def write_history(session, flush_context):
+    pending = session.info.pop(_PENDING, None) or {"deleted": [], "unloaded": {}}
+    history_entry, tracked = _registry()
+    found = []  # (spec, row id, values after the change, action, {field: [old, new]})
+    for obj in session.new:
+        spec = tracked.get(type(obj))
+        if spec is not None:
+            state = inspect(obj)
+            values = state.dict
+            changes = {key: [None, values[key]] for key in spec.columns if values.get(key) is not None}
+            found.append((spec, _row_id(state), values, "insert", changes))
+    for obj in session.dirty:
+        spec = tracked.get(type(obj))
+        state = inspect(obj)
+        if spec is None or state.key is None or state.deleted:
+            continue
+        unloaded = pending["unloaded"].get((spec.model, _row_id(state)), {})
+        changes = {}
+        for key in spec.columns:
+            history = state.attrs[key].history
+            if history.added or history.deleted:
+                old = history.deleted[0] if history.deleted else unloaded.get(key)
+                new = state.dict.get(key)
+                if not _same(old, new):
+                    changes[key] = [old, new]
+        if changes:
+            found.append((spec, _row_id(state), state.dict, "update", changes))
+    for obj, spec, values in pending["deleted"]:
+        changes = {key: [value, None] for key, value in values.items() if value is not None}
+        found.append((spec, _row_id(inspect(obj)), values, "delete", changes))
+    if not found:
+        return
+    connection = session.connection()
+    places = _Places(connection, found, pending["deleted"])
+    actor_id, occurred_on, reason = current_user_id(), now(), current_reason()
+    reason = (reason.strip()[:1000] or None) if reason else None
+    rows = []
+    for spec, row_id, values, action, changes in found:
+        province_id, lao_id, school_id = places.of(spec, row_id, values)
+        for key in spec.secrets.intersection(changes):
+            changes[key] = [None if value is None else MASK for value in changes[key]]
+        rows.append(
+            {
+                "occurred_on": occurred_on,
+                "actor_id": actor_id,
+                "table_name": spec.table,
+                "row_id": row_id,
+                "action": action,
+                "changes": json.dumps(changes, ensure_ascii=False, default=_plain),
+                "reason": reason,
+                "province_id": province_id,
+                "lao_id": lao_id,
+                "school_id": school_id,
+            }
+        )
+    connection.execute(insert(history_entry.__table__), rows)
+
+
+def _plain(value):
+    """What JSON cannot hold as it is: dates and times as ISO strings, anything else as text."""
+    if isinstance(value, (date, datetime, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _chunks(items, size=5000):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Places:
+    """Where rows sit in the organisation tree, looked up with one query per kind of parent (account,
+    school, LAO) for the whole flush. Parents deleted in the same flush are placed by the values
+    remembered before it."""
+
+    def __init__(self, connection, found, deleted):
+        from .models import Lao, LecUser, School
+
+        user_ids, school_ids, lao_ids = set(), set(), set()
+        for spec, _row, values, _action, _changes in found:
+            if spec.table == "credential":
+                user_ids.add(values.get("user_id"))
+            elif spec.table in ("student", "confirmation"):
+                school_ids.add(values.get("school_id"))
+            lao_ids.add(values.get("lao_id"))
+        self.accounts = dict(
+            self._rows(connection, LecUser.id, (LecUser.province_id, LecUser.lao_id, LecUser.school_id), user_ids)
+        )
+        for _province_id, lao_id, school_id in self.accounts.values():
+            school_ids.add(school_id)
+            lao_ids.add(lao_id)
+        self.schools = {
+            school_id: lao_id
+            for school_id, (lao_id,) in self._rows(connection, School.id, (School.lao_id,), school_ids)
+        }
+        for obj, spec, values in deleted:
+            if spec.table == "school":
+                self.schools.setdefault(_row_id(inspect(obj)), values["lao_id"])
+        lao_ids |= set(self.schools.values())
+        self.laos = {
+            lao_id: province_id
+            for lao_id, (province_id,) in self._rows(connection, Lao.id, (Lao.province_id,), lao_ids)
+        }
+        for obj, spec, values in deleted:
+            if spec.table == "lao":
+                self.laos.setdefault(_row_id(inspect(obj)), values["province_id"])
+
+    @staticmethod
+    def _rows(connection, key, columns, ids):
+        ids = sorted(ids - {None})
+        for chunk in _chunks(ids):
+            for row in connection.execute(select(key, *columns).where(key.in_(chunk))):
+                yield row[0], tuple(row[1:])
+
+    def of(self, spec, row_id, values):
+        """(province id, LAO id, school id) of one row: itself and the nodes above it."""
+        table = spec.table
+        if table == "academic_year":
+            return None, None, None
+        if table == "province":
+            return row_id, None, None
+        if table == "credential":
+            province_id, lao_id, school_id = self.accounts.get(values.get("user_id"), (None, None, None))
+        elif table == "school":
+            province_id, lao_id, school_id = None, values.get("lao_id"), row_id
+        elif table == "lao":
+            province_id, lao_id, school_id = values.get("province_id"), row_id, None
+        else:  # student, confirmation
+            province_id, lao_id, school_id = values.get("province_id"), values.get("lao_id"), values.get("school_id")
+        if school_id and not lao_id:
+            lao_id = self.schools.get(school_id)
+        if lao_id and not province_id:
+            province_id = self.laos.get(lao_id)
+        return province_id, lao_id, school_id
+
+
+# -- reading the history ----------------------------------------------------------------------------
+
+
+def _entries(*conditions):
+    from . import db
+
+    history_entry = _registry()[0]
+    query = (
+        select(history_entry)
+        .where(*conditions)
+        .options(joinedload(history_entry.actor))
+        .order_by(history_entry.occurred_on.desc(), history_entry.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def history_of(model, row_id):
+    """The history of one row, newest first."""
+    history_entry = _registry()[0]
+    return _entries(history_entry.table_name == model.__tablename__, history_entry.row_id == row_id)
+
+
+def changes_since(confirmation):
+    """What changed in the organisation's subtree since it last confirmed (a returned organisation),
+    newest first; nothing when it has never confirmed. The confirmation's own state changes are
+    left out: its transitions tell them."""
+    history_entry = _registry()[0]
+    confirms = [t for t in confirmation.transitions if t.action == "confirm"]
+    if not confirms:
+        return []
+    since = max(confirms, key=lambda t: (t.occurred_on, t.id or 0)).occurred_on
+    level = confirmation.org_level
+    return _entries(
+        getattr(history_entry, level + "_id") == getattr(confirmation, level + "_id"),
+        history_entry.occurred_on >= since,
+        not_(and_(history_entry.table_name == "confirmation", history_entry.row_id == confirmation.id)),
+    )
+
+
+def _view_named(modelview_name):
+    for view in current_app.appbuilder.baseviews:
+        if view.__class__.__name__ == modelview_name:
+            return view
+    return None
+
+
+def record_history(modelview_name, pk):
+    """For a Flask-AppBuilder show page: the history of the record it shows ([] for a model
+    that has none). The view has already checked that the user may read the record."""
+    model = getattr(getattr(_view_named(modelview_name), "datamodel", None), "obj", None)
+    if model not in _registry()[1]:
+        return []
+    try:
+        return history_of(model, int(pk))
+    except (TypeError, ValueError):
+        return []
+
+
+def history_fields(entry, modelview_name=None):
+    """The changed fields of an entry as a reader sees them: [(label, old, new)], labelled and
+    formatted as the show page does (codes as their Thai labels, dates in the Buddhist era,
+    related rows by name). An empty string stands for no value."""
+    spec = next((s for s in _registry()[1].values() if s.table == entry.table_name), None)
+    if spec is None:
+        return []
+    labels, formatters = _default_presentation(spec.model)
+    view = _view_named(modelview_name) if modelview_name else None
+    labels = {**labels, **(getattr(view, "label_columns", None) or {})}
+    formatters = {**formatters, **(getattr(view, "formatters_columns", None) or {})}
+    relations = {
+        pair[0].key: relation
+        for relation in inspect(spec.model).relationships
+        if relation.direction.name == "MANYTOONE"
+        for pair in relation.local_remote_pairs
+    }
+    changes = json.loads(entry.changes)
+    order = list(spec.columns)
+    fields = []
+    for key in sorted(changes, key=lambda k: order.index(k) if k in order else len(order)):
+        old, new = changes[key]
+        relation = relations.get(key)
+        name = relation.key if relation is not None else key
+        label = labels.get(name) or labels.get(key) or name
+        shown = functools.partial(_shown, spec, key, relation, formatters.get(name))
+        fields.append((str(label), shown(old), shown(new)))
+    return fields
+
+
+@functools.cache
+def _default_presentation(model):
+    """Labels and code formatters for a tracked model when no screen is named (the history list)."""
+    from . import choices, labels
+    from .quality import CODED_COLUMNS
+
+    by_table = {
+        "student": labels.STUDENT, "school": labels.ORGANISATION, "lao": labels.ORGANISATION,
+        "province": labels.ORGANISATION, "academic_year": labels.ACADEMIC_YEAR, "credential": labels.CREDENTIAL,
+    }  # fmt: skip
+    formatters = {field: choices.label_of(options) for field, options in CODED_COLUMNS.get(model, {}).items()}
+    return by_table.get(model.__tablename__, {}), formatters
+
+
+def _shown(spec, key, relation, formatter, value):
+    from . import db
+    from .choices import YES_NO
+    from .scope import readable
+    from .thai import format_be_date, format_be_datetime
+
+    if value is None or key in spec.secrets:
+        return "" if value is None else value
+    if relation is not None:
+        model = relation.mapper.class_
+        pk = inspect(model).primary_key[0]
+        related = db.session.scalar(select(model).where(pk == value, readable(model)))
+        return str(related) if related is not None else "#%s" % value
+    column_type = spec.columns[key].type
+    try:
+        if isinstance(column_type, DateTime):
+            value = datetime.fromisoformat(value)
+            return str(formatter(value)) if formatter else format_be_datetime(value)
+        if isinstance(column_type, Date):
+            value = date.fromisoformat(value)
+            return str(formatter(value)) if formatter else format_be_date(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if formatter:
+        return str(formatter(value))
+    if isinstance(column_type, Boolean):
+        return str(dict(YES_NO).get(value, value))
+    return str(value)
+
+
+def install_history(app):
+    """Make the history readable in templates (the show page's ประวัติการแก้ไข panel): the globals
+    ``record_history(modelview_name, pk)`` and ``history_fields(entry, modelview_name)``, and the
+    filter ``be_datetime``. Call once from create_app."""
+    from .thai import format_be_datetime
+
+    app.jinja_env.globals["record_history"] = record_history
+    app.jinja_env.globals["history_fields"] = history_fields
+    app.jinja_env.filters["be_datetime"] = format_be_datetime

@@ -75,7 +75,7 @@ ACCOUNTS = [
 ]
 
 # The confirmation workflow (app/workflow.py decides what each level may do, and when).
-BOARD = [("WorkflowView", ("can_board",)), ("WorkflowApi", ("can_get",)), ("Confirmation status", MENU)]
+BOARD = [("WorkflowView", ("can_board", "can_changes")), ("WorkflowApi", ("can_get",)), ("Confirmation status", MENU)]
 STEPS_API = [("WorkflowApi", ("can_post",))]
 REASONS = [("WorkflowView", ("can_give_reason",))]
 

@@ -12,7 +12,7 @@ from flask_login import login_user
 from sqlalchemy import select
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from . import choices, credentials, db, labels, quality, workflow
+from . import audit, choices, credentials, db, labels, quality, workflow
 from .base_views import LecInterface, LecModelApi, LecModelView
 from .cli import find_organisation
 from .errors import Invalid, OutOfScope
@@ -366,15 +366,30 @@ class WorkflowView(BaseView):
         deadlines = {name: format_be_date(getattr(year, name)) for name in names}
         return self.render_template("lec/board.html", year=year, rows=workflow.board(year), **deadlines)
 
+    @expose("/changes/<level>/<int:org_id>")
+    @has_access
+    def changes(self, level, org_id):
+        """What a returned organisation changed since it last confirmed."""
+        organisation = self._organisation(level, org_id)
+        confirmation = workflow.confirmation_of(organisation, workflow.current_year())
+        history = audit.changes_since(confirmation)
+        return self.render_template("lec/changes.html", organisation=organisation, history=history)
+
+    @staticmethod
+    def _organisation(level, org_id):
+        model = ORGANISATIONS.get(level)
+        organisation = model and db.session.scalar(select(model).where(model.id == org_id, readable(model)))
+        if organisation is None:
+            abort(404)
+        return organisation
+
     @expose("/<step>/<level>/<int:org_id>", methods=["GET", "POST"])
     @has_access
     def give_reason(self, step, level, org_id):
-        model = ORGANISATIONS.get(level)
-        if model is None or step not in ("return", "exception"):
+        if step not in ("return", "exception"):
             abort(404)
-        organisation = db.session.scalar(select(model).where(model.id == org_id, readable(model)))
-        if organisation is None:
-            abort(404)
+        organisation = self._organisation(level, org_id)
+        model = type(organisation)
         form = ExceptionForm() if step == "exception" else ReasonForm()
         if form.validate_on_submit():
             year = workflow.current_year()

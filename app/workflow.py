@@ -286,6 +286,8 @@ def entry_notice():
     db.session.commit()  # the row may have just been created; keep it
     last = max(confirmation.transitions, key=lambda t: t.id, default=None)
     return {
+        "level": node.level,
+        "org_id": node.id,
         "year": year.year,
         "window": window_for(confirmation),
         "state": confirmation.state,

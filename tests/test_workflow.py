@@ -364,3 +364,27 @@ def test_an_edit_and_a_confirmation_at_the_same_moment_never_leave_an_edit_after
             db.session.execute(text("UPDATE confirmation SET state = 'open'"))
             db.session.commit()
     assert landed + refused == 15
+
+
+def test_a_returned_school_shows_what_changed_since_it_confirmed(app, fresh, as_user):
+    with app.app_context():
+        school_id = org(School, SCHOOL_OF["school"]).id
+        own = learner_of(SCHOOL_OF["school"])
+        with as_account(app, "school"):
+            confirm_school(db.session.get(School, school_id), year())
+            db.session.commit()
+        confirm_all_schools_of(app, "3500101")
+        with as_account(app, "lao"):
+            return_school(db.session.get(School, school_id), year(), "ห้องเรียนไม่ถูกต้อง")
+            db.session.commit()
+    client = as_user("school")
+    notice = visible_text(client.get("/studentview/list/").get_data(as_text=True))
+    assert "ส่งคืนแก้ไขเพราะ ห้องเรียนไม่ถูกต้อง" in notice
+    assert client.post("/studentview/edit/%d" % own, data=learner_form(app, room="5/2")).status_code == 302
+    page = visible_text(client.get("/workflow/changes/school/%d" % school_id).get_data(as_text=True))
+    assert "5/2" in page
+    lao_page = visible_text(as_user("lao").get("/workflow/changes/school/%d" % school_id).get_data(as_text=True))
+    assert "5/2" in lao_page
+    with app.app_context():
+        foreign = org(School, "1040130001").id
+    assert as_user("lao").get("/workflow/changes/school/%d" % foreign).status_code == 404
