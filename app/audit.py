@@ -107,11 +107,9 @@ def record_event(action, target="", detail="", actor_id=None):
 # What a flush carries from one event to the other lives in ``session.info`` (one session per
 # request or thread), never in module globals; the reason is a context variable.
 
-TRACKED_TABLES = ("province", "lao", "school", "academic_year", "student", "confirmation", "credential")
 BOOKKEEPING = frozenset({"created_on", "created_by_id", "changed_on", "changed_by_id"})
 SECRETS = {"credential": frozenset({"code_hash"})}  # never written to the history, not even hashed
 MASK = "***"
-ACTIONS = ("insert", "update", "delete")
 _PENDING = "lec_history_pending"
 _reason = ContextVar("lec_change_reason", default=None)
 
@@ -144,6 +142,7 @@ class Tracked:
     table: str
     columns: dict  # attribute key → Column, in table order: what is recorded (no id, no bookkeeping)
     secrets: frozenset
+    parents: dict  # many-to-one relationship key → the keys of its foreign-key columns
 
 
 @functools.cache
@@ -161,7 +160,14 @@ def _registry():
             for prop in inspect(model).column_attrs
             if prop.key not in BOOKKEEPING and not prop.columns[0].primary_key
         }
-        tracked[model] = Tracked(model, model.__tablename__, columns, SECRETS.get(model.__tablename__, frozenset()))
+        mapper = inspect(model)
+        parents = {
+            relation.key: tuple(mapper.get_property_by_column(column).key for column in relation.local_columns)
+            for relation in mapper.relationships
+            if relation.direction.name == "MANYTOONE"
+        }
+        secrets = SECRETS.get(model.__tablename__, frozenset())
+        tracked[model] = Tracked(model, model.__tablename__, columns, secrets, parents)
     return models.HistoryEntry, tracked
 
 
@@ -180,6 +186,11 @@ def _row_id(state):
 def _same(old, new):
     """Equal values; an empty text and no value are the same to a reader (forms send "")."""
     return old == new or (old in (None, "") and new in (None, ""))
+
+
+def _set_unloaded(history):
+    """A value was set without its old one being loaded first."""
+    return bool(history.added) and not history.deleted
 
 
 @event.listens_for(Session, "before_flush")
@@ -207,10 +218,12 @@ def prepare_history(session, flush_context, instances):
         state = inspect(obj)
         if spec is None or state.key is None:
             continue
-        for key in spec.columns:
-            history = state.attrs[key].history
-            if history.added and not history.deleted:
-                unloaded.setdefault(spec, {}).setdefault(_row_id(state), set()).add(key)
+        keys = {key for key in spec.columns if _set_unloaded(state.attrs[key].history)}
+        for relation, columns in {}.items():
+            if state.attrs[relation].history.has_changes():
+                keys.update(key for key in columns if key in state.unloaded)
+        if keys:
+            unloaded.setdefault(spec, {})[_row_id(state)] = keys
     for spec, rows in unloaded.items():
         keys = sorted(set().union(*rows.values()))
         pk = inspect(spec.model).primary_key[0]

@@ -238,6 +238,10 @@ def test_moving_a_learner_by_relationship_records_the_foreign_key(ctx):
     label, old, new = history_fields(entry, "StudentView")[0]
     assert (label, old, new) == ("สถานศึกษา", own_school().name_th, other.name_th)
     assert history_fields(entry) == history_fields(entry, "StudentView")  # the history list names no screen
+    db.session.expire(learner)
+    learner.school = own_school()  # moved back without its row loaded: the old id is read before the flush
+    db.session.flush()
+    assert changes(history_of(Student, learner.id)[0]) == {"school_id": [other.id, old_school_id]}
 
 
 def test_history_fields_label_and_format_without_a_screen(ctx):

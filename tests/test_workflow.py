@@ -388,3 +388,30 @@ def test_a_returned_school_shows_what_changed_since_it_confirmed(app, fresh, as_
     with app.app_context():
         foreign = org(School, "1040130001").id
     assert as_user("lao").get("/workflow/changes/school/%d" % foreign).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "username, may_confirm_school",
+    [("central", False), ("province", False), ("lao", False), ("school", True), ("cdc", False), ("manager", False)],
+)
+def test_only_the_school_itself_may_confirm_it(app, fresh, client, username, may_confirm_school):
+    status = client.get(
+        "/api/v1/workflow/status?org=%s&year=2569" % SCHOOL_OF["school"], headers=api_headers(client, username)
+    )
+    if username == "cdc":
+        assert status.status_code == 404  # another school's: not even visible
+        return
+    assert status.status_code == 200
+    assert status.json["next"]["confirm"]["allowed"] is may_confirm_school
+    assert status.json["next"]["return"]["allowed"] is False  # nothing to return while open
+
+
+def test_a_locked_school_refuses_a_rest_post_of_a_new_learner(app, locked_school, client):
+    with app.app_context():
+        school_id = org(School, SCHOOL_OF["school"]).id
+    body = {
+        "academic_year": 1, "school": school_id, "id_kind": "national_id", "id_number": "1101700230708",
+        "first_name": "ใหม่", "last_name": "ล็อก", "sex": "M", "birth_date": "2018-06-01", "class_level": "p1",
+    }  # fmt: skip
+    response = client.post("/api/v1/student/", json=body, headers=api_headers(client, "school"))
+    assert response.status_code == 409
