@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, and_, event, insert, inspect, not_, select
 from sqlalchemy.orm import Session, declared_attr, joinedload, relationship
 
@@ -219,7 +220,7 @@ def prepare_history(session, flush_context, instances):
         if spec is None or state.key is None:
             continue
         keys = {key for key in spec.columns if _set_unloaded(state.attrs[key].history)}
-        for relation, columns in {}.items():
+        for relation, columns in spec.parents.items():  # the flush will set these from the parent
             if state.attrs[relation].history.has_changes():
                 keys.update(key for key in columns if key in state.unloaded)
         if keys:
@@ -437,11 +438,49 @@ def record_history(modelview_name, pk):
         return []
 
 
+def _spec_of(table):
+    return next((spec for spec in _registry()[1].values() if spec.table == table), None)
+
+
+RECORD_KINDS = {
+    "student": _l("Learner"),
+    "school": _l("School or centre"),
+    "lao": _l("Local administrative organisation"),
+    "province": _l("Province"),
+    "academic_year": _l("Academic year"),
+    "confirmation": _l("Confirmation status"),
+    "credential": _l("Account"),
+}
+
+
+def history_record(entry):
+    """Which record an entry is about, for lists that mix records (what changed since a
+    confirmation): its kind and name, e.g. "นักเรียน / เด็กเล็ก: ปิ่นมณี ชื่นชม". A removed row is
+    named from its last values."""
+    from . import db
+
+    spec = _spec_of(entry.table_name)
+    if spec is None:
+        return ""
+    row = db.session.get(spec.model, entry.row_id)
+    if row is None:
+        old = {key: values[0] for key, values in json.loads(entry.changes).items()}
+        parts = [old.get("first_name"), old.get("last_name")] if "first_name" in old else [old.get("name_th")]
+        name = " ".join(str(part) for part in parts if part) or "#%d" % entry.row_id
+    elif spec.table == "confirmation":
+        name = str(row.organisation)
+    elif spec.table == "credential":
+        name = row.user.username if row.user is not None else ""
+    else:
+        name = str(row)
+    return "%s: %s" % (RECORD_KINDS[spec.table], name)
+
+
 def history_fields(entry, modelview_name=None):
     """The changed fields of an entry as a reader sees them: [(label, old, new)], labelled and
     formatted as the show page does (codes as their Thai labels, dates in the Buddhist era,
     related rows by name). An empty string stands for no value."""
-    spec = next((s for s in _registry()[1].values() if s.table == entry.table_name), None)
+    spec = _spec_of(entry.table_name)
     if spec is None:
         return []
     labels, formatters = _default_presentation(spec.model)
@@ -513,10 +552,11 @@ def _shown(spec, key, relation, formatter, value):
 
 def install_history(app):
     """Make the history readable in templates (the show page's ประวัติการแก้ไข panel): the globals
-    ``record_history(modelview_name, pk)`` and ``history_fields(entry, modelview_name)``, and the
-    filter ``be_datetime``. Call once from create_app."""
+    ``record_history(modelview_name, pk)``, ``history_fields(entry, modelview_name)`` and
+    ``history_record(entry)``, and the filter ``be_datetime``. Call once from create_app."""
     from .thai import format_be_datetime
 
     app.jinja_env.globals["record_history"] = record_history
     app.jinja_env.globals["history_fields"] = history_fields
+    app.jinja_env.globals["history_record"] = history_record
     app.jinja_env.filters["be_datetime"] = format_be_datetime

@@ -271,6 +271,7 @@ class HistoryEntry(Model):
     no screen or API may change or delete it."""
 
     __tablename__ = "history"
+    __table_args__ = (Index("ix_history_record", "table_name", "row_id"),)
     id = Column(Integer, primary_key=True)
     occurred_on = Column(DateTime, nullable=False, index=True)
     actor_id = Column(Integer, ForeignKey("ab_user.id"), index=True)

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import db
-from .audit import current_user_id, now
+from .audit import change_reason, current_user_id, now
 from .errors import LecError, OutOfScope
 from .models import AcademicYear, Confirmation, Lao, Province, School, Student, Transition
 from .scope import current_node, readable
@@ -233,7 +233,10 @@ def _return(organisation, parent, year, reason, actor_level):
         reasons.append(_("Your own confirmation is already given; it must be returned to you first."))
     if reasons:
         raise Refused(reasons)
-    return _transition(confirmation, "return", OPEN, reason.strip())
+    with change_reason(reason.strip()):
+        record = _transition(confirmation, "return", OPEN, reason.strip())
+        db.session.flush()
+    return record
 
 
 def return_school(school, year, reason):
@@ -262,8 +265,11 @@ def grant_exception(organisation, year, until, reason):
     if reasons:
         raise Refused(reasons)
     confirmation = confirmation_of(organisation, year, lock=True)
-    confirmation.exception_until, confirmation.exception_reason = until, reason.strip()
-    return _transition(confirmation, "exception", confirmation.state, "%s (%s)" % (reason.strip(), _be(until)))
+    with change_reason(reason.strip()):
+        confirmation.exception_until, confirmation.exception_reason = until, reason.strip()
+        record = _transition(confirmation, "exception", confirmation.state, "%s (%s)" % (reason.strip(), _be(until)))
+        db.session.flush()
+    return record
 
 
 # -- what a user is told on every screen ---------------------------------------------------------

@@ -17,6 +17,7 @@ from app.audit import (
     changes_since,
     history_fields,
     history_of,
+    history_record,
     install_history,
     now,
     record_history,
@@ -187,6 +188,7 @@ def test_orm_changes_record_the_reason_and_place_rows_in_the_tree(ctx):
     assert changes(removed)["phone"] == ["053000000", None]
     assert all(new is None for _old, new in changes(removed).values())
     assert (removed.school_id, removed.lao_id, removed.province_id) == (school.id, lao.id, lao.province_id)
+    assert history_record(removed) == "สถานศึกษา: โรงเรียนทดสอบประวัติ"  # named from its last values
 
     province = db.session.get(Province, lao.province_id)
     lao.name_th, province.name_en = lao.name_th + " ทดสอบ", province.name_en + " test"
@@ -238,10 +240,6 @@ def test_moving_a_learner_by_relationship_records_the_foreign_key(ctx):
     label, old, new = history_fields(entry, "StudentView")[0]
     assert (label, old, new) == ("สถานศึกษา", own_school().name_th, other.name_th)
     assert history_fields(entry) == history_fields(entry, "StudentView")  # the history list names no screen
-    db.session.expire(learner)
-    learner.school = own_school()  # moved back without its row loaded: the old id is read before the flush
-    db.session.flush()
-    assert changes(history_of(Student, learner.id)[0]) == {"school_id": [other.id, old_school_id]}
 
 
 def test_history_fields_label_and_format_without_a_screen(ctx):
@@ -266,6 +264,12 @@ def test_credential_codes_are_never_written_to_the_history(ctx):
     assert "a" * 64 not in added.changes and "b" * 64 not in changed.changes
     lao = db.session.get(Lao, account.lao_id)
     assert (added.lao_id, added.province_id, added.school_id) == (lao.id, lao.province_id, None)
+    other = db.session.scalar(select(LecUser).where(LecUser.username == "school"))
+    db.session.expire(credential)
+    credential.user = other  # nothing loads the row: its old user_id is read before the flush
+    db.session.flush()
+    moved = history_of(Credential, credential.id)[0]
+    assert changes(moved) == {"user_id": [account.id, other.id]} and moved.school_id == other.school_id
 
 
 def test_history_cannot_be_changed_or_deleted(ctx):
@@ -315,6 +319,7 @@ def test_changes_since_lists_what_changed_after_the_last_confirmation(ctx):
     db.session.flush()
     (entry,) = changes_since(confirmation)
     assert entry.table_name == "student" and changes(entry) == {"first_name": ["ก่อน", "หลัง"]}
+    assert history_record(entry) == "นักเรียน / เด็กเล็ก: หลัง ยืนยัน"
 
 
 def test_record_history_knows_only_tracked_views(app, ctx):

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from app import db
 from app.audit import acting_as
 from app.errors import OutOfScope
-from app.models import AcademicYear, Lao, Province, School, Student, Transition
+from app.models import AcademicYear, HistoryEntry, Lao, Province, School, Student, Transition
 from app.workflow import (
     BLOCKING_CHECKS,
     CONFIRMED,
@@ -188,6 +188,10 @@ def test_an_lao_returns_a_school_with_a_reason_while_it_is_open(app, fresh, ctx)
     assert state(school) == OPEN
     last = db.session.scalars(select(Transition).order_by(Transition.id.desc()).limit(1)).one()
     assert (last.action, last.reason, last.actor.username) == ("return", "ชื่อนักเรียนสะกดผิด 3 คน", "lao")
+    written = db.session.scalars(
+        select(HistoryEntry).where(HistoryEntry.table_name == "confirmation").order_by(HistoryEntry.id.desc())
+    ).first()
+    assert written.reason == "ชื่อนักเรียนสะกดผิด 3 คน" and '"open"' in written.changes
     confirm_all_schools_of(app, "3500101")
     with as_account(app, "lao"):
         confirm_lao(org(Lao, "3500101"), year())

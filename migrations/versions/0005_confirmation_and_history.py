@@ -38,6 +38,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_history_lao_id'), ['lao_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_occurred_on'), ['occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_province_id'), ['province_id'], unique=False)
+        batch_op.create_index('ix_history_record', ['table_name', 'row_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_school_id'), ['school_id'], unique=False)
 
     op.create_table('confirmation',
@@ -114,6 +115,7 @@ def downgrade():
 
     op.drop_table('confirmation')
     with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.drop_index('ix_history_record')
         batch_op.drop_index(batch_op.f('ix_history_school_id'))
         batch_op.drop_index(batch_op.f('ix_history_province_id'))
         batch_op.drop_index(batch_op.f('ix_history_occurred_on'))
