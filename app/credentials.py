@@ -411,6 +411,12 @@ def sheet_response(cards, issued_to):
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
+def sheet_for_accounts(accounts):
+    """The account and issued-credential lists' action: fresh codes for chosen accounts, as a PDF."""
+    accounts = list(dict.fromkeys(accounts))
+    return sheet_response(reissue_for_accounts(accounts), ", ".join(account.username for account in accounts[:3]))
+
+
 def issuer_name():
     issuer = db.session.get(LecUser, current_user_id()) if current_user_id() else None
     if issuer is None:

@@ -260,10 +260,9 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         single=False,  # FAB's single-row action is a GET, which CSRF protection refuses
     )
     def reissue_credentials(self, items):
-        from .credentials import reissue_for_accounts, sheet_response  # credentials builds on this module
+        from .credentials import sheet_for_accounts  # credentials builds on this module
 
-        items = items if isinstance(items, list) else [items]
-        return sheet_response(reissue_for_accounts(items), ", ".join(item.username for item in items[:3]))
+        return sheet_for_accounts(items if isinstance(items, list) else [items])
 
     def post_add(self, item):
         record_event("account_created", item.username, describe_account(item))

@@ -303,10 +303,7 @@ class CredentialView(LecModelView):
         single=False,
     )
     def reissue_credentials(self, items):
-        accounts = list(dict.fromkeys(item.user for item in (items if isinstance(items, list) else [items])))
-        return credentials.sheet_response(
-            credentials.reissue_for_accounts(accounts), ", ".join(account.username for account in accounts[:3])
-        )
+        return credentials.sheet_for_accounts(item.user for item in (items if isinstance(items, list) else [items]))
 
 
 class ActivationView(BaseView):

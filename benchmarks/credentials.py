@@ -15,9 +15,11 @@ import time
 from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
+from table import print_table  # noqa: E402
 
 from app import create_app, db  # noqa: E402
 from app.audit import acting_as  # noqa: E402
@@ -62,11 +64,7 @@ def main():
         ("pages", "%d" % -(-len(cards) // 8)),
         ("peak memory (MB), target < 500", "%.0f" % peak_mb),
     ]
-    width = max(len(name) for name, _value in rows)
-    print("| %s | value |" % "measure".ljust(width))
-    print("|%s|-------|" % ("-" * (width + 2)))
-    for name, value in rows:
-        print("| %s | %s |" % (name.ljust(width), value))
+    print_table(rows)
 
 
 if __name__ == "__main__":

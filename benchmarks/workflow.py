@@ -17,11 +17,13 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from stdnum.th import pin  # noqa: E402
+from table import print_table  # noqa: E402
 
 from app import audit, create_app, db  # noqa: E402
 from app.audit import acting_as  # noqa: E402
@@ -129,11 +131,7 @@ def main():
         ("history overhead (×), target ≤ 1.5", "%.2f" % (with_history / without_history)),
         ("confirmation rows", "%d" % confirmations),
     ]
-    width = max(len(name) for name, _value in rows)
-    print("| %s | value |" % "measure".ljust(width))
-    print("|%s|-------|" % ("-" * (width + 2)))
-    for name, value in rows:
-        print("| %s | %s |" % (name.ljust(width), value))
+    print_table(rows)
 
 
 if __name__ == "__main__":
