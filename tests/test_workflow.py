@@ -309,6 +309,8 @@ def test_the_status_board_counts_confirmations_in_scope(app, as_user, fresh):
     page = visible_text(as_user("lao").get("/workflow/board").get_data(as_text=True))
     assert "เทศบาลนครเชียงใหม่" in page and "1 / 3" in page
     assert "ขอนแก่น" not in page
+    province = visible_text(as_user("province").get("/workflow/board").get_data(as_text=True))
+    assert "อปท. ที่ยืนยันแล้ว: 0 / 4" in province and "1 / 6" in province  # เชียงใหม่'s totals
 
 
 # -- concurrency -----------------------------------------------------------------------------------
