@@ -460,3 +460,11 @@ def test_a_school_confirms_is_locked_is_returned_with_a_reason_and_edits_again(b
     school.screenshot(path=str(ARTIFACTS / ("workflow-returned[%s].png" % live_server.backend)), full_page=True)
     school.context.close()
     lao.context.close()
+
+
+def test_running_an_action_with_no_row_chosen_is_explained_in_thai(school_page):
+    page = school_page
+    page.goto("/schoolview/list/")
+    page.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+    page.locator("a.confirm_school_menu_item").click()
+    expect(page.locator("#modal-alert .modal-text")).to_have_text("ยังไม่ได้เลือกรายการ")
