@@ -83,3 +83,11 @@ HISTORY = {
     "lao_id": _l("Local administrative organisation"),
     "school_id": _l("School or centre"),
 }
+AUDIT_EVENT = {
+    "occurred_on": _l("When"),
+    "actor": _l("Who"),
+    "action": _l("Action"),
+    "target": _l("Concerning"),
+    "detail": _l("Details"),
+    "ip": _l("Address"),
+}

@@ -17,7 +17,7 @@ from .base_views import LecInterface, LecModelApi, LecModelView
 from .cli import find_organisation
 from .errors import Invalid, OutOfScope
 from .forms import ActivationForm, ExceptionForm, ReasonForm, Rule, choice_field, date_field
-from .models import AcademicYear, Credential, HistoryEntry, Lao, Province, School, Student
+from .models import AcademicYear, AuditEvent, Credential, HistoryEntry, Lao, Province, School, Student
 from .scope import readable
 from .thai import format_be_date, format_be_datetime
 
@@ -349,6 +349,21 @@ class HistoryView(LecModelView):
     formatters_columns = {"occurred_on": format_be_datetime}
 
 
+class AuditEventView(LecModelView):
+    """Sign-ins, failed sign-ins, account changes and credential issues, for central to search."""
+
+    datamodel = LecInterface(AuditEvent)
+    base_permissions = ["can_list", "can_show"]
+    list_title = show_title = _l("Sign-ins and account events")
+    label_columns = labels.AUDIT_EVENT
+    list_columns = ["occurred_on", "actor", "action", "target", "ip"]
+    show_columns = list_columns + ["detail"]
+    search_columns = ["occurred_on", "actor", "action"]
+    order_columns = ["occurred_on"]
+    base_order = ("occurred_on", "desc")
+    formatters_columns = {"occurred_on": format_be_datetime}
+
+
 class WorkflowView(BaseView):
     """The status board, and the forms that ask for a reason (returns) or a date (exceptions)."""
 
@@ -508,6 +523,10 @@ def register(appbuilder):
         WorkflowView, "Confirmation status", label=_l("Confirmation status"), icon="fa-tasks", href="/workflow/board"
     )
     appbuilder.add_api(WorkflowApi)
+    appbuilder.add_view(
+        AuditEventView, "Sign-ins and account events", label=_l("Sign-ins and account events"), icon="fa-sign-in",
+        category="Security", category_label=_l("Security"),
+    )  # fmt: skip
     appbuilder.add_view(
         HistoryView, "Change history", label=_l("Change history"), icon="fa-history",
         category="Security", category_label=_l("Security"),

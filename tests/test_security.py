@@ -191,3 +191,11 @@ def test_an_officer_is_offered_only_the_levels_it_manages(as_user):
     assert 'value="lao"' in page and 'value="school"' in page
     assert 'value="central"' not in page and 'value="province"' not in page
     assert 'value="central"' in as_user("central").get("/users/add").get_data(as_text=True)
+
+
+def test_central_reads_sign_ins_and_nobody_else_does(as_user):
+    page = visible_text(as_user("central").get("/auditeventview/list/").get_data(as_text=True))
+    assert "login" in page and "central" in page
+    for username in ["province", "lao", "school", "manager"]:
+        assert as_user(username).get("/auditeventview/list/").status_code in (302, 403)
+        assert as_user(username).get("/historyview/list/").status_code in (302, 403)
