@@ -74,33 +74,28 @@ def username_for(level, organisation):
 
 
 def organisations_under(roots):
-    """Each root and everything below it that the issuer may read, parents before children."""
+    """Each root and everything below it that the issuer may read, parents before children; the
+    issuer's own organisation is left out (their account exists already)."""
     found = []
     for root in roots:
         found.append(root)
+        laos = [root] if isinstance(root, Lao) else []
         if isinstance(root, Province):
             laos = db.session.scalars(
                 select(Lao).where(Lao.province_id == root.id, readable(Lao)).order_by(Lao.code)
             ).all()
             found.extend(laos)
-            root = laos
-        if isinstance(root, Lao):
-            root = [root]
-        if isinstance(root, list) and root:
+        if laos:
             found.extend(
                 db.session.scalars(
                     select(School)
-                    .where(School.lao_id.in_([lao.id for lao in root]), readable(School))
+                    .where(School.lao_id.in_([lao.id for lao in laos]), readable(School))
                     .order_by(School.lao_id, School.code)
                 )
             )
-    unique = list(dict.fromkeys(found))
-    return [org for org in unique if not _is_issuers_own(org)]
-
-
-def _is_issuers_own(organisation):
     issuer = db.session.get(LecUser, current_user_id()) if current_user_id() else None
-    return issuer is not None and getattr(issuer, LEVELS[type(organisation)] + "_id", None) == organisation.id
+    own = (issuer.org_level, getattr(issuer, "%s_id" % issuer.org_level, None)) if issuer else None
+    return [org for org in dict.fromkeys(found) if (LEVELS[type(org)], org.id) != own]
 
 
 def issue_credentials(roots, include_active=False):

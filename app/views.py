@@ -42,14 +42,10 @@ def take_step(step, items, done):
     return redirect(request.referrer or ".")
 
 
-def ask_reason(level, items):
+def ask_for(step, level, items):
+    """Returns and exceptions need a reason (and a date): send the first selected row to the form."""
     item = items[0] if isinstance(items, list) else items
-    return redirect(url_for("WorkflowView.give_reason", step="return", level=level, org_id=item.id))
-
-
-def ask_exception(level, items):
-    item = items[0] if isinstance(items, list) else items
-    return redirect(url_for("WorkflowView.give_reason", step="exception", level=level, org_id=item.id))
+    return redirect(url_for("WorkflowView.give_reason", step=step, level=level, org_id=item.id))
 
 
 class SchoolSteps:
@@ -65,11 +61,11 @@ class SchoolSteps:
 
     @action("return_school", _l("Return for correction"), "", "fa-reply", single=False)
     def return_school(self, items):
-        return ask_reason("school", items)
+        return ask_for("return", "school", items)
 
     @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
-        return ask_exception("school", items)
+        return ask_for("exception", "school", items)
 
 
 class LaoSteps:
@@ -80,11 +76,11 @@ class LaoSteps:
 
     @action("return_lao", _l("Return for correction"), "", "fa-reply", single=False)
     def return_lao(self, items):
-        return ask_reason("lao", items)
+        return ask_for("return", "lao", items)
 
     @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
-        return ask_exception("lao", items)
+        return ask_for("exception", "lao", items)
 
 
 class ProvinceSteps:
@@ -95,11 +91,11 @@ class ProvinceSteps:
 
     @action("return_province", _l("Return for correction"), "", "fa-reply", single=False)
     def return_province(self, items):
-        return ask_reason("province", items)
+        return ask_for("return", "province", items)
 
     @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
-        return ask_exception("province", items)
+        return ask_for("exception", "province", items)
 
 
 class IssuesCredentials:
@@ -460,7 +456,7 @@ class WorkflowApi(BaseApi):
     @protect()
     @permission_name("post")
     def confirm(self):
-        return self._answer(request.get_json(silent=True) or {}, lambda o, y: STEP_OF[type(o)]["confirm"](o, y))
+        return self._answer(request.get_json(silent=True) or {}, lambda o, y: workflow.STEPS[type(o)]["confirm"](o, y))
 
     @expose("/take-back", methods=["POST"])
     @protect()
@@ -473,7 +469,7 @@ class WorkflowApi(BaseApi):
     @permission_name("post")
     def give_back(self):
         payload = request.get_json(silent=True) or {}
-        return self._answer(payload, lambda o, y: STEP_OF[type(o)]["return"](o, y, payload.get("reason")))
+        return self._answer(payload, lambda o, y: workflow.STEPS[type(o)]["return"](o, y, payload.get("reason")))
 
     @expose("/exception", methods=["POST"])
     @protect()
@@ -486,9 +482,6 @@ class WorkflowApi(BaseApi):
             message = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
             return self.response_400(message={"until": str(message)})
         return self._answer(payload, lambda o, y: workflow.grant_exception(o, y, until, payload.get("reason")))
-
-
-STEP_OF = workflow.STEPS
 
 
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")

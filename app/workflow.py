@@ -20,6 +20,7 @@ from .audit import change_reason, current_user_id, now
 from .errors import LecError, OutOfScope
 from .models import AcademicYear, Confirmation, Lao, Province, School, Student, Transition
 from .scope import current_node, readable
+from .thai import format_be_date
 
 OPEN, CONFIRMED = "open", "confirmed"
 LEVELS = {School: "school", Lao: "lao", Province: "province"}
@@ -59,23 +60,17 @@ def confirmation_of(organisation, year, lock=False):
 
 
 def _ensure_rows(pairs):
-    rows = []
-    for year_id, organisation in pairs:
-        level = LEVELS[type(organisation)]
-        rows.append(
-            {"academic_year_id": year_id, "org_key": org_key(organisation), "org_level": level,
-             level + "_id": organisation.id, "state": OPEN}
-        )  # fmt: skip
-    _insert_missing(db.session, rows)
+    _insert_missing(db.session, [(year_id, LEVELS[type(org)], org.id) for year_id, org in pairs])
 
 
-def _insert_missing(session, rows):
-    if not rows:
-        return
+def _insert_missing(session, placements):
+    """Create the open confirmation of each (year id, level, organisation id) that has none yet;
+    concurrent callers may race to create the same row, so a conflict is ignored."""
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    for row in rows:
-        row = {"province_id": None, "lao_id": None, "school_id": None, **row}
+    for year_id, level, org_id in placements:
+        row = {"province_id": None, "lao_id": None, "school_id": None, level + "_id": org_id}
+        row.update(academic_year_id=year_id, org_key="%s:%d" % (level, org_id), org_level=level, state=OPEN)
         session.execute(insert(Confirmation).values(**row).on_conflict_do_nothing())
 
 
@@ -136,16 +131,10 @@ def _require_open_window(confirmation, reasons):
     window = window_for(confirmation)
     if not window.open:
         reasons.append(
-            _("Entry is closed for this organisation (deadline %(date)s).", date=_be(window.deadline))
+            _("Entry is closed for this organisation (deadline %(date)s).", date=format_be_date(window.deadline))
             if date.today() > window.deadline
-            else _("Entry opens on %(date)s.", date=_be(window.opens))
+            else _("Entry opens on %(date)s.", date=format_be_date(window.opens))
         )
-
-
-def _be(value):
-    from .thai import format_be_date
-
-    return format_be_date(value)
 
 
 # Checks that block a school's confirmation: each returns a list of Thai messages. The
@@ -267,7 +256,8 @@ def grant_exception(organisation, year, until, reason):
     confirmation = confirmation_of(organisation, year, lock=True)
     with change_reason(reason.strip()):
         confirmation.exception_until, confirmation.exception_reason = until, reason.strip()
-        record = _transition(confirmation, "exception", confirmation.state, "%s (%s)" % (reason.strip(), _be(until)))
+        note = "%s (%s)" % (reason.strip(), format_be_date(until))
+        record = _transition(confirmation, "exception", confirmation.state, note)
         db.session.flush()
     return record
 
@@ -418,11 +408,7 @@ def refuse_locked_writes(session, flush_context, instances):
         return
     keys = {(year_id, "school:%d" % school_id) for year_id, school_id in touched}
     with session.no_autoflush:
-        _insert_missing(
-            session,
-            [{"academic_year_id": y, "org_key": "school:%d" % s, "org_level": "school", "school_id": s, "state": OPEN}
-             for y, s in touched],
-        )  # fmt: skip
+        _insert_missing(session, [(year_id, "school", school_id) for year_id, school_id in touched])
         rows = session.scalars(
             select(Confirmation)
             .where(tuple_(Confirmation.academic_year_id, Confirmation.org_key).in_(list(keys)))
@@ -432,8 +418,9 @@ def refuse_locked_writes(session, flush_context, instances):
     for confirmation in rows:
         if confirmation.state == CONFIRMED:
             raise Locked(_("%(name)s has confirmed its data; it is locked.", name=confirmation.organisation.name_th))
-        if not window_for(confirmation).open:
+        window = window_for(confirmation)
+        if not window.open:
             raise Locked(
                 _("Entry is closed for %(name)s (deadline %(date)s).", name=confirmation.organisation.name_th,
-                  date=_be(window_for(confirmation).deadline))
+                  date=format_be_date(window.deadline))
             )  # fmt: skip
