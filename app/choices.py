@@ -57,6 +57,22 @@ PREFIXES = [
 
 STUDENT_STATUSES = [("active", _l("Active")), ("removed", _l("Removed"))]
 
+# Why a learner was taken out of the count (the circular's จำหน่าย); never a hard delete.
+REMOVAL_REASONS = [
+    ("moved", _l("Moved to another school")),
+    ("graduated", _l("Graduated")),
+    ("dropped_out", _l("Dropped out")),
+    ("died", _l("Died")),
+    ("not_exist", _l("Does not exist / recorded in error")),
+]
+
+# What a province officer found when checking a sampled learner in person.
+SPOT_CHECK_RESULTS = [
+    ("found", _l("Found")),
+    ("not_found", _l("Not found")),
+    ("mismatch", _l("Data do not match")),
+]
+
 DISADVANTAGES = [
     ("", _l("None")),
     ("poor", _l("Poor")),

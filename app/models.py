@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -104,6 +105,12 @@ class Student(AuditMixin, Model):
         _one_of("student", "sex", choices.SEXES),
         _one_of("student", "class_level", choices.CLASS_LEVELS),
         _one_of("student", "status", choices.STUDENT_STATUSES),
+        _one_of("student", "removal_reason", choices.REMOVAL_REASONS),
+        CheckConstraint(
+            "(status = 'active' AND removal_reason IS NULL AND removed_on IS NULL)"
+            " OR (status = 'removed' AND removal_reason IS NOT NULL AND removed_on IS NOT NULL)",
+            name="ck_student_removal",
+        ),
         Index("ix_student_year_identifier", "academic_year_id", "id_number"),
         Index("ix_student_school_status", "school_id", "status"),
     )
@@ -130,9 +137,94 @@ class Student(AuditMixin, Model):
     guardian_name = Column(String(200))
     guardian_phone = Column(String(30))
     status = Column(String(10), nullable=False, default="active", index=True)
+    removal_reason = Column(String(12))
+    removed_on = Column(Date)
+    removal_note = Column(String(1000))
+    removed_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    removed_by = relationship(User, foreign_keys=[removed_by_id])
 
     def __repr__(self):
         return "%s %s" % (self.first_name, self.last_name)
+
+
+class QualityExplanation(AuditMixin, Model):
+    """A school's written explanation of a data-quality warning it keeps (DESIGN.md §4.2): one per
+    rule and subject (``student:12`` or ``school:3``) per year."""
+
+    __tablename__ = "quality_explanation"
+    __table_args__ = (UniqueConstraint("academic_year_id", "rule", "subject", name="uq_quality_explanation"),)
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    school = relationship(School)
+    rule = Column(String(30), nullable=False)
+    subject = Column(String(30), nullable=False)
+    text = Column(String(1000), nullable=False)
+
+
+class SpotCheck(AuditMixin, Model):
+    """A province's random sample of an LAO's or a school's active learners (การสุ่มตรวจ). The
+    seed is stored so that the same sample can be drawn again and audited."""
+
+    __tablename__ = "spot_check"
+    __table_args__ = (
+        CheckConstraint("(lao_id IS NULL) <> (school_id IS NULL)", name="ck_spot_check_one_target"),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    province_id = Column(Integer, ForeignKey("province.id"), nullable=False, index=True)
+    province = relationship(Province)
+    lao_id = Column(Integer, ForeignKey("lao.id"), index=True)
+    lao = relationship(Lao)
+    school_id = Column(Integer, ForeignKey("school.id"), index=True)
+    school = relationship(School)
+    sample_count = Column(Integer)
+    sample_percent = Column(Integer)
+    seed = Column(String(32), nullable=False)
+    population = Column(Integer, nullable=False)
+    note = Column(String(1000))
+
+
+class SpotCheckItem(AuditMixin, Model):
+    """One sampled learner and what the officer found."""
+
+    __tablename__ = "spot_check_item"
+    __table_args__ = (
+        UniqueConstraint("spot_check_id", "student_id", name="uq_spot_check_item"),
+        _one_of("spot_check_item", "result", choices.SPOT_CHECK_RESULTS),
+    )
+    id = Column(Integer, primary_key=True)
+    spot_check_id = Column(Integer, ForeignKey("spot_check.id"), nullable=False, index=True)
+    spot_check = relationship(SpotCheck, backref="items")
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
+    student = relationship(Student)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    school = relationship(School)
+    result = Column(String(10), index=True)
+    note = Column(String(1000))
+    checked_on = Column(DateTime)
+    checked_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    checked_by = relationship(User, foreign_keys=[checked_by_id])
+
+
+class ImportUpload(Model):
+    """A spreadsheet a school uploaded, kept between the preview and the confirmation so that any
+    app host can commit it (no state in the app process)."""
+
+    __tablename__ = "import_upload"
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    school = relationship(School)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    filename = Column(String(255), nullable=False)
+    content = Column(LargeBinary, nullable=False)
+    uploaded_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    uploaded_by = relationship(User, foreign_keys=[uploaded_by_id])
+    uploaded_on = Column(DateTime, nullable=False, index=True)
+    committed_on = Column(DateTime)
 
 
 class LecUser(User):

@@ -78,6 +78,7 @@ CODED_COLUMNS = {
         "sex": choices.SEXES,
         "class_level": choices.CLASS_LEVELS,
         "status": choices.STUDENT_STATUSES,
+        "removal_reason": choices.REMOVAL_REASONS,
         "disadvantage": choices.DISADVANTAGES,
         "disability": choices.DISABILITIES,
     },
