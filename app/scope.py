@@ -21,7 +21,17 @@ from sqlalchemy.orm import Session
 
 from .audit import current_user_id
 from .errors import OutOfScope
-from .models import Credential, Lao, LecUser, Province, School, Student
+from .models import (
+    Credential,
+    ImportUpload,
+    Lao,
+    LecUser,
+    Province,
+    QualityExplanation,
+    School,
+    SpotCheckItem,
+    Student,
+)
 
 CENTRAL, PROVINCE, LAO, SCHOOL = "central", "province", "lao", "school"
 
@@ -99,6 +109,9 @@ PLACEMENT = {
     Lao: (Lao.id, lao_ids),
     School: (School.id, school_ids),
     Student: (Student.school_id, school_ids),
+    QualityExplanation: (QualityExplanation.school_id, school_ids),
+    ImportUpload: (ImportUpload.school_id, school_ids),
+    SpotCheckItem: (SpotCheckItem.school_id, school_ids),
 }
 
 
@@ -116,6 +129,10 @@ WRITE_RULES = {
     Lao: WriteRule(lao_ids, "province", province_ids, frozenset({PROVINCE, LAO}), frozenset({PROVINCE})),
     School: WriteRule(school_ids, "lao", lao_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO})),
     Student: WriteRule(
+        None, "school", school_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO, SCHOOL})
+    ),
+    QualityExplanation: WriteRule(None, "school", school_ids, frozenset({SCHOOL}), frozenset({SCHOOL})),
+    ImportUpload: WriteRule(
         None, "school", school_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO, SCHOOL})
     ),
 }
