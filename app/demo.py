@@ -143,13 +143,15 @@ def seed_demo(password, today=None):
 
 def _add_data_problems(session, year, schools, learners, rng):
     """Problems for the data-quality checks to find: learners without Thai ID carrying G codes,
-    the same learner in two schools, an age far from the grade, and a bad check digit."""
+    the same learner in two schools of two provinces, an age far from the grade, and a bad check
+    digit. They sit outside the demo accounts' own schools, which start clean and can confirm."""
     for learner in learners[5:8]:
         learner.id_kind, learner.nationality = "g_code", "เมียนมา"
         learner.id_number = "G%02d50%08d" % (year.year % 100, rng.randint(1, 99999999))
-    twin = learners[10]
-    other = next(s for s in schools if s is not twin.school and s.kind == "school")
-    learners[-1].school, learners[-1].id_number = other, twin.id_number
+    doi_ngoen, khon_kaen = (next(s for s in schools if s.code == code) for code in ("1050130002", "1040130001"))
+    twin, copy = (next(x for x in learners if x.school is school) for school in (doi_ngoen, khon_kaen))
+    for field in ("id_number", "prefix", "first_name", "last_name", "sex", "birth_date", "class_level"):
+        setattr(copy, field, getattr(twin, field))
     far = next(learner for learner in learners if learner.class_level == "p1")
     far.birth_date = far.birth_date.replace(year=far.birth_date.year - 4)
     session.flush()
@@ -158,7 +160,7 @@ def _add_data_problems(session, year, schools, learners, rng):
     session.execute(
         insert(Student.__table__).values(
             academic_year_id=year.id,
-            school_id=schools[1].id,
+            school_id=doi_ngoen.id,
             id_kind="national_id",
             id_number=bad[:-1] + str((int(bad[-1]) + 1) % 10),
             prefix="เด็กชาย",

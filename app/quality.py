@@ -5,17 +5,40 @@ whole row and runs again when rows are flushed, so the importer and the command 
 store what the forms and the REST API refuse."""
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    event,
+    extract,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 from stdnum import exceptions as stdnum_errors
 from stdnum.th import pin
 
-from . import choices
+from . import choices, db
 from .errors import Invalid
-from .models import Lao, School, Student
+from .models import AcademicYear, Lao, Province, QualityExplanation, School, Student
+from .scope import Node
+from .scope import school_ids as scope_school_ids
 
 G_CODE = re.compile(r"^G\d{12}$")
 
@@ -139,3 +162,340 @@ def refuse_invalid_rows(session, flush_context, instances):
             errors = {field: message for field, message in error.errors.items() if field in changed}
             if errors:
                 raise Invalid(errors) from None
+
+
+# -- data-quality checks over a whole scope ------------------------------------------------------
+#
+# Each check is one SQL query over the active learners of a year in a set of schools; together
+# they form one UNION ALL of findings (rule, learner, school, other school), so a province or the
+# whole country is checked by the database, never row by row in Python. Errors block a school's
+# confirmation; warnings need a written explanation (QualityExplanation) first.
+
+ERROR, WARNING = "error", "warning"
+AGE_GAP = 2  # years from the expected age for the class level before it is worth a look
+SHARED_PHONE_LIMIT = 5  # learners of one school giving the same guardian telephone
+HEADCOUNT_CHANGE = 20  # per cent, up or down from last year
+CDC_AGES = (2, 5)
+# Full years of age on 16 May for each class level (DESIGN.md §3: ป.1 in the 7th year of age).
+EXPECTED_AGE = {
+    "k1": 3, "k2": 4, "k3": 5,
+    **{"p%d" % n: 5 + n for n in range(1, 7)},
+    **{"m%d" % n: 11 + n for n in range(1, 7)},
+    **{"v%d" % n: 14 + n for n in range(1, 4)},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: str
+    message: object  # what the school reads, in Thai
+    query: object  # (year, schools) -> SELECT learner id, school id, other school id
+
+
+def _within(column, schools):
+    return true() if schools is None else column.in_(schools)
+
+
+def _active(year, schools, learner=Student):
+    return (
+        learner.academic_year_id == year.id,
+        learner.status == "active",
+        _within(learner.school_id, schools),
+    )
+
+
+def _learners_where(*conditions):
+    def query(year, schools):
+        return select(Student.id, Student.school_id, cast(null(), Integer)).where(*_active(year, schools), *conditions)
+
+    return query
+
+
+def _blank(column):
+    return func.coalesce(func.trim(column), "") == ""
+
+
+def _check_digit_wrong():
+    digit = [cast(func.substr(Student.id_number, i + 1, 1), Integer) for i in range(13)]
+    total = sum(digit[i] * (13 - i) for i in range(12))
+    return (11 - total % 11) % 10 != digit[12]
+
+
+def _age_on_16_may(year):
+    born = Student.birth_date
+    after_16_may = extract("month", born) * 100 + extract("day", born) > 516
+    return (year.year - 543) - extract("year", born) - case((after_16_may, 1), else_=0)
+
+
+def _same_learner_in_two_schools(year, schools):
+    other = aliased(Student)
+    return (
+        select(Student.id, Student.school_id, other.school_id)
+        .join(
+            other,
+            and_(
+                other.academic_year_id == Student.academic_year_id,
+                other.id_number == Student.id_number,
+                other.school_id != Student.school_id,
+                other.status == "active",
+            ),
+        )
+        .where(*_active(year, schools))
+    )
+
+
+def _grouped(year, schools, *columns, minimum=2):
+    """Learners whose values in ``columns`` are shared by at least ``minimum`` learners of their
+    school."""
+    groups = (
+        select(Student.school_id, *columns)
+        .where(*_active(year, schools), *[not_(_blank(c)) for c in columns])
+        .group_by(Student.school_id, *columns)
+        .having(func.count() >= minimum)
+        .subquery()
+    )
+    on = [groups.c.school_id == Student.school_id] + [groups.c[c.key] == c for c in columns]
+    return (
+        select(Student.id, Student.school_id, cast(null(), Integer))
+        .join(groups, and_(*on))
+        .where(*_active(year, schools))
+    )
+
+
+def _headcount_moved(year, schools):
+    def head_count(year_id):
+        return (
+            select(Student.school_id, func.count().label("n"))
+            .where(Student.academic_year_id == year_id, Student.status == "active", _within(Student.school_id, schools))
+            .group_by(Student.school_id)
+            .subquery()
+        )
+
+    last_year = select(AcademicYear.id).where(AcademicYear.year == year.year - 1).scalar_subquery()
+    before, now_ = head_count(last_year), head_count(year.id)
+    moved = func.abs(func.coalesce(now_.c.n, 0) - before.c.n) * 100 > before.c.n * HEADCOUNT_CHANGE
+    return (
+        select(cast(null(), Integer), before.c.school_id, cast(null(), Integer))
+        .select_from(before)
+        .outerjoin(now_, now_.c.school_id == before.c.school_id)
+        .where(moved)
+    )
+
+
+def _centre_age_outside(year, schools):
+    age = _age_on_16_may(year)
+    return (
+        select(Student.id, Student.school_id, cast(null(), Integer))
+        .join(School, School.id == Student.school_id)
+        .where(*_active(year, schools), School.kind == "cdc", or_(age < CDC_AGES[0], age > CDC_AGES[1]))
+    )
+
+
+def _age_far_from_level(year, schools):
+    expected = case(EXPECTED_AGE, value=Student.class_level)
+    return _learners_where(func.abs(_age_on_16_may(year) - expected) >= AGE_GAP)(year, schools)
+
+
+THAI_NATIONALITY = "ไทย"
+CHECKS = [
+    Check("national_id", ERROR, _l("The national ID fails its check digit or length."), _learners_where(
+        Student.id_kind == "national_id",
+        case(
+            (not_(Student.id_number.regexp_match("^[0-9]{13}$")), True),
+            (func.substr(Student.id_number, 1, 1) == "9", True),
+            else_=_check_digit_wrong(),
+        ),
+    )),
+    Check("g_code", ERROR, _l("The G code is malformed (G followed by 12 digits)."), _learners_where(
+        Student.id_kind == "g_code", not_(Student.id_number.regexp_match("^G[0-9]{12}$"))
+    )),
+    Check("id_nationality", ERROR, _l("The kind of identifier does not fit the nationality."), _learners_where(
+        Student.id_kind == "national_id",
+        or_(
+            and_(func.trim(Student.nationality) == THAI_NATIONALITY,
+                 func.substr(Student.id_number, 1, 1).in_(["0", "6", "7"])),
+            and_(func.trim(Student.nationality) != THAI_NATIONALITY,
+                 func.substr(Student.id_number, 1, 1).in_(["1", "2", "3", "4", "5"])),
+        ),
+    )),
+    Check("missing", ERROR, _l("A required field is empty."), _learners_where(or_(
+        *[_blank(getattr(Student, name)) for name in ("id_number", "first_name", "last_name", "sex", "class_level",
+                                                      "nationality")],
+        Student.birth_date.is_(None),
+    ))),
+    Check("future_birth", ERROR, _l("The birth date is in the future."), lambda year, schools: _learners_where(
+        Student.birth_date > date.today())(year, schools)),
+    Check("twice_in_school", ERROR, _l("The same identifier is recorded twice in this school."),
+          lambda year, schools: _grouped(year, schools, Student.id_number)),
+    Check("two_schools", ERROR,
+          _l("The same learner is active in another school this year; one of the two schools must remove them."),
+          _same_learner_in_two_schools),
+    Check("age_for_level", WARNING, _l("The age on 16 May is far from the usual age for the class level."),
+          _age_far_from_level),
+    Check("centre_age", WARNING, _l("A child in a child-development centre is outside 2 to 5 years of age."),
+          _centre_age_outside),
+    Check("headcount", WARNING, _l("The school's head-count moved more than 20 per cent from last year."), _headcount_moved),
+    Check("shared_phone", WARNING, _l("Many learners of this school give the same guardian telephone."),
+          lambda year, schools: _grouped(year, schools, Student.guardian_phone, minimum=SHARED_PHONE_LIMIT)),
+    Check("name_characters", WARNING, _l("The name contains Latin letters or digits."), _learners_where(or_(
+        Student.first_name.regexp_match("[A-Za-z0-9]"), Student.last_name.regexp_match("[A-Za-z0-9]")
+    ))),
+]  # fmt: skip
+CHECK = {check.code: check for check in CHECKS}
+
+
+def findings(year, schools=None, codes=None):
+    """Every finding in the schools (a SELECT of school ids; None: the whole country) as one
+    subquery with columns rule, student_id, school_id, other_school_id."""
+    names = ("student_id", "school_id", "other_school_id")
+    parts = []
+    for check in CHECKS:
+        if codes is None or check.code in codes:
+            query = check.query(year, schools)
+            columns = [column.label(name) for column, name in zip(query.selected_columns, names, strict=True)]
+            parts.append(query.with_only_columns(*columns, literal_column("'%s'" % check.code, String).label("rule")))
+    return union_all(*parts).subquery()
+
+
+def subject_of(finding):
+    """What a warning's explanation is attached to: the learner, or the school for school-wide checks."""
+    return "student:%d" % finding.student_id if finding.student_id else "school:%d" % finding.school_id
+
+
+def counts_by_rule(year, schools=None):
+    """{rule code: learners (or schools) found} for the scope, counted by the database."""
+    found = findings(year, schools)
+    subject = func.coalesce(found.c.student_id, -found.c.school_id)
+    rows = db.session.execute(select(found.c.rule, func.count(distinct(subject))).group_by(found.c.rule))
+    return dict(rows.all())
+
+
+def counts_by(year, key, schools=None):
+    """{key value: (errors, warnings)}: distinct findings per school, LAO or province (``key`` is
+    School.id, School.lao_id or Lao.province_id), by severity, counted by the database."""
+    found = findings(year, schools)
+    is_error = found.c.rule.in_([check.code for check in CHECKS if check.severity == ERROR])
+    subject = found.c.rule + ":" + cast(func.coalesce(found.c.student_id, -found.c.school_id), String)
+    rows = db.session.execute(
+        select(
+            key,
+            func.count(distinct(case((is_error, subject)))),
+            func.count(distinct(case((not_(is_error), subject)))),
+        )
+        .select_from(found)
+        .join(School, School.id == found.c.school_id)
+        .join(Lao, Lao.id == School.lao_id)
+        .group_by(key)
+    )
+    return {value: (errors, warnings) for value, errors, warnings in rows}
+
+
+def findings_of(year, schools=None, codes=None, student_id=None):
+    """The findings as rows with the learner, their school and the other school (for learners in
+    two schools), ordered for reading."""
+    found = findings(year, schools, codes)
+    other = aliased(School)
+    other_lao = aliased(Lao)
+    query = (
+        select(found.c.rule, found.c.student_id, found.c.school_id, Student, School, other, other_lao)
+        .select_from(found)
+        .join(School, School.id == found.c.school_id)
+        .outerjoin(Student, Student.id == found.c.student_id)
+        .outerjoin(other, other.id == found.c.other_school_id)
+        .outerjoin(other_lao, other_lao.id == other.lao_id)
+        .order_by(School.code, found.c.rule, Student.first_name, Student.last_name, found.c.student_id)
+    )
+    if student_id is not None:
+        query = query.where(found.c.student_id == student_id)
+    return [Finding(*row) for row in db.session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    student_id: int | None
+    school_id: int
+    student: Student | None
+    school: School
+    other_school: School | None
+    other_lao: Lao | None
+
+    @property
+    def check(self):
+        return CHECK[self.rule]
+
+
+def explanations_of(school, year):
+    """{(rule, subject): explanation} the school has written for its warnings."""
+    rows = db.session.scalars(
+        select(QualityExplanation).where(
+            QualityExplanation.school_id == school.id, QualityExplanation.academic_year_id == year.id
+        )
+    )
+    return {(row.rule, row.subject): row for row in rows}
+
+
+def explain_warnings(school, year, texts):
+    """Store the school's explanations {(rule, subject): text}; an empty text withdraws one."""
+    existing = explanations_of(school, year)
+    for (rule, subject), text in texts.items():
+        if CHECK.get(rule) is None or CHECK[rule].severity != WARNING:
+            raise Invalid({rule: _("Only warnings are explained; errors must be corrected.")})
+        text = (text or "").strip()
+        row = existing.get((rule, subject))
+        if row is not None and not text:
+            db.session.delete(row)
+        elif row is not None:
+            row.text = text
+        elif text:
+            db.session.add(
+                QualityExplanation(academic_year=year, school=school, rule=rule, subject=subject, text=text[:1000])
+            )
+    db.session.flush()
+
+
+def school_problems(school, year):
+    """Why the school cannot confirm yet: the errors per rule, and the warnings still without an
+    explanation, in Thai."""
+    schools = select(literal(school.id))
+    found = findings_of(year, schools)
+    explained = explanations_of(school, year)
+    errors, unexplained = {}, {}
+    for finding in found:
+        if finding.check.severity == ERROR:
+            errors.setdefault(finding.rule, set()).add(finding.student_id)
+        elif (finding.rule, subject_of(finding)) not in explained:
+            unexplained.setdefault(finding.rule, set()).add(subject_of(finding))
+    return [
+        _("%(problem)s (%(count)d)", problem=CHECK[rule].message, count=len(subjects))
+        for rule, subjects in errors.items()
+    ] + [
+        _("Warning without an explanation: %(problem)s (%(count)d)", problem=CHECK[rule].message, count=len(subjects))
+        for rule, subjects in unexplained.items()
+    ]
+
+
+# -- the quality report: one organisation, its parts, and the learners behind each count -----------
+
+CHILDREN = {None: (Province, Lao.province_id), "province": (Lao, School.lao_id), "lao": (School, School.id)}
+
+
+def schools_of(level, org_id):
+    """The schools of an organisation as a SELECT of ids (None: the whole country)."""
+    return None if level is None else scope_school_ids(Node(level, org_id))
+
+
+def report(level, org_id, year):
+    """Counts per check for the organisation, and errors and warnings per organisation one level
+    down (provinces for the country, LAOs for a province, schools for an LAO)."""
+    schools = schools_of(level, org_id)
+    by_rule = counts_by_rule(year, schools)
+    rows = [(check, by_rule.get(check.code, 0)) for check in CHECKS]
+    children = []
+    if level in CHILDREN:
+        model, key = CHILDREN[level]
+        counts = counts_by(year, key, schools)
+        parts = db.session.scalars(select(model).where(model.id.in_(counts)).order_by(model.code)).all()
+        children = [(part, *counts[part.id]) for part in parts]
+    return rows, children

@@ -19,6 +19,7 @@ from . import db
 from .audit import change_reason, current_user_id, now
 from .errors import LecError, OutOfScope
 from .models import AcademicYear, Confirmation, Lao, Province, School, Student, Transition
+from .quality import school_problems
 from .scope import current_node, readable
 from .thai import format_be_date
 
@@ -137,9 +138,8 @@ def _require_open_window(confirmation, reasons):
         )
 
 
-# Checks that block a school's confirmation: each returns a list of Thai messages. The
-# data-quality rules (issue #6) register here.
-BLOCKING_CHECKS = []
+# Checks that block a school's confirmation: each returns a list of Thai messages.
+BLOCKING_CHECKS = [school_problems]
 
 
 def blocking_errors(school, year):

@@ -1,12 +1,33 @@
-"""Identifier and birth-date rules (app/quality.py), as a Thai officer expects them."""
+"""Data rules (app/quality.py) as a Thai officer expects them: identifiers and birth dates checked
+when a row is saved, and the data-quality checks that run over a whole scope before confirming."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, insert, literal, select, update
 from stdnum.th import pin
 
+from app import db
+from app.audit import acting_as
 from app.errors import Invalid
-from app.quality import check_birth_date, clean_g_code, clean_identifier, clean_national_id
+from app.models import AcademicYear, Lao, Province, QualityExplanation, School, Student
+from app.quality import (
+    CHECK,
+    ERROR,
+    SHARED_PHONE_LIMIT,
+    WARNING,
+    check_birth_date,
+    clean_g_code,
+    clean_identifier,
+    clean_national_id,
+    explain_warnings,
+    explanations_of,
+    findings_of,
+)
+from app.thai import format_be_date
+from app.workflow import Refused, confirm_school
+
+from conftest import SCHOOL_OF, learner_form, new_national_id, visible_text
 
 VALID = "1101700230708"
 
@@ -63,3 +84,269 @@ def test_birth_date_in_the_future_is_refused(ctx):
     with pytest.raises(Invalid) as refused:
         check_birth_date(date.today() + timedelta(days=1))
     assert "อนาคต" in refused.value.errors["birth_date"]
+
+
+# -- the data-quality checks over the data (SQL) --------------------------------------------------
+#
+# Each check gets a learner that triggers it and one that does not, in a scratch school that
+# exists only inside the test's transaction. Rows are written with plain INSERTs, as rows carried
+# over from an earlier system would be: the forms would refuse most of them.
+
+SCRATCH = "1050139999"
+
+
+def this_year():
+    return db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+
+
+def org(model, code):
+    return db.session.scalar(select(model).where(model.code == code))
+
+
+def scratch_school(kind="school", code=SCRATCH):
+    school = School(code=code, kind=kind, name_th="โรงเรียนทดสอบคุณภาพ %s" % code, lao=org(Lao, "3500101"))
+    db.session.add(school)
+    db.session.flush()
+    return school
+
+
+_serial = iter(range(10**6))
+
+
+def insert_learner(school, year=None, age=6, level="p1", **fields):
+    """A learner row as it would arrive from an earlier system; returns its id."""
+    year = year or this_year()
+    may16 = date(year.year - 543, 5, 16)
+    row = dict(
+        academic_year_id=year.id, school_id=school.id, id_kind="national_id",
+        id_number=new_national_id(900000 + next(_serial)), prefix="เด็กหญิง", first_name="ชื่นกมล",
+        last_name="ศรีสุข", sex="F", birth_date=may16 - timedelta(days=365 * age + 30), nationality="ไทย",
+        class_level=level, status="active", created_on=datetime.now(), changed_on=datetime.now(),
+    )  # fmt: skip
+    row.update(fields)
+    return db.session.execute(insert(Student).values(**row)).inserted_primary_key[0]
+
+
+def found(rule, school, year=None):
+    """Ids of the learners (or schools, for school-wide checks) the check finds in the school."""
+    rows = findings_of(year or this_year(), select(literal(school.id)), codes={rule})
+    return {row.student_id or ("school", row.school_id) for row in rows}
+
+
+def with_check_digit(body):
+    return body + pin.calc_check_digit(body)
+
+
+LEARNER_CHECKS = [
+    # rule, what triggers it, what does not
+    ("national_id", {"id_number": VALID[:-1] + "9"}, {"id_number": VALID}),
+    ("national_id", {"id_number": "110170023070"}, {}),
+    ("national_id", {"id_number": with_check_digit("910170023070")}, {}),
+    ("g_code", {"id_kind": "g_code", "id_number": "G6442000001"}, {"id_kind": "g_code", "id_number": "G644200000001"}),
+    ("id_nationality", {"id_number": with_check_digit("610170023070")},
+     {"id_number": with_check_digit("110170023071")}),
+    ("id_nationality", {"nationality": "เมียนมา", "id_number": with_check_digit("110170023072")},
+     {"nationality": "เมียนมา", "id_number": with_check_digit("010170023072")}),
+    ("missing", {"first_name": "  "}, {}),
+    ("missing", {"nationality": ""}, {}),
+    ("future_birth", {"birth_date": date.today() + timedelta(days=1)}, {}),
+    ("age_for_level", {"age": 10}, {"age": 7}),
+    ("age_for_level", {"level": "k1", "age": 1}, {"level": "k1", "age": 3}),
+    ("name_characters", {"first_name": "John"}, {"first_name": "จอห์น"}),
+    ("name_characters", {"last_name": "ศรีสุข2"}, {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("rule, bad, good", LEARNER_CHECKS)
+def test_each_check_finds_the_learner_that_triggers_it_and_not_the_one_that_does_not(ctx, rule, bad, good):
+    school = scratch_school()
+    flagged, clean = insert_learner(school, **bad), insert_learner(school, **good)
+    assert found(rule, school) == {flagged}
+    assert clean not in found(rule, school)
+    assert CHECK[rule].severity == (ERROR if rule in ERRORS else WARNING)
+
+
+ERRORS = {"national_id", "g_code", "id_nationality", "missing", "future_birth", "twice_in_school", "two_schools"}
+
+
+def test_the_sql_check_digit_agrees_with_python_stdnum(ctx):
+    school = scratch_school()
+    numbers = [("%013d" % (n * 7919393 % 10**13)) for n in range(1, 200)] + [new_national_id(n) for n in range(50)]
+    ids = {insert_learner(school, id_number=number): number for number in numbers}
+    flagged = {ids[i] for i in found("national_id", school)}
+
+    def accepted(number):
+        try:
+            clean_national_id(number)
+            return True
+        except Invalid:
+            return False
+
+    assert flagged == {number for number in numbers if not accepted(number)}
+    assert 0 < len(flagged) < len(numbers)
+
+
+def test_the_same_identifier_twice_in_one_school_is_an_error(ctx):
+    school = scratch_school()
+    first = insert_learner(school)
+    number = db.session.get(Student, first).id_number
+    second, other = insert_learner(school, id_number=number), insert_learner(school)
+    assert found("twice_in_school", school) == {first, second}
+    assert other not in found("twice_in_school", school)
+
+
+def test_the_same_learner_in_two_schools_of_two_provinces_shows_each_school_the_other(ctx):
+    here, there = scratch_school(), org(School, "1040140001")  # เทศบาลเมืองบ้านไผ่, ขอนแก่น
+    mine = insert_learner(here)
+    number = db.session.get(Student, mine).id_number
+    theirs = insert_learner(there, id_number=number)
+    alone = insert_learner(here)
+    rows = findings_of(this_year(), select(literal(here.id)), codes={"two_schools"})
+    assert [(row.student_id, row.other_school.code, row.other_lao.name_th) for row in rows] == [
+        (mine, "1040140001", "เทศบาลเมืองบ้านไผ่")
+    ]
+    assert found("two_schools", there) == {theirs}
+    assert alone not in found("two_schools", here)
+    db.session.execute(
+        update(Student).where(Student.id == theirs).values(status="removed", removal_reason="moved",
+                                                         removed_on=date.today())
+    )  # fmt: skip
+    assert found("two_schools", here) == set() == found("two_schools", there)
+
+
+def test_removed_learners_are_not_checked(ctx):
+    school = scratch_school()
+    insert_learner(school, first_name="John", status="removed", removal_reason="not_exist", removed_on=date.today())
+    assert found("name_characters", school) == set()
+
+
+def test_a_child_in_a_centre_outside_two_to_five_years_is_a_warning(ctx):
+    centre = scratch_school(kind="cdc", code="2050139999")
+    old, young = insert_learner(centre, level="cdc", age=6), insert_learner(centre, level="cdc", age=1)
+    fine = insert_learner(centre, level="cdc", age=3)
+    assert found("centre_age", centre) == {old, young}
+    assert fine not in found("centre_age", centre)
+
+
+def test_many_learners_with_one_guardian_phone_is_a_warning(ctx):
+    school = scratch_school()
+    shared = {insert_learner(school, guardian_phone="0812345678") for _ in range(SHARED_PHONE_LIMIT)}
+    siblings = {insert_learner(school, guardian_phone="0899999999") for _ in range(SHARED_PHONE_LIMIT - 1)}
+    assert found("shared_phone", school) == shared
+    assert not siblings & found("shared_phone", school)
+
+
+@pytest.mark.parametrize("last_year, this_year_count, flagged", [(10, 5, True), (10, 13, True), (10, 11, False)])
+def test_a_head_count_that_moved_more_than_20_percent_from_last_year_is_a_warning(
+    ctx, last_year, this_year_count, flagged
+):
+    school, current = scratch_school(), this_year()
+    before = AcademicYear(
+        year=current.year - 1, entry_opens=current.entry_opens - timedelta(days=365),
+        school_deadline=current.school_deadline - timedelta(days=365), lao_deadline=current.lao_deadline,
+        province_deadline=current.province_deadline, is_current=False,
+    )  # fmt: skip
+    db.session.add(before)
+    db.session.flush()
+    for _ in range(last_year):
+        insert_learner(school, year=before)
+    for _ in range(this_year_count):
+        insert_learner(school)
+    assert found("headcount", school) == ({("school", school.id)} if flagged else set())
+
+
+# -- errors block the school's confirmation; warnings need an explanation --------------------------
+
+
+def confirm_as_school(app):
+    with acting_as(app.appbuilder.sm.find_user(username="school").id):
+        return confirm_school(org(School, SCHOOL_OF["school"]), this_year())
+
+
+def test_a_school_with_errors_cannot_confirm_and_is_told_which(app, ctx):
+    insert_learner(org(School, SCHOOL_OF["school"]), id_number=VALID[:-1] + "9")
+    with pytest.raises(Refused) as refused:
+        confirm_as_school(app)
+    assert refused.value.reasons == ["เลขประจำตัวประชาชนผิดหลักตรวจสอบหรือจำนวนหลัก (1)"]
+
+
+def test_a_school_confirms_with_warnings_once_each_is_explained(app, ctx):
+    school = org(School, SCHOOL_OF["school"])
+    old = insert_learner(school, age=10)
+    with pytest.raises(Refused) as refused:
+        confirm_as_school(app)
+    assert "คำเตือนที่ยังไม่ได้ชี้แจง" in refused.value.reasons[0]
+    with acting_as(app.appbuilder.sm.find_user(username="school").id):
+        explain_warnings(school, this_year(), {("age_for_level", "student:%d" % old): "ซ้ำชั้นสองปี"})
+    assert confirm_as_school(app).to_state == "confirmed"
+
+
+def test_errors_cannot_be_explained_away(app, ctx):
+    school = org(School, SCHOOL_OF["school"])
+    with pytest.raises(Invalid):
+        explain_warnings(school, this_year(), {("national_id", "student:1"): "ขอยกเว้น"})
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def test_the_report_counts_per_check_and_per_organisation_in_the_users_scope(app, as_user):
+    with app.app_context():
+        province, doi_ngoen = org(Province, "50"), org(School, "1050130002")
+        lao, khon_kaen = org(Lao, "3500101"), org(Province, "40")
+        urls = {
+            "province": "/quality/province/%d" % province.id,
+            "lao": "/quality/lao/%d" % lao.id,
+            "school": "/quality/school/%d" % doi_ngoen.id,
+            "khon_kaen": "/quality/province/%d" % khon_kaen.id,
+            "drill": "/quality/lao/%d/two_schools" % lao.id,
+        }
+    page = visible_text(as_user("province").get(urls["province"]).get_data(as_text=True))
+    assert "เทศบาลนครเชียงใหม่ (3500101) 2 0" in page  # ดอยเงิน: a bad ID and a learner in two schools
+    assert "องค์การบริหารส่วนจังหวัดเชียงใหม่ (6500101) 0 1" in page  # too old for ป.1
+    assert as_user("province").get(urls["khon_kaen"]).status_code == 404
+    assert as_user("lao").get(urls["lao"]).status_code == 200
+    drill = visible_text(as_user("lao").get(urls["drill"]).get_data(as_text=True))
+    assert "โรงเรียนเทศบาลสวนสนุก (เทศบาลนครขอนแก่น)" in drill
+    assert "/studentview/edit/" in as_user("lao").get(urls["drill"]).get_data(as_text=True)
+    assert as_user("school").get(urls["school"]).status_code == 404  # another school of the same LAO
+    assert as_user("school").get("/quality/").status_code == 302
+    assert as_user("lao").get("/quality/country/0").status_code == 404
+
+
+def test_saving_a_learner_shows_the_problems_at_once(app, as_user):
+    client = as_user("school")
+    may16 = date(this_year_be(app) - 543, 5, 16)
+    form = learner_form(app, birth_date=format_be_date(may16 - timedelta(days=365 * 10 + 30)), first_name="ทดสอบเตือน")
+    response = client.post("/studentview/add", data=form, follow_redirects=True)
+    assert response.status_code == 200
+    assert "อายุ ณ วันที่ 16 พฤษภาคม" in visible_text(response.get_data(as_text=True))
+    with app.app_context():
+        db.session.execute(delete(Student).where(Student.first_name == "ทดสอบเตือน"))
+        db.session.commit()
+
+
+def this_year_be(app):
+    with app.app_context():
+        return this_year().year
+
+
+def test_the_school_explains_its_warnings_on_the_report(app, as_user):
+    with app.app_context():
+        school_id = org(School, SCHOOL_OF["school"]).id
+        old = insert_learner(org(School, SCHOOL_OF["school"]), age=10)
+        db.session.commit()
+    try:
+        client = as_user("school")
+        page = client.get("/quality/school/%d" % school_id).get_data(as_text=True)
+        assert 'name="explain|age_for_level|student:%d"' % old in page
+        client.post("/quality/explain/%d" % school_id, data={"explain|age_for_level|student:%d" % old: "ซ้ำชั้น"})
+        with app.app_context():
+            explained = explanations_of(db.session.get(School, school_id), this_year())
+            assert explained[("age_for_level", "student:%d" % old)].text == "ซ้ำชั้น"
+        assert as_user("lao").post("/quality/explain/%d" % school_id, data={}).status_code in (302, 403)
+    finally:
+        with app.app_context():
+            db.session.execute(delete(QualityExplanation))
+            db.session.execute(delete(Student).where(Student.id == old))
+            db.session.commit()
