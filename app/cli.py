@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from . import db
 from .audit import acting_as
+from .errors import LecError
 from .models import Lao, Province, School
 from .scope import readable
 from .security import CENTRAL, check_password
@@ -29,6 +30,29 @@ def seed_demo():
 
     created = seed(current_app.config["LEC_DEMO_PASSWORD"])
     click.echo("demo data created" if created else "demo data already present")
+
+
+@lec.command("generate")
+@click.option("--provinces", type=click.IntRange(1, 77), default=77, help="The first N provinces by code.")
+@click.option("--laos", type=click.IntRange(1), default=7850)
+@click.option("--schools", type=click.IntRange(1), default=20000)
+@click.option("--students", type=click.IntRange(0), default=1_500_000)
+@click.option("--users", type=click.IntRange(0), default=30000)
+@click.option("--seed", type=int, default=2569, help="The same seed and sizes give the same data.")
+@click.option("--password", default=None, help="Of every generated account (default: LEC_DEMO_PASSWORD).")
+def generate(provinces, laos, schools, students, users, seed, password):
+    """Fill the database with a reproducible country of national size (for load tests)."""
+    from .generate import Size, generate_country
+
+    password = password or current_app.config["LEC_DEMO_PASSWORD"]
+    try:
+        check_password(password)
+        timings = generate_country(Size(provinces, laos, schools, students, users), seed, password)
+    except (LecError, PasswordComplexityValidationError) as error:
+        raise click.ClickException(str(error)) from None
+    for table, rows, seconds in timings:
+        click.echo("%-13s %10s rows %8.1f s" % (table, "" if rows is None else "{:,}".format(rows), seconds))
+    click.echo("%-13s %15s %8.1f s" % ("total", "", sum(seconds for _table, _rows, seconds in timings)))
 
 
 @lec.command("create-admin")
