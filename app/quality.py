@@ -335,7 +335,8 @@ CHECKS = [
           _age_far_from_level),
     Check("centre_age", WARNING, _l("A child in a child-development centre is outside 2 to 5 years of age."),
           _centre_age_outside),
-    Check("headcount", WARNING, _l("The school's head-count moved more than 20 per cent from last year."), _headcount_moved),
+    Check("headcount", WARNING, _l("The school's head-count moved more than 20 per cent from last year."),
+          _headcount_moved),
     Check("shared_phone", WARNING, _l("Many learners of this school give the same guardian telephone."),
           lambda year, schools: _grouped(year, schools, Student.guardian_phone, minimum=SHARED_PHONE_LIMIT)),
     Check("name_characters", WARNING, _l("The name contains Latin letters or digits."), _learners_where(or_(
@@ -363,32 +364,15 @@ def subject_of(finding):
     return "student:%d" % finding.student_id if finding.student_id else "school:%d" % finding.school_id
 
 
-def counts_by_rule(year, schools=None):
-    """{rule code: learners (or schools) found} for the scope, counted by the database."""
+def counts(year, schools=None):
+    """{(rule, school id): learners (or the school itself) found}: every check over the scope in
+    one pass of the database; the report adds them up per check and per organisation."""
     found = findings(year, schools)
     subject = func.coalesce(found.c.student_id, -found.c.school_id)
-    rows = db.session.execute(select(found.c.rule, func.count(distinct(subject))).group_by(found.c.rule))
-    return dict(rows.all())
-
-
-def counts_by(year, key, schools=None):
-    """{key value: (errors, warnings)}: distinct findings per school, LAO or province (``key`` is
-    School.id, School.lao_id or Lao.province_id), by severity, counted by the database."""
-    found = findings(year, schools)
-    is_error = found.c.rule.in_([check.code for check in CHECKS if check.severity == ERROR])
-    subject = found.c.rule + ":" + cast(func.coalesce(found.c.student_id, -found.c.school_id), String)
     rows = db.session.execute(
-        select(
-            key,
-            func.count(distinct(case((is_error, subject)))),
-            func.count(distinct(case((not_(is_error), subject)))),
-        )
-        .select_from(found)
-        .join(School, School.id == found.c.school_id)
-        .join(Lao, Lao.id == School.lao_id)
-        .group_by(key)
+        select(found.c.rule, found.c.school_id, func.count(distinct(subject))).group_by(found.c.rule, found.c.school_id)
     )
-    return {value: (errors, warnings) for value, errors, warnings in rows}
+    return {(rule, school_id): count for rule, school_id, count in rows}
 
 
 def findings_of(year, schools=None, codes=None, student_id=None):
@@ -489,13 +473,20 @@ def schools_of(level, org_id):
 def report(level, org_id, year):
     """Counts per check for the organisation, and errors and warnings per organisation one level
     down (provinces for the country, LAOs for a province, schools for an LAO)."""
-    schools = schools_of(level, org_id)
-    by_rule = counts_by_rule(year, schools)
+    found = counts(year, schools_of(level, org_id))
+    by_rule = {}
+    for (rule, _school_id), count in found.items():
+        by_rule[rule] = by_rule.get(rule, 0) + count
     rows = [(check, by_rule.get(check.code, 0)) for check in CHECKS]
-    children = []
-    if level in CHILDREN:
-        model, key = CHILDREN[level]
-        counts = counts_by(year, key, schools)
-        parts = db.session.scalars(select(model).where(model.id.in_(counts)).order_by(model.code)).all()
-        children = [(part, *counts[part.id]) for part in parts]
-    return rows, children
+    if level not in CHILDREN:
+        return rows, []
+    model, key = CHILDREN[level]
+    school_ids = {school_id for _rule, school_id in found}
+    part_of = dict(db.session.execute(select(School.id, key).join(Lao).where(School.id.in_(school_ids))).all())
+    totals = {}
+    for (rule, school_id), count in found.items():
+        errors, warnings = totals.get(part_of[school_id], (0, 0))
+        is_error = CHECK[rule].severity == ERROR
+        totals[part_of[school_id]] = (errors + count * is_error, warnings + count * (not is_error))
+    parts = db.session.scalars(select(model).where(model.id.in_(totals)).order_by(model.code)).all()
+    return rows, [(part, *totals[part.id]) for part in parts]
