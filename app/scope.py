@@ -29,6 +29,7 @@ from .models import (
     Province,
     QualityExplanation,
     School,
+    SpotCheck,
     SpotCheckItem,
     Student,
 )
@@ -135,6 +136,9 @@ WRITE_RULES = {
     ImportUpload: WriteRule(
         None, "school", school_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO, SCHOOL})
     ),
+    # Spot checks are the province's own work (app/spotcheck.py): LAOs and schools only read them.
+    SpotCheck: WriteRule(None, "province", province_ids, frozenset({PROVINCE}), frozenset({PROVINCE})),
+    SpotCheckItem: WriteRule(None, "school", school_ids, frozenset({PROVINCE}), frozenset({PROVINCE})),
 }
 
 
@@ -164,13 +168,26 @@ def accounts_of(node):
     return select(LecUser.id).where(accounts_in_subtree(node))
 
 
+def spot_checks_of(node):
+    """SQL condition: the spot checks a node may read. A province those it drew; an LAO those of
+    itself and of its schools; a school those aimed at it or that sampled any of its learners."""
+    if node.level == PROVINCE:
+        return SpotCheck.province_id == node.id
+    if node.level == LAO:
+        return or_(SpotCheck.lao_id == node.id, SpotCheck.school_id.in_(school_ids(node)))
+    sampled = select(SpotCheckItem.spot_check_id).where(SpotCheckItem.school_id == node.id)
+    return or_(SpotCheck.school_id == node.id, SpotCheck.id.in_(sampled))
+
+
 def readable(model, node=None):
     """SQL condition: the rows of ``model`` this node may read (true() when unrestricted)."""
     node = node or current_node()
-    if node.level == CENTRAL or (model not in PLACEMENT and model not in (LecUser, Credential)):
+    if node.level == CENTRAL or (model not in PLACEMENT and model not in (LecUser, Credential, SpotCheck)):
         return true()
     if node is NOBODY:
         return false()
+    if model is SpotCheck:
+        return spot_checks_of(node)
     if model is LecUser:
         return accounts_in_subtree(node)
     if model is Credential:
