@@ -13,6 +13,24 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
 )
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 
+# PostgreSQL connection pool of each app process (create_app applies it to a postgresql URL only;
+# SQLite keeps SQLAlchemy's defaults). Every gunicorn worker holds its own pool, so the database
+# sees up to hosts × workers × (pool size + overflow) connections; that must stay under
+# PostgreSQL's max_connections (100 by default, 3 of them kept for superusers). A request holds one
+# connection at a time, so the pool size matches gunicorn.conf.py's 4 threads per worker, with room
+# for a burst: 2 hosts of 2 cores (5 workers each) × (4 + 4) = 80 connections.
+# More hosts than that: put PgBouncer (transaction mode) in front and point DATABASE_URL at it.
+# pre_ping replaces connections the server or a failover closed; recycle retires them before
+# firewalls and PgBouncer drop idle ones; connect_timeout bounds a dead server (and /health).
+LEC_DB_POOL = {
+    "pool_size": int(os.environ.get("LEC_DB_POOL_SIZE", "4")),
+    "max_overflow": int(os.environ.get("LEC_DB_MAX_OVERFLOW", "4")),
+    "pool_timeout": int(os.environ.get("LEC_DB_POOL_TIMEOUT", "10")),
+    "pool_recycle": int(os.environ.get("LEC_DB_POOL_RECYCLE", "1800")),
+    "pool_pre_ping": True,
+    "connect_args": {"connect_timeout": int(os.environ.get("LEC_DB_CONNECT_TIMEOUT", "5"))},
+}
+
 APP_NAME = "ระบบสารสนเทศทางการศึกษาท้องถิ่น (LEC)"
 APP_THEME = ""
 FAB_BASE_TEMPLATE = "lec/base.html"
@@ -40,7 +58,8 @@ WTF_I18N_ENABLED = True
 RATELIMIT_ENABLED = True
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = os.environ.get("LEC_LOGIN_RATE_LIMIT", "10 per minute")
-RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+# memory:// counts per process; with several workers or hosts set REDIS_URL so they share counts.
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
 LEC_LOCKOUT_FAILURES = int(os.environ.get("LEC_LOCKOUT_FAILURES", "5"))
 LEC_LOCKOUT_MINUTES = int(os.environ.get("LEC_LOCKOUT_MINUTES", "15"))
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
@@ -50,6 +69,8 @@ SESSION_COOKIE_SECURE = os.environ.get("LEC_SECURE_COOKIES", "0") == "1"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LEC_PROXY_COUNT = int(os.environ.get("LEC_PROXY_COUNT", "0"))
+# One JSON line per request and per log record on stderr (app/logs.py); gunicorn.conf.py turns it on.
+LEC_JSON_LOGS = os.environ.get("LEC_JSON_LOGS", "0") == "1"
 
 FAB_API_SWAGGER_UI = True
 FAB_API_MAX_PAGE_SIZE = 100

@@ -9,7 +9,7 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -30,15 +30,22 @@ def create_app(config=None):
     app.config.from_object("config")
     if config:
         app.config.update(config)
-    logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
+    if app.config.get("LEC_JSON_LOGS"):  # JSON lines and a request line (app/logs.py), first of the hooks
+        from .logs import install
+
+        install(app)
+    else:
+        logging.basicConfig(format="%(asctime)s:%(levelname)s:%(name)s:%(message)s")
     proxies = int(app.config.get("LEC_PROXY_COUNT", 0))
     if proxies:  # behind load balancers: rate limits and audit events need the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", app.config["LEC_DB_POOL"])  # sizing: config.py
     db.init_app(app)
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import audit, cli, quality, scope, views, workflow  # noqa: F401 — they register flush guards
+        from . import audit, cli, health, quality, scope, views, workflow  # noqa: F401 — they register flush guards
         from .assets import assets
         from .security import check_password
         from .thai import format_be_date, format_be_datetime
@@ -49,6 +56,7 @@ def create_app(config=None):
 
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
+        health.register(app)  # public, exempt from rate limits: needs FAB's limiter
         views.register(appbuilder)
         app.jinja_env.globals["entry_notice"] = workflow.entry_notice
         audit.install_history(app)
