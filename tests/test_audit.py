@@ -22,6 +22,7 @@ from app.audit import (
     now,
     record_history,
 )
+from app.learners import remove_learners
 from app.models import (
     AcademicYear,
     Confirmation,
@@ -35,6 +36,7 @@ from app.models import (
     Transition,
 )
 from app.thai import format_be_date
+from app.workflow import Refused
 
 from conftest import SCHOOL_OF, learner_form, new_national_id, visible_text
 
@@ -198,18 +200,23 @@ def test_orm_changes_record_the_reason_and_place_rows_in_the_tree(ctx):
     assert (province_entry.province_id, province_entry.lao_id) == (province.id, None)
 
 
-def test_a_deleted_learner_keeps_its_last_values_and_place(ctx):
+def test_a_learner_is_never_deleted_and_its_removal_keeps_its_place_and_remover(ctx):
+    """Learners leave the count by removal (app/learners.py), an update in the history placed under
+    the learner's school; a delete is refused before anything is written."""
     learner = db.session.scalar(select(Student).where(Student.school_id == own_school().id).limit(1))
-    learner_id, school_id, first_name = learner.id, learner.school_id, learner.first_name
+    learner_id, school_id = learner.id, learner.school_id
     central_id = db.session.scalar(select(LecUser.id).where(LecUser.username == "central"))
-    db.session.expire(learner)  # its values must be read back before the row goes
     with acting_as(central_id):
         db.session.delete(learner)
-        db.session.flush()
+        with pytest.raises(Refused):
+            db.session.flush()
+        db.session.rollback()
+        remove_learners([db.session.get(Student, learner_id)], "moved", date.today(), None)
     entry = history_of(Student, learner_id)[0]
-    assert entry.action == "delete"
-    assert changes(entry)["first_name"] == [first_name, None]
+    assert entry.action == "update"
+    assert changes(entry)["status"] == ["active", "removed"]
     assert entry.school_id == school_id and entry.actor.username == "central"
+    assert not [e for e in history_of(Student, learner_id) if e.action == "delete"]
 
 
 def test_a_change_to_an_unloaded_field_records_the_stored_old_value(ctx):
