@@ -80,6 +80,10 @@ LEC_BASE_URL = os.environ.get("LEC_BASE_URL", "http://127.0.0.1:8080")
 LEC_ACTIVATION_DAYS = int(os.environ.get("LEC_ACTIVATION_DAYS", "30"))
 LEC_ACTIVATION_RATE_LIMIT = os.environ.get("LEC_ACTIVATION_RATE_LIMIT", "20 per minute")
 
+# Spreadsheet import (app/importer.py): the largest file accepted; requests may carry it and a form.
+LEC_IMPORT_MAX_BYTES = int(os.environ.get("LEC_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+MAX_CONTENT_LENGTH = LEC_IMPORT_MAX_BYTES + 1024 * 1024
+
 LEC_DEMO_PASSWORD = os.environ.get("LEC_DEMO_PASSWORD", "lec-demo-2569")
 
 # Schema and permissions are managed by migrations and `flask lec sync-roles`, not at start-up.

@@ -1,5 +1,7 @@
 """`flask lec ...`: the operator's commands."""
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -103,6 +105,47 @@ def issue_credentials(org_code, include_active, out, issuer):
         with open(out, "wb") as sheet:
             sheet.write(render_sheet(cards, root.name_th, issuer_name()))
     click.echo("%d credentials issued to %s" % (len(cards), out))
+
+
+@lec.command("import-students")
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--school", "school_code", required=True, help="Code of the school the learners belong to.")
+@click.option("--year", type=int, required=True, help="Academic year (Buddhist era), e.g. 2569.")
+@click.option("--as", "username", help="Username of the person importing (their scope applies).")
+@click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
+def import_students(path, school_code, year, username, dry_run):
+    """Import learners from an .xlsx or .csv file: print each row's errors, write the valid rows."""
+    from .errors import LecError
+    from .importer import import_file
+    from .models import AcademicYear
+
+    user = None
+    if username:
+        user = current_app.appbuilder.sm.find_user(username=username)
+        roles = [role.id for role in user.roles] if user is not None and user.is_active else []
+        if not current_app.appbuilder.sm.exist_permission_on_roles("ImportView", "can_commit", roles):
+            raise click.ClickException("no active user %s who may import learners" % username)
+    with acting_as(user.id if user else None):
+        school = db.session.scalar(select(School).where(School.code == school_code, readable(School)))
+        if school is None:
+            raise click.ClickException("no school %s within the scope of %s" % (school_code, username or "operator"))
+        academic_year = db.session.scalar(select(AcademicYear).where(AcademicYear.year == year))
+        if academic_year is None:
+            raise click.ClickException("no academic year %d" % year)
+        with open(path, "rb") as source:
+            content = source.read()
+        try:
+            preview = import_file(os.path.basename(path), content, school, academic_year, dry_run=dry_run)
+        except LecError as refusal:  # locked, out of scope, a file-level error
+            raise click.ClickException(str(refusal)) from None
+    for error in preview.errors:
+        click.echo("row %d, %s: %s" % (error.row, error.column, error.message))
+    counts = preview.counts
+    click.echo(
+        "%s: %d new, %d updated, %d unchanged, %d rows with errors"
+        % ("dry run, nothing written" if dry_run else "imported", counts["new"], counts["update"],
+           counts["unchanged"], counts["errors"])
+    )  # fmt: skip
 
 
 def find_organisation(code):
