@@ -5,11 +5,27 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, SelectField, StringField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
-from wtforms.widgets import TextInput
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import (
+    Field,
+    FieldList,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput, TextInput
 
+from . import db
+from .choices import REMOVAL_REASONS, SPOT_CHECK_RESULTS
 from .errors import Invalid
+from .models import Lao, School
+from .scope import readable
 from .thai import format_be_date, parse_be_date
 
 
@@ -100,3 +116,77 @@ class ExceptionForm(ReasonForm):
     until = BuddhistDateField(
         _l("Entry open until"), [InputRequired()], description=_l("Buddhist era, e.g. 16/05/2569")
     )
+
+
+def readable_choices(model):
+    """Select choices of the organisations of ``model`` the user may read, "name (code)" by code,
+    computed when the form is built (a province officer is offered its own province's)."""
+
+    def choices():
+        query = select(model.id, model.name_th, model.code).where(readable(model)).order_by(model.code)
+        rows = db.session.execute(query)
+        return [("", "")] + [(str(row_id), "%s (%s)" % (name, code)) for row_id, name, code in rows]
+
+    return choices
+
+
+class SpotCheckForm(FlaskForm):
+    """A province officer draws a spot check of one LAO or one school of its own: a number of
+    learners or a percentage (app/spotcheck.py judges the size and the window)."""
+
+    lao = SelectField(
+        _l("Local administrative organisation"), choices=readable_choices(Lao), default="", widget=Select2Widget()
+    )
+    school = SelectField(_l("School or centre"), choices=readable_choices(School), default="", widget=Select2Widget())
+    count = IntegerField(_l("Number of learners"), [Optional()])
+    percent = IntegerField(_l("Percentage of the active learners"), [Optional()])
+
+    def validate_school(self, field):
+        if bool(self.lao.data) == bool(field.data):
+            raise ValidationError(_("Choose a local administrative organisation or a school, not both."))
+
+    def target(self):
+        model, row_id = (Lao, self.lao.data) if self.lao.data else (School, self.school.data)
+        return db.session.get(model, int(row_id))
+
+
+class SpotCheckRowForm(FlaskForm):
+    """One sampled learner on the spot check's page: what was found, and a note."""
+
+    class Meta:
+        csrf = False  # a part of SpotCheckResultsForm, which carries the token
+
+    item_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    result = SelectField(_l("Result"), choices=[("", "")] + SPOT_CHECK_RESULTS)
+    note = StringField(_l("Note"), [Length(max=1000)])
+
+
+class SpotCheckResultsForm(FlaskForm):
+    """Every sampled learner's result, posted at once."""
+
+    rows = FieldList(FormField(SpotCheckRowForm))
+
+
+class RemovalForm(FlaskForm):
+    """Taking learners out of the count: why, when and a note (app/learners.py checks the rules)."""
+
+    reason = SelectField(
+        _l("Reason for removal"),
+        [DataRequired()],
+        choices=lambda: [("", _("Choose a reason"))] + [(code, str(label)) for code, label in REMOVAL_REASONS],
+    )
+    removed_on = BuddhistDateField(_l("Removed on"), [InputRequired()], description=_l("Buddhist era, e.g. 16/05/2569"))
+    note = TextAreaField(_l("Removal note"), [Length(max=1000)])
+
+
+class ImportForm(FlaskForm):
+    """A learner list to import: the school it belongs to (one of those the user may write) and
+    the file. The importer checks the file itself (app/importer.py)."""
+
+    school = SelectField(_l("School or centre"), coerce=lambda value: int(value) if value else None,
+                         validators=[DataRequired()])  # fmt: skip
+    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired()])
+
+
+class ImportCommitForm(FlaskForm):
+    """Importing the previewed rows: a POST with its CSRF token and nothing else."""

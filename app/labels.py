@@ -59,6 +59,10 @@ STUDENT = {
     "guardian_name": _l("Guardian's name"),
     "guardian_phone": _l("Guardian's telephone"),
     "status": _l("Status"),
+    "removal_reason": _l("Reason for removal"),
+    "removed_on": _l("Removed on"),
+    "removal_note": _l("Removal note"),
+    "removed_by": _l("Removed by"),
     **AUDIT,
 }
 CREDENTIAL = {
@@ -90,4 +94,29 @@ AUDIT_EVENT = {
     "target": _l("Concerning"),
     "detail": _l("Details"),
     "ip": _l("Address"),
+}
+SPOT_CHECK = {
+    "academic_year": _l("Academic year"),
+    "province": _l("Province"),
+    "lao": _l("Local administrative organisation"),
+    "school": _l("School or centre"),
+    "sample_count": _l("Sample size"),
+    "sample_percent": _l("Percentage asked"),
+    "population": _l("Active learners"),
+    "seed": _l("Random seed"),
+    "items": _l("Not-found rate"),
+    **AUDIT,
+    "created_on": _l("Drawn on"),
+    "created_by": _l("Drawn by"),
+}
+SPOT_CHECK_ITEM = {
+    "spot_check.created_on": _l("Drawn on"),
+    "student": _l("Learner"),
+    "student.id_number": _l("National ID / G code"),
+    "school": _l("School or centre"),
+    "result": _l("Result"),
+    "note": _l("Note"),
+    "checked_on": _l("Checked on"),
+    "checked_by": _l("Checked by"),
+    **AUDIT,
 }

@@ -42,6 +42,7 @@ ORGANISATION_MENUS = [
     ("Schools and centres", MENU),
     ("Academic years", MENU),
     ("Learners", MENU),
+    ("Removed learners", MENU),
 ]
 SELF_SERVICE = [
     ("LecUserView", ("can_userinfo", "userinfoedit", "resetmypassword")),
@@ -59,13 +60,15 @@ def writes(*resources):
     return [(resource, WRITE) for resource in resources]
 
 
-ORGANISATION_VIEWS = ("ProvinceView", "LaoView", "SchoolView", "AcademicYearView", "StudentView")
+ORGANISATION_VIEWS = ("ProvinceView", "LaoView", "SchoolView", "AcademicYearView", "StudentView", "RemovedStudentView")
 ORGANISATION_APIS = ("ProvinceApi", "LaoApi", "SchoolApi", "AcademicYearApi", "StudentApi")
 READ_ALL = reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS)
 EDIT = ("can_edit", "can_put")
 # Managing the accounts of one's own subtree (app/scope.py decides which accounts), and handing
 # out credential sheets for it (app/credentials.py).
 ISSUE = ("issue_credentials", "reissue_all_credentials")
+# Importing a learner list for a school of one's own subtree (app/importer.py).
+IMPORT = [("ImportView", ("can_upload", "can_template", "can_preview", "can_commit")), ("Import learners", MENU)]
 ACCOUNTS = [
     ("LecUserView", ("can_list", "can_show", "can_add", "can_edit", "reissue_credentials")),
     ("CredentialView", ("can_list", "can_show", "reissue_credentials")),
@@ -74,10 +77,27 @@ ACCOUNTS = [
     ("Issued credentials", MENU),
 ]
 
+# Learners leave the count by removal, never by a delete (app/learners.py): no role holds
+# can_delete on them. The school enters, removes and restores its learners and starts the new year;
+# its LAO restores and may start the year for its schools.
+LEARNER_ENTRY = [("StudentView", ("can_add", "can_edit")), ("StudentApi", ("can_post", "can_put"))]
+REMOVE = [("StudentView", ("remove_learners",)), ("LearnersView", ("can_remove",)), ("LearnerApi", ("can_remove",))]
+RESTORE = [("RemovedStudentView", ("restore_learners",)), ("LearnerApi", ("can_restore",))]
+ROLL_OVER = [("LearnersView", ("can_rollover",)), ("Start the new year", MENU)]
+
 # The confirmation workflow (app/workflow.py decides what each level may do, and when).
 BOARD = [("WorkflowView", ("can_board", "can_changes")), ("WorkflowApi", ("can_get",)), ("Confirmation status", MENU)]
 STEPS_API = [("WorkflowApi", ("can_post",))]
 REASONS = [("WorkflowView", ("can_give_reason",))]
+# The data-quality report (app/quality.py); the school explains the warnings it keeps.
+QUALITY = [("QualityView", ("can_report",)), ("Data quality", MENU)]
+EXPLAIN = [("QualityView", ("can_explain",))]
+# Spot checks (app/spotcheck.py decides who draws and records, and when): the province draws them
+# and records the results; every level reads the results of the learners in its scope.
+SPOT_CHECKS = reads("SpotCheckView", "SpotCheckItemView") + [
+    ("SpotCheckPage", ("can_show",)), ("Spot checking", MENU), ("Spot checks", MENU), ("Spot-check results", MENU),
+]  # fmt: skip
+DRAW_SPOT_CHECKS = [("SpotCheckPage", ("can_draw", "can_record")), ("Draw a spot check", MENU)]
 
 # Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, FAB's security
 # screens and the OpenAPI document included. The others are declared here; which rows each may
@@ -85,26 +105,30 @@ REASONS = [("WorkflowView", ("can_give_reason",))]
 ROLES = {
     PROVINCE: READ_ALL
     + writes("LaoView", "SchoolView", "LaoApi", "SchoolApi")
+    + IMPORT
     + [("ProvinceView", ISSUE), ("LaoView", ISSUE), ("SchoolView", ISSUE)]
     + [("ProvinceView", ("confirm_province",)), ("LaoView", ("return_lao",))]
-    + BOARD + STEPS_API + REASONS
+    + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS
     + ACCOUNTS,
     LAO: READ_ALL
     + [("LaoView", EDIT), ("LaoApi", EDIT)]
     + writes("SchoolView", "SchoolApi")
+    + IMPORT
     + [("LaoView", ISSUE), ("SchoolView", ISSUE)]
     + [("LaoView", ("confirm_lao",)), ("SchoolView", ("return_school",))]
-    + BOARD + STEPS_API + REASONS
+    + RESTORE + ROLL_OVER
+    + BOARD + STEPS_API + REASONS + SPOT_CHECKS
     + ACCOUNTS,
     SCHOOL: READ_ALL
     + [("SchoolView", EDIT), ("SchoolApi", EDIT)]
-    + writes("StudentView", "StudentApi")
+    + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER
+    + IMPORT
     + [("SchoolView", ("confirm_school", "take_back_school"))]
-    + BOARD + STEPS_API,
-    MANAGER: READ_ALL + BOARD,
+    + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS,
+    MANAGER: READ_ALL + BOARD + SPOT_CHECKS,
 }
 for grants in ROLES.values():
-    grants.extend(ORGANISATION_MENUS + SELF_SERVICE)
+    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + QUALITY)
 
 # How high each role stands (nobody grants a role above their own), and at which organisation
 # levels an account may hold it.

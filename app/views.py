@@ -1,24 +1,52 @@
 """What a user sees: the generated screens, the REST API and the menu, as declarations."""
 
+import io
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, IndexView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import BaseApi, protect
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
-from sqlalchemy import select
+from flask_wtf import FlaskForm
+from sqlalchemy import literal, select
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from . import audit, choices, credentials, db, labels, quality, workflow
+from . import audit, choices, credentials, db, labels, learners, quality, spotcheck, workflow
 from .base_views import LecInterface, LecModelApi, LecModelView
 from .cli import find_organisation
-from .errors import Invalid, OutOfScope
-from .forms import ActivationForm, ExceptionForm, ReasonForm, Rule, choice_field, date_field
-from .models import AcademicYear, AuditEvent, Credential, HistoryEntry, Lao, Province, School, Student
-from .scope import readable
+from .errors import Conflict, Invalid, OutOfScope
+from .forms import (
+    ActivationForm,
+    ExceptionForm,
+    ImportCommitForm,
+    ImportForm,
+    ReasonForm,
+    RemovalForm,
+    Rule,
+    SpotCheckForm,
+    SpotCheckResultsForm,
+    choice_field,
+    date_field,
+)
+from .importer import AlreadyImported, commit_upload, preview_upload, store_upload, template_workbook
+from .models import (
+    AcademicYear,
+    AuditEvent,
+    Credential,
+    HistoryEntry,
+    ImportUpload,
+    Lao,
+    Province,
+    School,
+    SpotCheck,
+    SpotCheckItem,
+    Student,
+)
+from .scope import current_node, readable
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
@@ -128,7 +156,12 @@ class IssuesCredentials:
 
 
 class StudentView(LecModelView):
+    """The learners in the count. Nobody deletes one (app/learners.py): a learner who left is
+    removed with a reason, and listed by RemovedStudentView."""
+
     datamodel = LecInterface(Student)
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_download"]
+    base_filters = [["status", FilterEqual, learners.ACTIVE]]
     list_title = _l("Learners")
     show_title = add_title = edit_title = _l("Learner")
     label_columns = labels.STUDENT
@@ -161,6 +194,202 @@ class StudentView(LecModelView):
         "disability": choice_field(_l("Disability"), choices.DISABILITIES, Optional()),
     }
     validators_columns = {"id_number": [Rule(quality.clean_identifier, "id_kind")]}
+
+    @action("remove_learners", _l("Remove from the count"), "", "fa-user-times", single=False)
+    def remove_learners(self, items):
+        """Removal needs a reason, a date and a note: the selected learners go to its form."""
+        items = items if isinstance(items, list) else [items]
+        return redirect(url_for("LearnersView.remove", ids=",".join(str(item.id) for item in items)))
+
+    def post_add(self, item):
+        """The clerk sees at once what the data-quality checks find in the learner just saved."""
+        for finding in quality.findings_of(item.academic_year, select(literal(item.school_id)), student_id=item.id):
+            text = finding.check.message
+            if finding.other_school:
+                text = "%s %s" % (text, _l("Also active in %(school)s (%(lao)s)", school=finding.other_school.name_th,
+                                             lao=finding.other_lao.name_th))  # fmt: skip
+            flash(text, "danger" if finding.check.severity == quality.ERROR else "warning")
+
+    post_update = post_add
+
+
+class RemovedStudentView(LecModelView):
+    """Learners taken out of the count, with why, when and by whom; read only. The school (while
+    its data is open) or its LAO restores them (app/learners.py)."""
+
+    datamodel = LecInterface(Student)
+    base_permissions = ["can_list", "can_show"]
+    base_filters = [["status", FilterEqual, learners.REMOVED]]
+    list_title = _l("Removed learners")
+    show_title = _l("Removed learner")
+    label_columns = labels.STUDENT
+    list_columns = [
+        "id_number", "first_name", "last_name", "class_level", "school", "removal_reason", "removed_on", "removed_by",
+        "removal_note",
+    ]  # fmt: skip
+    search_columns = ["id_number", "first_name", "last_name", "class_level", "school", "academic_year", "removed_by"]
+    show_columns = StudentView.add_columns + ["status", "removal_reason", "removed_on", "removal_note", "removed_by"]
+    show_columns += AUDIT_COLUMNS
+    order_columns = ["id_number", "first_name", "last_name", "class_level"]
+    formatters_columns = {
+        **StudentView.formatters_columns,
+        "removal_reason": choices.label_of(choices.REMOVAL_REASONS),
+        "removed_on": format_be_date,
+    }
+
+    @action("restore_learners", _l("Restore to the count"), _l("Restore the selected learners to the count?"),
+            "fa-undo", single=False)  # fmt: skip
+    def restore_learners(self, items):
+        items = items if isinstance(items, list) else [items]
+        try:
+            learners.restore_learners(items)
+            db.session.commit()
+            flash(_l("Learners restored to the count: %(count)d.", count=len(items)), "success")
+        except (workflow.Refused, workflow.Locked, Invalid) as refusal:
+            db.session.rollback()
+            flash(str(refusal), "danger")
+        return redirect(url_for("RemovedStudentView.list"))
+
+
+def learners_or_404(ids):
+    """The learners named in ``ids`` ("12,15"): 400 when it is not a list of numbers, 404 when one is
+    unknown or outside the user's subtree."""
+    try:
+        wanted = [int(part) for part in ids.split(",") if part.strip()]
+    except ValueError:
+        abort(400)
+    if not wanted:
+        abort(400)
+    try:
+        return learners.learners_by_id(wanted)
+    except OutOfScope:
+        abort(404)
+
+
+def chosen_or_404(options, wanted, key):
+    """The option whose ``key`` is ``wanted`` (404 when there is none), or the first when nothing was asked."""
+    if not wanted:
+        return options[0] if options else None
+    found = next((option for option in options if str(key(option)) == wanted), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+class LearnersView(BaseView):
+    """The removal form behind StudentView's action, and the new-year wizard (app/learners.py)."""
+
+    route_base = "/learners"
+    default_view = "rollover"
+
+    @expose("/remove", methods=["GET", "POST"])
+    @has_access
+    def remove(self):
+        chosen = learners_or_404(request.args.get("ids", ""))
+        form = RemovalForm()
+        code = 400 if request.method == "POST" else 200
+        if form.validate_on_submit():
+            try:
+                learners.remove_learners(chosen, form.reason.data, form.removed_on.data, form.note.data)
+                db.session.commit()
+                flash(_l("Learners taken out of the count: %(count)d.", count=len(chosen)), "success")
+                return redirect(url_for("StudentView.list"))
+            except Invalid as error:
+                db.session.rollback()
+                for name, message in error.errors.items():
+                    form[name].errors.append(message)
+            except (workflow.Refused, workflow.Locked) as refusal:
+                db.session.rollback()
+                flash(str(refusal), "danger")
+                code = 409
+        page = self.render_template("lec/remove.html", form=form, learners=chosen, levels=dict(choices.CLASS_LEVELS))
+        return page, code
+
+    @expose("/rollover", methods=["GET", "POST"])
+    @has_access
+    def rollover(self):
+        to_year = workflow.current_year()
+        schools = learners.schools_to_roll_over()
+        school = chosen_or_404(schools, request.args.get("school"), lambda school: school.id)
+        years = learners.earlier_years(school, to_year) if school and to_year else []
+        default_first = [year for year in years if year.year == to_year.year - 1] + years  # the year before
+        from_year = chosen_or_404(default_first, request.args.get("from"), lambda year: year.year)
+        proposal = learners.roll_over(school, from_year, to_year) if from_year else None
+        form, code = FlaskForm(), 200
+        if proposal is not None and form.validate_on_submit():
+            chosen = [int(value) for value in request.form.getlist("carry") if value.isdigit()]
+            try:
+                learners.carry_over(school, from_year, to_year, chosen)
+                db.session.commit()
+                left = len(proposal.leaving) + len(proposal.carried) - len(chosen)
+                flash(_l("Carried over into %(year)s: %(count)d learners; not carried over: %(left)d.",
+                         year=to_year.year, count=len(chosen), left=left), "success")  # fmt: skip
+                return redirect(url_for("StudentView.list"))
+            except (workflow.Refused, workflow.Locked, Invalid) as refusal:
+                db.session.rollback()
+                flash(str(refusal), "danger")
+                code = 400 if isinstance(refusal, Invalid) else 409
+        page = self.render_template(
+            "lec/rollover.html", schools=schools, school=school, years=years, from_year=from_year, to_year=to_year,
+            proposal=proposal, form=form, levels=dict(choices.CLASS_LEVELS),
+        )  # fmt: skip
+        return page, code
+
+
+def iso_date(value, field):
+    """A date the API received (ISO, Christian era); None when none was given."""
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        message = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
+        raise Invalid({field: str(message)}) from None
+
+
+class LearnerApi(BaseApi):
+    """Removal and restoring for scripts, with the screens' rules and scope: POST /remove
+    {ids, reason, removed_on (ISO), note} and /restore {ids}. Bad input is a 400 by field, a
+    learner outside the user's subtree a 404, a refusal (already removed, locked) a 409."""
+
+    resource_name = "learners"
+    allow_browser_login = True
+
+    @expose("/remove", methods=["POST"])
+    @protect()
+    @permission_name("remove")
+    def remove(self):
+        return self._answer(
+            lambda chosen, payload: learners.remove_learners(
+                chosen, payload.get("reason"), iso_date(payload.get("removed_on"), "removed_on"), payload.get("note")
+            )
+        )
+
+    @expose("/restore", methods=["POST"])
+    @protect()
+    @permission_name("restore")
+    def restore(self):
+        return self._answer(lambda chosen, payload: learners.restore_learners(chosen))
+
+    def _answer(self, step):
+        payload = request.get_json(silent=True)
+        payload = payload if isinstance(payload, dict) else {}
+        ids = payload.get("ids")
+        if not isinstance(ids, list) or not ids or any(type(value) is not int for value in ids):
+            return self.response_400(message={"ids": str(_l("Give the learners' ids as a list of numbers."))})
+        try:
+            done = step(learners.learners_by_id(ids), payload)
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            return self.response_400(message=error.errors)
+        except OutOfScope:
+            db.session.rollback()
+            return self.response_404()
+        except (workflow.Refused, workflow.Locked) as refusal:
+            db.session.rollback()
+            return self.response(409, message=getattr(refusal, "reasons", [str(refusal)]))
+        return self.response(200, ids=[student.id for student in done], status=done[0].status)
 
 
 class SchoolView(SchoolSteps, IssuesCredentials, LecModelView):
@@ -264,13 +493,17 @@ class AcademicYearApi(LecModelApi):
 
 
 class StudentApi(LecModelApi):
+    """Every learner, removed ones included (``status``); removal and restoring are LearnerApi's."""
+
     label_columns = labels.STUDENT
     resource_name = "student"
     datamodel = LecInterface(Student)
+    base_permissions = ["can_get", "can_info", "can_post", "can_put"]  # never can_delete (app/learners.py)
     add_columns = edit_columns = StudentView.add_columns
     list_columns = show_columns = ["id"] + [
         c if c not in ("academic_year", "school") else c + ".id" for c in add_columns
-    ] + ["school.name_th", "academic_year.year", "status"]
+    ] + ["school.name_th", "academic_year.year", "status", "removal_reason", "removed_on", "removal_note",
+         "removed_by.username"]  # fmt: skip
 
 
 class CredentialView(LecModelView):
@@ -326,7 +559,106 @@ class ActivationView(BaseView):
         return page, 400 if form.errors else 200
 
 
+class ImportView(BaseView):
+    """Spreadsheet import of learners (app/importer.py): upload a file for a school the user may
+    write, read the preview with every row's errors, import the valid rows. An upload outside the
+    user's scope does not exist for them (404)."""
+
+    route_base = "/import"
+    default_view = "upload"
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        """A request above MAX_CONTENT_LENGTH is refused before the view runs: say so in Thai."""
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.register_error_handler(413, self.too_large)
+        return blueprint
+
+    def too_large(self, error):
+        self.appbuilder.sm.before_request()  # the refusal came before FAB's own hook named the user
+        limit = current_app.config["LEC_IMPORT_MAX_BYTES"] // (1024 * 1024)
+        message = _l("The file is larger than %(size)d MB.", size=limit)
+        return self.render_template("lec/import_upload.html", form=None, message=message), 413
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        year = workflow.current_year()
+        schools = db.session.execute(
+            select(School.id, School.name_th, School.code).where(readable(School)).order_by(School.code)
+        ).all()
+        form = ImportForm()
+        blank = [("", "")] if len(schools) > 1 else []
+        form.school.choices = blank + [(row_id, "%s (%s)" % (name, code)) for row_id, name, code in schools]
+        message = None if year is not None else _l("There is no current academic year.")
+        if year is not None and form.validate_on_submit():
+            try:
+                upload = store_upload(
+                    db.session.get(School, form.school.data), year, form.file.data.filename, form.file.data.read()
+                )
+                db.session.commit()
+                return redirect(url_for(".preview", upload_id=upload.id))
+            except (Invalid, OutOfScope) as refusal:
+                db.session.rollback()
+                message = str(refusal)
+        page = self.render_template("lec/import_upload.html", form=form, message=message, year=year)
+        return page, 400 if request.method == "POST" else 200
+
+    @expose("/template")
+    @has_access
+    def template(self):
+        name = "%s.xlsx" % _l("learner import template")
+        return send_file(io.BytesIO(template_workbook()), self.XLSX, as_attachment=True, download_name=name)
+
+    @expose("/<int:upload_id>")
+    @has_access
+    def preview(self, upload_id):
+        return self._preview_page(self._upload(upload_id))
+
+    @expose("/<int:upload_id>/commit", methods=["POST"])
+    @has_access
+    def commit(self, upload_id):
+        upload = self._upload(upload_id)
+        if not ImportCommitForm().validate_on_submit():
+            return self._preview_page(upload, _l("The form has expired; open the preview and import again."), 400)
+        try:
+            done = commit_upload(upload).counts
+        except (workflow.Locked, AlreadyImported) as refusal:
+            return self._preview_page(self._upload(upload_id), str(refusal), 409)
+        except (Invalid, OutOfScope, Conflict) as refusal:
+            return self._preview_page(self._upload(upload_id), str(refusal), 400)
+        flash(_l("Imported: %(new)d new learners, %(update)d updated, %(unchanged)d unchanged.", **done), "success")
+        return redirect(url_for("StudentView.list"))
+
+    @staticmethod
+    def _upload(upload_id):
+        upload = db.session.scalar(select(ImportUpload).where(ImportUpload.id == upload_id, readable(ImportUpload)))
+        if upload is None:
+            abort(404)
+        return upload
+
+    def _preview_page(self, upload, message=None, status=200):
+        try:
+            preview = preview_upload(upload)
+        except Invalid as error:
+            preview, message, status = None, str(error), 400
+        page = self.render_template(
+            "lec/import_preview.html", upload=upload, preview=preview, form=ImportCommitForm(), message=message
+        )
+        return page, status
+
+
 ORGANISATIONS = {"school": School, "lao": Lao, "province": Province}
+
+
+def organisation_or_404(level, org_id):
+    """The school, LAO or province the user may read, or a 404."""
+    model = ORGANISATIONS.get(level)
+    organisation = model and db.session.scalar(select(model).where(model.id == org_id, readable(model)))
+    if organisation is None:
+        abort(404)
+    return organisation
+
 RETURNS = {"school": workflow.return_school, "lao": workflow.return_lao, "province": workflow.return_province}
 
 
@@ -378,25 +710,17 @@ class WorkflowView(BaseView):
     @has_access
     def changes(self, level, org_id):
         """What a returned organisation changed since it last confirmed."""
-        organisation = self._organisation(level, org_id)
+        organisation = organisation_or_404(level, org_id)
         confirmation = workflow.confirmation_of(organisation, workflow.current_year())
         history = audit.changes_since(confirmation)
         return self.render_template("lec/changes.html", organisation=organisation, history=history)
-
-    @staticmethod
-    def _organisation(level, org_id):
-        model = ORGANISATIONS.get(level)
-        organisation = model and db.session.scalar(select(model).where(model.id == org_id, readable(model)))
-        if organisation is None:
-            abort(404)
-        return organisation
 
     @expose("/<step>/<level>/<int:org_id>", methods=["GET", "POST"])
     @has_access
     def give_reason(self, step, level, org_id):
         if step not in ("return", "exception"):
             abort(404)
-        organisation = self._organisation(level, org_id)
+        organisation = organisation_or_404(level, org_id)
         model = type(organisation)
         form = ExceptionForm() if step == "exception" else ReasonForm()
         if form.validate_on_submit():
@@ -415,6 +739,79 @@ class WorkflowView(BaseView):
         title = _l("Grant an entry exception") if step == "exception" else _l("Return for correction")
         page = self.render_template("lec/reason.html", form=form, organisation=organisation, title=title)
         return page, 400 if form.errors else 200
+
+
+class QualityView(BaseView):
+    """The data-quality report: counts per check for an organisation and its parts, the learners
+    behind each count with a link to fix them, and the school's explanations of its warnings."""
+
+    route_base = "/quality"
+    default_view = "mine"
+
+    @expose("/")
+    @has_access
+    @permission_name("report")
+    def mine(self):
+        node = current_node()
+        level = node.level if node.level in ORGANISATIONS else "country"
+        return redirect(url_for("QualityView.report", level=level, org_id=node.id or 0))
+
+    @expose("/<level>/<int:org_id>")
+    @has_access
+    def report(self, level, org_id):
+        organisation, year = self._organisation(level, org_id), workflow.current_year()
+        rows, children = quality.report(self._level(level), org_id, year)
+        found = quality.findings_of(year, quality.schools_of(level, org_id)) if level == "school" else []
+        return self._page(level, organisation, rows=rows, children=children, found=found)
+
+    @expose("/<level>/<int:org_id>/<rule>")
+    @has_access
+    @permission_name("report")
+    def learners(self, level, org_id, rule):
+        organisation, year = self._organisation(level, org_id), workflow.current_year()
+        if rule not in quality.CHECK:
+            abort(404)
+        found = quality.findings_of(year, quality.schools_of(self._level(level), org_id), codes={rule})
+        return self._page(level, organisation, found=found, check=quality.CHECK[rule])
+
+    @expose("/explain/<int:school_id>", methods=["POST"])
+    @has_access
+    def explain(self, school_id):
+        school = organisation_or_404("school", school_id)
+        texts = {
+            tuple(name.split("|")[1:]): value for name, value in request.form.items() if name.startswith("explain|")
+        }
+        try:
+            quality.explain_warnings(school, workflow.current_year(), texts)
+            db.session.commit()
+            flash(_l("The explanations are saved."), "success")
+        except Invalid as refusal:
+            db.session.rollback()
+            flash(" ".join(refusal.errors.values()), "danger")
+        except (OutOfScope, workflow.Locked) as refusal:
+            db.session.rollback()
+            flash(str(refusal), "danger")
+        return redirect(url_for("QualityView.report", level="school", org_id=school.id))
+
+    @staticmethod
+    def _level(level):
+        return None if level == "country" else level
+
+    @staticmethod
+    def _organisation(level, org_id):
+        if level == "country":
+            if current_node().level != "central":
+                abort(404)
+            return None
+        return organisation_or_404(level, org_id)
+
+    def _page(self, level, organisation, **context):
+        year = workflow.current_year()
+        explained = quality.explanations_of(organisation, year) if level == "school" else {}
+        return self.render_template(
+            "lec/quality.html", level=level, organisation=organisation, year=year, explained=explained,
+            may_explain=current_node().level == "school", subject_of=quality.subject_of, **context,
+        )  # fmt: skip
 
 
 class WorkflowApi(BaseApi):
@@ -484,6 +881,120 @@ class WorkflowApi(BaseApi):
         return self._answer(payload, lambda o, y: workflow.grant_exception(o, y, until, payload.get("reason")))
 
 
+class SpotCheckView(LecModelView):
+    """The spot checks in the user's scope, newest first, with their not-found rate; each opens
+    its own page (SpotCheckPage)."""
+
+    datamodel = LecInterface(SpotCheck)
+    base_permissions = ["can_list", "can_show"]
+    list_template = "lec/spotcheck_list.html"
+    list_title = _l("Spot checks")
+    label_columns = labels.SPOT_CHECK
+    list_columns = [
+        "created_on", "lao", "school", "sample_count", "sample_percent", "population", "items", "created_by",
+    ]  # fmt: skip
+    search_columns = ["academic_year", "lao", "school"]
+    order_columns = ["id"]  # newest first: lists sort only on indexed columns, and spot_check's are its keys
+    base_order = ("id", "desc")
+    formatters_columns = {"items": spotcheck.rate_shown}
+
+    @expose("/show/<int:pk>")
+    @has_access
+    def show(self, pk):
+        return redirect(url_for("SpotCheckPage.show", spot_check_id=pk))
+
+
+class SpotCheckItemView(LecModelView):
+    """Spot-check results learner by learner, read only: an LAO sees its schools' learners, a
+    school its own."""
+
+    datamodel = LecInterface(SpotCheckItem)
+    base_permissions = ["can_list", "can_show"]
+    list_title = show_title = _l("Spot-check results")
+    label_columns = labels.SPOT_CHECK_ITEM
+    list_columns = ["spot_check.created_on", "school", "student", "student.id_number", "result", "note", "checked_on"]
+    show_columns = list_columns + ["checked_by"]
+    search_columns = ["school", "result"]
+    order_columns = ["result"]
+    base_order = ("id", "desc")
+    formatters_columns = {
+        "spot_check.created_on": format_be_datetime,
+        "checked_on": format_be_datetime,
+        "result": choices.label_of(choices.SPOT_CHECK_RESULTS),
+    }
+
+
+class SpotCheckPage(BaseView):
+    """Drawing a spot check, and one spot check's page: the sampled learners with a result and a
+    note each (one form, for the province), the not-found rate, and who answers for each learner
+    not found. app/spotcheck.py decides who may draw and record, and when."""
+
+    route_base = "/spotcheck"
+    default_view = "draw"
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    def draw(self):
+        form = SpotCheckForm()
+        if form.validate_on_submit():
+            try:
+                drawn = spotcheck.draw_spot_check(
+                    form.target(), workflow.current_year(), form.count.data, form.percent.data
+                )
+                db.session.commit()
+                return redirect(url_for("SpotCheckPage.show", spot_check_id=drawn.id))
+            except workflow.Refused as refusal:
+                db.session.rollback()
+                for reason in refusal.reasons:
+                    flash(reason, "danger")
+        page = self.render_template("lec/spotcheck_new.html", form=form)
+        return page, 400 if request.method == "POST" else 200
+
+    @expose("/<int:spot_check_id>")
+    @has_access
+    def show(self, spot_check_id):
+        spot_check = self._spot_check(spot_check_id)
+        items = spotcheck.items_of(spot_check)
+        rows = [{"item_id": item.id, "result": item.result or "", "note": item.note or ""} for item in items]
+        return self._page(spot_check, items, SpotCheckResultsForm(data={"rows": rows}))
+
+    @expose("/<int:spot_check_id>/results", methods=["POST"])
+    @has_access
+    def record(self, spot_check_id):
+        spot_check = self._spot_check(spot_check_id)
+        form = SpotCheckResultsForm()
+        if form.validate_on_submit():
+            results = {row.item_id.data: (row.result.data, row.note.data) for row in form.rows}
+            try:
+                spotcheck.record_results(spot_check, results)
+                db.session.commit()
+                flash(_l("The results are saved."), "success")
+                return redirect(url_for("SpotCheckPage.show", spot_check_id=spot_check.id))
+            except OutOfScope:
+                db.session.rollback()
+                abort(404)
+            except workflow.Refused as refusal:
+                db.session.rollback()
+                for reason in refusal.reasons:
+                    flash(reason, "danger")
+        return self._page(spot_check, spotcheck.items_of(spot_check), form), 400
+
+    @staticmethod
+    def _spot_check(spot_check_id):
+        found = db.session.scalar(select(SpotCheck).where(SpotCheck.id == spot_check_id, readable(SpotCheck)))
+        if found is None:
+            abort(404)
+        return found
+
+    def _page(self, spot_check, items, form):
+        return self.render_template(
+            "lec/spotcheck.html", spot_check=spot_check, items=items, summary=spotcheck.summary(spot_check),
+            accountable=spotcheck.accountability(spot_check), intact=spotcheck.sample_is_intact(spot_check),
+            form=form, rows={row.item_id.data: row for row in form.rows},
+            results=dict(choices.SPOT_CHECK_RESULTS), levels=dict(choices.CLASS_LEVELS),
+        )  # fmt: skip
+
+
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
 
 
@@ -504,6 +1015,12 @@ def register(appbuilder):
         AcademicYearView, "Academic years", label=_l("Academic years"), icon="fa-calendar", **organisations
     )
     appbuilder.add_view(StudentView, "Learners", label=_l("Learners"), icon="fa-users")
+    appbuilder.add_view(ImportView, "Import learners", label=_l("Import learners"), icon="fa-upload")
+    appbuilder.add_view(RemovedStudentView, "Removed learners", label=_l("Removed learners"), icon="fa-user-times")
+    appbuilder.add_view(
+        LearnersView, "Start the new year", label=_l("Start the new year"), icon="fa-forward", href="/learners/rollover"
+    )
+    appbuilder.add_api(LearnerApi)
     appbuilder.add_view(
         CredentialView,
         "Issued credentials",
@@ -523,6 +1040,17 @@ def register(appbuilder):
     appbuilder.add_view(
         HistoryView, "Change history", label=_l("Change history"), icon="fa-history",
         category="Security", category_label=_l("Security"),
+    )  # fmt: skip
+    appbuilder.add_view(QualityView, "Data quality", label=_l("Data quality"), icon="fa-stethoscope")
+    spot_checks = dict(category="Spot checking", category_label=_l("Spot checks"))
+    appbuilder.add_view(SpotCheckView, "Spot checks", label=_l("Spot-check list"), icon="fa-search", **spot_checks)
+    appbuilder.add_view(
+        SpotCheckPage, "Draw a spot check", label=_l("Draw a spot check"), icon="fa-random", href="/spotcheck/new",
+        **spot_checks,
+    )  # fmt: skip
+    appbuilder.add_view(
+        SpotCheckItemView, "Spot-check results", label=_l("Spot-check results"), icon="fa-check-square-o",
+        **spot_checks,
     )  # fmt: skip
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)

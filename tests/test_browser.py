@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from stdnum.th import pin
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -23,7 +23,9 @@ from app import db
 from app.audit import acting_as
 from app.credentials import issue_credentials
 from app.demo import current_academic_year_be
-from app.models import School
+from app.learners import learners_by_id, restore_learners
+from app.models import AcademicYear, School, SpotCheck, SpotCheckItem, Student
+from app.thai import format_be_date
 
 from conftest import BACKENDS, PASSWORD, close, database_url, make_app
 
@@ -305,12 +307,12 @@ def test_a_school_clerk_adds_a_learner_and_finds_the_thai_name_and_buddhist_era_
 
     search_by_id(page, national_id)
     expect(list_rows(page)).to_have_count(1)
-    cells = list_rows(page).first.locator("td")
-    expect(cells.nth(1)).to_have_text(national_id)
-    assert cells.nth(3).inner_text().strip() == FIRST_NAME  # the combining marks, exactly as typed
-    assert cells.nth(4).inner_text().strip() == LAST_NAME
-    expect(cells.nth(5)).to_have_text("ป.1")
-    expect(cells.nth(6)).to_have_text(SCHOOL_NAME)
+    cells = list_rows(page).first.locator("td")  # a checkbox for the list's actions, the buttons, the columns
+    expect(cells.nth(2)).to_have_text(national_id)
+    assert cells.nth(4).inner_text().strip() == FIRST_NAME  # the combining marks, exactly as typed
+    assert cells.nth(5).inner_text().strip() == LAST_NAME
+    expect(cells.nth(6)).to_have_text("ป.1")
+    expect(cells.nth(7)).to_have_text(SCHOOL_NAME)
 
     list_rows(page).first.locator('a[href^="/studentview/show/"]').click()
     page.wait_for_url(re.compile(r"/studentview/show/\d+"))
@@ -468,3 +470,195 @@ def test_running_an_action_with_no_row_chosen_is_explained_in_thai(school_page):
     page.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
     page.locator("a.confirm_school_menu_item").click()
     expect(page.locator("#modal-alert .modal-text")).to_have_text("ยังไม่ได้เลือกรายการ")
+
+
+def test_a_school_is_told_why_it_cannot_confirm_and_corrects_the_learner_from_the_quality_report(
+    browser, live_server
+):
+    """Circular 3.1: the school checks its data before confirming. A learner carried over with a
+    wrong check digit blocks the confirmation; the report leads to the form that corrects it."""
+    good = new_national_id()
+    with live_server.app.app_context():
+        school = db.session.scalar(select(School).where(School.code == "1050130001"))
+        year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+        db.session.execute(insert(Student).values(
+            academic_year_id=year.id, school_id=school.id, id_kind="national_id", id_number=good[:-1] + "X",
+            first_name="ธนากร", last_name="เลขผิด", sex="M", birth_date=date(year.year - 543 - 7, 1, 10),
+            nationality="ไทย", class_level="p1", status="active", created_on=date.today(), changed_on=date.today(),
+        ))  # fmt: skip
+        db.session.commit()
+    page = open_context(browser, live_server).new_page()
+    log_in(page, "school")
+    page.goto("/schoolview/list/")
+    page.locator("input[name=rowid]").first.check()
+    page.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+    page.locator("a.confirm_school_menu_item").click()
+    page.locator("#modal-confirm-ok").click()
+    expect(page.locator(".alert-danger").first).to_contain_text("เลขประจำตัวประชาชนผิดหลักตรวจสอบหรือจำนวนหลัก (1)")
+
+    page.locator("a", has_text="คุณภาพข้อมูล").first.click()
+    findings = page.locator("#quality-findings tbody tr")
+    expect(findings.filter(has_text="เลขผิด")).to_have_count(1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / ("quality-report[%s].png" % live_server.backend)), full_page=True)
+    findings.filter(has_text="เลขผิด").locator("a", has_text="แก้ไข").click()
+    page.fill("#id_number", good)
+    save(page)
+    expect(page.locator(".alert-success").first).to_be_visible()
+    page.goto("/quality/")
+    expect(page.locator("#quality")).to_contain_text("ไม่พบปัญหา")
+    page.screenshot(path=str(ARTIFACTS / ("quality-corrected[%s].png" % live_server.backend)), full_page=True)
+    page.context.close()
+
+
+def test_a_province_officer_draws_a_spotcheck_records_a_learner_not_found_and_reads_who_recorded_it(
+    page, live_server
+):
+    """Circular point 6 end to end: the province draws a sample of an LAO's learners, records what
+    it found, and reads the not-found rate and who last changed the record of the learner not found."""
+    log_in(page, "province")
+    page.goto("/spotcheckview/list/")
+    page.locator("#draw-spot-check").click()
+    lao = "เทศบาลนครเชียงใหม่ (3500101)"
+    choose(page, "lao", lao, option_value(page, "lao", lao))
+    page.fill("#count", "6")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / ("spotcheck-new[%s].png" % live_server.backend)), full_page=True)
+    page.locator("#spotcheck-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/spotcheck/\d+$"))
+    rows = page.locator("#spotcheck-items tbody tr")
+    expect(rows).to_have_count(6)
+
+    missing = rows.filter(has_text=SCHOOL_NAME).first
+    index = int(missing.locator("select").get_attribute("name").split("-")[1])
+    national_id = missing.locator("td").nth(2).inner_text().strip()
+    app = live_server.app
+    with app.app_context(), acting_as(app.appbuilder.sm.find_user(username="school").id):
+        learner = db.session.scalar(
+            select(Student).join(School).where(Student.id_number == national_id, School.name_th == SCHOOL_NAME)
+        )
+        learner_id, room, learner.room = learner.id, learner.room, "9/9"  # the school last touched this record
+        db.session.commit()
+    try:
+        for row in range(6):
+            page.select_option("#rows-%d-result" % row, "found")
+        page.select_option("#rows-%d-result" % index, "not_found")
+        page.fill("#rows-%d-note" % index, "ไม่พบตัวที่โรงเรียน ครูประจำชั้นไม่รู้จัก")
+        page.select_option("#rows-%d-result" % ((index + 1) % 6), "mismatch")
+        page.locator("#results-form button[type=submit]").click()
+        expect(page.locator(".alert-success").first).to_be_visible()
+        expect(page.locator("#spotcheck-summary")).to_contain_text("16.7%")
+        accountable = page.locator("#accountability-table tbody tr")
+        expect(accountable).to_have_count(1)
+        expect(accountable).to_contain_text(national_id)
+        expect(accountable).to_contain_text("ครูธุรการ โรงเรียนเทศบาลวัดเกตการาม (school)")
+        page.screenshot(path=str(ARTIFACTS / ("spotcheck-results[%s].png" % live_server.backend)), full_page=True)
+        page.goto("/spotcheckview/list/")
+        expect(list_rows(page).first).to_contain_text("16.7% (1/6)")
+    finally:
+        with app.app_context():
+            with acting_as(app.appbuilder.sm.find_user(username="school").id):
+                db.session.get(Student, learner_id).room = room
+                db.session.commit()
+            db.session.execute(delete(SpotCheckItem))
+            db.session.execute(delete(SpotCheck))
+            db.session.commit()
+
+
+def test_a_school_clerk_removes_two_learners_with_a_reason_and_finds_them_among_the_removed(school_page, live_server):
+    """Circular 3.2 end to end: the clerk selects two learners, takes them out of the count with a
+    reason, a date and a note, and finds them under the removed learners with their own name as remover."""
+    page, app = school_page, live_server.app
+    page.goto("/studentview/list/")
+    chosen = [page.locator("input[name=rowid]").nth(n).get_attribute("value") for n in (1, 2)]
+    with app.app_context():
+        school_id = app.appbuilder.sm.find_user(username="school").id
+    with app.app_context(), acting_as(school_id):
+        names = [(learner.first_name, learner.last_name) for learner in learners_by_id([int(i) for i in chosen])]
+    try:
+        for value in chosen:
+            page.locator('input[name=rowid][value="%s"]' % value).check()
+        page.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+        page.locator("a.remove_learners_menu_item").click()
+        page.wait_for_url(re.compile(r"/learners/remove\?ids="))
+        expect(page.locator(".panel-title").first).to_have_text("นำออกจากการนับ (จำหน่าย)")
+        expect(page.locator("#removal-learners tbody tr")).to_have_count(2)
+        for first_name, last_name in names:
+            expect(page.locator("#removal-learners")).to_contain_text(first_name)
+            expect(page.locator("#removal-learners")).to_contain_text(last_name)
+        page.select_option("#reason", "moved")
+        page.fill("#removed_on", format_be_date(date.today()))
+        page.fill("#note", "ย้ายตามผู้ปกครองไปจังหวัดลำพูน")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / ("removal-form[%s].png" % live_server.backend)), full_page=True)
+        page.locator("#removal-form button[type=submit]").click()
+        page.wait_for_url("**/studentview/list/")
+        expect(page.locator(".alert-success").first).to_contain_text("นำนักเรียนออกจากการนับ (จำหน่าย) แล้ว 2 คน")
+        for value in chosen:
+            expect(page.locator('input[name=rowid][value="%s"]' % value)).to_have_count(0)
+
+        menu = page.locator(".navbar-collapse > ul.nav.navbar-nav").first
+        menu.locator('a[href="/removedstudentview/list/"]').click()
+        page.wait_for_url("**/removedstudentview/list/")
+        expect(page.locator(".panel-heading .panel-title").first).to_have_text("นักเรียนที่จำหน่ายแล้ว")
+        for value in chosen:
+            row = list_rows(page).filter(has=page.locator('input[name=rowid][value="%s"]' % value))
+            expect(row).to_contain_text("ย้ายออก")
+            expect(row).to_contain_text(format_be_date(date.today()))
+            expect(row).to_contain_text("ครูธุรการ โรงเรียนเทศบาลวัดเกตการาม")  # the clerk's own name
+        page.screenshot(path=str(ARTIFACTS / ("removal-removed-list[%s].png" % live_server.backend)), full_page=True)
+    finally:
+        with app.app_context(), acting_as(school_id):
+            gone = [learner for learner in learners_by_id([int(i) for i in chosen]) if learner.status == "removed"]
+            if gone:
+                restore_learners(gone)
+                db.session.commit()
+
+
+def test_a_school_imports_its_list_reads_the_errors_corrects_the_file_and_imports_it(school_page, live_server):
+    """Issue #6 point 5 end to end: the school uploads its learner list, reads the errors by row in
+    Thai, corrects the file, uploads it again and imports it; the learners are then on the list."""
+    page = school_page
+    born = "01/06/%d" % (current_academic_year_be(date.today()) - 7)  # fits ป.1
+    good, fixed = new_national_id(), new_national_id()
+    wrong = fixed[:-1] + str((int(fixed[-1]) + 1) % 10)
+
+    def learner_list(second_id, second_birth_date):
+        rows = ["เลขประจำตัวประชาชน/รหัส G,ชื่อ,นามสกุล,เพศ,วันเกิด,ชั้น",
+                "%s,%s,%s,หญิง,%s,ป.1" % (good, FIRST_NAME, LAST_NAME, born),
+                "%s,ชื่นกมล,ทิพย์เนตร,หญิง,%s,ป.1" % (second_id, second_birth_date)]  # fmt: skip
+        return {"name": "รายชื่อนักเรียน.csv", "mimeType": "text/csv", "buffer": "\r\n".join(rows).encode("utf-8-sig")}
+
+    def upload(learners, screenshot=None):
+        page.goto("/import/")
+        expect(page.locator("#import-template")).to_have_attribute("href", "/import/template")
+        expect(page.locator("select#school option:checked")).to_have_text(SCHOOL_NAME + " (1050130001)")
+        page.set_input_files("#file", files=[learners])
+        if screenshot:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / ("%s[%s].png" % (screenshot, live_server.backend))), full_page=True)
+        with page.expect_navigation(url=re.compile(r"/import/\d+$")):
+            page.locator("#import-form button[type=submit]").click()
+
+    upload(learner_list(wrong, "01/06/2018"), "import-upload")
+    errors = page.locator("#import-errors tbody tr")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0).locator("td")).to_have_text(["3", "เลขประจำตัวประชาชน/รหัส G", re.compile("หลักตรวจสอบ")])
+    expect(errors.nth(1).locator("td")).to_have_text(["3", "วันเกิด", re.compile("พุทธศักราช")])
+    expect(page.locator("#import-counts .count-new")).to_have_text("1")
+    expect(page.locator("#import-counts .count-errors")).to_have_text("1")
+    page.screenshot(path=str(ARTIFACTS / ("import-preview-errors[%s].png" % live_server.backend)), full_page=True)
+
+    upload(learner_list(fixed, born))
+    expect(page.locator("#import-errors")).to_have_count(0)
+    expect(page.locator("#import-counts .count-new")).to_have_text("2")
+    page.screenshot(path=str(ARTIFACTS / ("import-preview-corrected[%s].png" % live_server.backend)), full_page=True)
+    with page.expect_navigation(url="**/studentview/list/"):
+        page.locator("#import-commit button[type=submit]").click()
+    expect(page.locator(".alert-success").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / ("import-done[%s].png" % live_server.backend)), full_page=True)
+
+    for national_id, first_name in [(fixed, "ชื่นกมล"), (good, FIRST_NAME)]:
+        search_by_id(page, national_id)
+        expect(list_rows(page)).to_have_count(1)
+        expect(list_rows(page).first).to_contain_text(first_name)

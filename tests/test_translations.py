@@ -91,10 +91,15 @@ PAGES = {
         "/provinceview/list/", "/provinceview/show/1", "/academicyearview/list/", "/academicyearview/add",
         "/users/list/", "/users/add", "/users/show/1", "/roles/list/", "/roles/show/2", "/users/userinfo/",
         "/resetmypassword/form", "/userinfoeditview/form", "/auditeventview/list/", "/historyview/list/",
-        "/workflow/board", "/credentialview/list/",
+        "/workflow/board", "/credentialview/list/", "/quality/country/0", "/spotcheckview/list/",
+        "/removedstudentview/list/",
     ],
-    "province": ["/users/list/", "/users/add", "/users/show/{province_account}"],
-    "school": ["/", "/studentview/list/", "/studentview/add", "/studentview/show/{own}", "/users/userinfo/"],
+    "province": ["/users/list/", "/users/add", "/users/show/{province_account}", "/quality/", "/spotcheck/new"],
+    "lao": ["/quality/", "/spotcheckitemview/list/", "/learners/rollover"],
+    "school": [
+        "/", "/studentview/list/", "/studentview/add", "/studentview/show/{own}", "/users/userinfo/", "/quality/",
+        "/import/", "/learners/rollover", "/learners/remove?ids={own}", "/removedstudentview/list/",
+    ],
     "manager": ["/", "/studentview/list/", "/schoolview/list/", "/provinceview/list/"],
 }
 
@@ -119,7 +124,7 @@ def test_no_reachable_page_shows_english_in_thai_mode(app, as_user, username):
         province_account = app.appbuilder.sm.find_user(username="province").id
     found = {}
     for url in PAGES[username]:
-        response = client.get(url.format(own=own, province_account=province_account))
+        response = client.get(url.format(own=own, province_account=province_account), follow_redirects=True)
         assert response.status_code == 200, url
         english = english_on(response.get_data(as_text=True))
         if english:
