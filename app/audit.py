@@ -154,7 +154,7 @@ def _registry():
     tracked = {}
     for model in (
         models.Province, models.Lao, models.School, models.AcademicYear, models.Student,
-        models.Confirmation, models.Credential,
+        models.Confirmation, models.Credential, models.QualityExplanation, models.SpotCheck, models.SpotCheckItem,
     ):  # fmt: skip
         columns = {
             prop.key: prop.columns[0]
@@ -450,6 +450,9 @@ RECORD_KINDS = {
     "academic_year": _l("Academic year"),
     "confirmation": _l("Confirmation status"),
     "credential": _l("Account"),
+    "quality_explanation": _l("Explanation of a warning"),
+    "spot_check": _l("Spot check"),
+    "spot_check_item": _l("Spot-check result"),
 }
 
 

@@ -7,6 +7,7 @@ The demo: เชียงใหม่ (50, account `province`) holds LAO 3500101
 1050130001 (`school`), 1050130002 and 2050130001 (`cdc`); ขอนแก่น (40) is out of scope. Tests that
 commit delete their spot checks afterwards; the others roll back."""
 
+import json
 import math
 import re
 from collections import Counter
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app import db
-from app.audit import acting_as
+from app.audit import acting_as, history_of
 from app.errors import OutOfScope
 from app.models import AcademicYear, Lao, Province, School, SpotCheck, SpotCheckItem, Student
 from app.scope import LAO, PROVINCE, SCHOOL, Node, readable
@@ -398,3 +399,16 @@ def test_the_lao_and_the_school_read_their_own_learners_results_on_screen_and_ch
         assert posted.status_code in (302, 403)
     with app.app_context():
         assert db.session.scalar(select(func.count(SpotCheckItem.id)).where(SpotCheckItem.result == "not_found")) == 0
+
+
+def test_a_recorded_result_is_in_the_change_history_with_the_officer(app, clean):
+    check_id, items = drawn_by_province(app, School, SIBLING_SCHOOL, count=1)
+    with app.app_context(), as_account(app, "province"):
+        item = db.session.get(SpotCheckItem, items[0][0])
+        record_result(item, "not_found", "ไม่พบที่บ้านตามที่อยู่")
+        db.session.commit()
+        newest = history_of(SpotCheckItem, item.id)[0]
+        province_user = app.appbuilder.sm.find_user(username="province")
+        assert (newest.action, newest.actor_id) == ("update", province_user.id)
+        assert json.loads(newest.changes)["result"] == [None, "not_found"]
+        assert ("insert", province_user.id) in [(e.action, e.actor_id) for e in history_of(SpotCheck, check_id)]
