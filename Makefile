@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export FLASK_APP := run
 
-.PHONY: run test translations lint clean catalog benchmark
+.PHONY: run test translations lint clean catalog benchmark benchmark-national
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,17 @@ catalog: $(VENV)/.installed
 benchmark: translations
 	taskset -c 0 $(BIN)/python benchmarks/credentials.py
 	taskset -c 0 $(BIN)/python benchmarks/workflow.py
+	taskset -c 0 $(BIN)/python benchmarks/importer.py
+
+# National size on PostgreSQL: 1.5 million learners generated once into schema lec_national (kept),
+# then the data-quality checks over a province and the whole country.
+benchmark-national: translations
+	taskset -c 0 $(BIN)/python benchmarks/generate.py --keep lec_national || true
+	taskset -c 0 $(BIN)/python benchmarks/quality.py --schema lec_national
+
+# Deadline-day load test (README): 300 users for 3 minutes against gunicorn on PostgreSQL
+# (TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test), then the database is
+# checked against every answer. About 6 minutes; e.g. LOADTEST_ARGS="--users 100 --minutes 1".
+.PHONY: loadtest
+loadtest: translations
+	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS)

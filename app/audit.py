@@ -509,6 +509,15 @@ def history_fields(entry, modelview_name=None):
     return fields
 
 
+def _presented_codes():
+    from . import choices
+
+    return {
+        "confirmation": {"state": choices.CONFIRMATION_STATES},
+        "spot_check_item": {"result": choices.SPOT_CHECK_RESULTS},
+    }
+
+
 @functools.cache
 def _default_presentation(model):
     """Labels and code formatters for a tracked model when no screen is named (the history list)."""
@@ -518,9 +527,17 @@ def _default_presentation(model):
     by_table = {
         "student": labels.STUDENT, "school": labels.ORGANISATION, "lao": labels.ORGANISATION,
         "province": labels.ORGANISATION, "academic_year": labels.ACADEMIC_YEAR, "credential": labels.CREDENTIAL,
+        "spot_check": labels.SPOT_CHECK, "spot_check_item": labels.SPOT_CHECK_ITEM,
+        "confirmation": labels.CONFIRMATION, "quality_explanation": labels.QUALITY_EXPLANATION,
     }  # fmt: skip
-    formatters = {field: choices.label_of(options) for field, options in CODED_COLUMNS.get(model, {}).items()}
+    coded = {**CODED_COLUMNS.get(model, {}), **_presented_codes().get(model.__tablename__, {})}
+    formatters = {field: choices.label_of(options) for field, options in coded.items()}
     return by_table.get(model.__tablename__, {}), formatters
+
+
+def history_summary(entry):
+    """One line for lists of history entries: each changed field with its old and new value."""
+    return "; ".join("%s: %s → %s" % (label, old or "—", new or "—") for label, old, new in history_fields(entry))
 
 
 def _shown(spec, key, relation, formatter, value):

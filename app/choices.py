@@ -97,6 +97,10 @@ DISABILITIES = [
 ]
 
 
+CONFIRMATION_STATES = [("open", _l("Open")), ("confirmed", _l("Confirmed"))]
+
+HISTORY_ACTIONS = [("insert", _l("added")), ("update", _l("changed")), ("delete", _l("removed"))]
+
 CREDENTIAL_STATUSES = [
     ("waiting", _l("Waiting for activation")),
     ("activated", _l("Activated")),

@@ -82,6 +82,8 @@ HISTORY = {
     "row_id": _l("Record ID"),
     "action": _l("Action"),
     "changes": _l("Changes"),
+    "record": _l("Record"),
+    "summary": _l("Changes"),
     "reason": _l("Reason"),
     "province_id": _l("Province"),
     "lao_id": _l("Local administrative organisation"),
@@ -110,6 +112,7 @@ SPOT_CHECK = {
     "created_by": _l("Drawn by"),
 }
 SPOT_CHECK_ITEM = {
+    "spot_check": _l("Spot check"),
     "spot_check.created_on": _l("Drawn on"),
     "student": _l("Learner"),
     "student.id_number": _l("National ID / G code"),
@@ -119,4 +122,24 @@ SPOT_CHECK_ITEM = {
     "checked_on": _l("Checked on"),
     "checked_by": _l("Checked by"),
     **AUDIT,
+}
+CONFIRMATION = {
+    "academic_year": _l("Academic year"),
+    "org_key": _l("Organisation"),
+    "org_level": _l("Level"),
+    "province": _l("Province"),
+    "lao": _l("Local administrative organisation"),
+    "school": _l("School or centre"),
+    "state": _l("Confirmation state"),
+    "confirmed_on": _l("Confirmed on"),
+    "confirmed_by": _l("Confirmed by"),
+    "exception_until": _l("Entry open until"),
+    "exception_reason": _l("Reason for the exception"),
+}
+QUALITY_EXPLANATION = {
+    "academic_year": _l("Academic year"),
+    "school": _l("School or centre"),
+    "rule": _l("Check"),
+    "subject": _l("About"),
+    "text": _l("Explanation"),
 }

@@ -162,6 +162,9 @@ class QualityExplanation(AuditMixin, Model):
     subject = Column(String(30), nullable=False)
     text = Column(String(1000), nullable=False)
 
+    def __repr__(self):
+        return self.text
+
 
 class SpotCheck(AuditMixin, Model):
     """A province's random sample of an LAO's or a school's active learners (การสุ่มตรวจ). The
@@ -186,6 +189,9 @@ class SpotCheck(AuditMixin, Model):
     population = Column(Integer, nullable=False)
     note = Column(String(1000))
 
+    def __repr__(self):
+        return "%s (%s)" % (self.school or self.lao, self.seed[:8])
+
 
 class SpotCheckItem(AuditMixin, Model):
     """One sampled learner and what the officer found."""
@@ -207,6 +213,9 @@ class SpotCheckItem(AuditMixin, Model):
     checked_on = Column(DateTime)
     checked_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
     checked_by = relationship(User, foreign_keys=[checked_by_id])
+
+    def __repr__(self):
+        return str(self.student)
 
 
 class ImportUpload(Model):
@@ -376,3 +385,14 @@ class HistoryEntry(Model):
     province_id = Column(Integer, index=True)  # where the row sat, for searching by organisation
     lao_id = Column(Integer, index=True)
     school_id = Column(Integer, index=True)
+
+    def record(self):
+        """Which record the entry is about, named for a reader (app/audit.py)."""
+        from .audit import history_record
+
+        return history_record(self)
+
+    def summary(self):
+        from .audit import history_summary
+
+        return history_summary(self)

@@ -669,12 +669,12 @@ class HistoryView(LecModelView):
     base_permissions = ["can_list", "can_show"]
     list_title = show_title = _l("Change history")
     label_columns = labels.HISTORY
-    list_columns = ["occurred_on", "actor", "table_name", "row_id", "action", "changes", "reason"]
-    show_columns = list_columns + ["province_id", "lao_id", "school_id"]
+    list_columns = ["occurred_on", "actor", "record", "action", "summary", "reason"]
+    show_columns = list_columns + ["table_name", "row_id", "province_id", "lao_id", "school_id"]
     search_columns = ["actor", "occurred_on", "province_id", "lao_id", "school_id"]
     order_columns = ["occurred_on"]
     base_order = ("occurred_on", "desc")
-    formatters_columns = {"occurred_on": format_be_datetime}
+    formatters_columns = {"occurred_on": format_be_datetime, "action": choices.label_of(choices.HISTORY_ACTIONS)}
 
 
 class AuditEventView(LecModelView):
