@@ -112,7 +112,16 @@ class Student(AuditMixin, Model):
             name="ck_student_removal",
         ),
         Index("ix_student_year_identifier", "academic_year_id", "id_number"),
-        Index("ix_student_school_status", "school_id", "status"),
+        # The lists' default order (by id) within their base filter (status) and a school's scope,
+        # so that a page is read off the index in order (app/base_views.py).
+        Index("ix_student_school_status_id", "school_id", "status", "id"),
+        Index("ix_student_status_id", "status", "id"),
+        # "Starts with" searches: LIKE 'x%' uses a b-tree only with the pattern operator class
+        # unless the database collation is "C" (PostgreSQL; other databases get a plain index).
+        *(
+            Index("ix_student_%s_prefix" % column, column, postgresql_ops={column: "varchar_pattern_ops"})
+            for column in ("id_number", "first_name", "last_name")
+        ),
     )
     id = Column(Integer, primary_key=True)
     academic_year_id = Column(
@@ -136,7 +145,7 @@ class Student(AuditMixin, Model):
     disability = Column(String(20))
     guardian_name = Column(String(200))
     guardian_phone = Column(String(30))
-    status = Column(String(10), nullable=False, default="active", index=True)
+    status = Column(String(10), nullable=False, default="active")
     removal_reason = Column(String(12))
     removed_on = Column(Date)
     removal_note = Column(String(1000))
