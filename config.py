@@ -84,6 +84,13 @@ LEC_ACTIVATION_RATE_LIMIT = os.environ.get("LEC_ACTIVATION_RATE_LIMIT", "20 per 
 LEC_IMPORT_MAX_BYTES = int(os.environ.get("LEC_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 MAX_CONTENT_LENGTH = LEC_IMPORT_MAX_BYTES + 1024 * 1024
 
+# Lists (app/base_views.py): a page counts at most this many rows of its scope; a larger scope
+# shows the database's estimate as "about N" (PostgreSQL) or "more than N".
+LEC_LIST_COUNT_CAP = int(os.environ.get("LEC_LIST_COUNT_CAP", "10000"))
+# How long an app process keeps a role set's permissions (app/security.py) instead of asking the
+# database on every page; `flask lec sync-roles` in another process takes effect within this time.
+LEC_PERMISSION_CACHE_SECONDS = int(os.environ.get("LEC_PERMISSION_CACHE_SECONDS", "60"))
+
 LEC_DEMO_PASSWORD = os.environ.get("LEC_DEMO_PASSWORD", "lec-demo-2569")
 
 # Schema and permissions are managed by migrations and `flask lec sync-roles`, not at start-up.

@@ -5,13 +5,17 @@ row is added or changed, domain refusals become Thai messages (a flash on screen
 body in the API), and lists have a stable order."""
 
 import marshmallow
-from flask import abort, make_response, request
+from flask import abort, current_app, make_response, request
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterConverter, get_field_setup_query
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from .errors import Conflict, Invalid, OutOfScope
 from .quality import validate
@@ -23,16 +27,128 @@ CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
 
 
+class StartsWith(FilterStartsWith):
+    """FAB's "starts with" is ILIKE 'x%', which no b-tree serves. Thai letters and digits have no
+    case, so for such a value LIKE answers the same, and the pattern index serves it (app/models.py)."""
+
+    def apply(self, query, value):
+        if value.lower() != value.upper():
+            return super().apply(query, value)
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        return query.filter(field.like(value + "%"))
+
+
+class LecFilterConverter(SQLAFilterConverter):
+    """FAB's filters, in FAB's order (so ``_flt_0_`` is still "starts with"), with ``StartsWith``."""
+
+    conversion_table = tuple(
+        (test, [StartsWith if flt is FilterStartsWith else flt for flt in filters])
+        for test, filters in SQLAFilterConverter.conversion_table
+    )
+
+
+class ApproximateCount(int):
+    """A list's row count when the rows in scope exceed ``LEC_LIST_COUNT_CAP``: the database
+    planner's estimate, shown as "about N", or where there is none, ``more_than`` the cap
+    (app/templates/appbuilder/general/widgets/list.html). Pages are numbered from it."""
+
+    approximate = True
+
+    def __new__(cls, value, more_than=None):
+        count = super().__new__(cls, value)
+        count.more_than = more_than
+        return count
+
+
+class Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON)`` of a select, for the planner's row estimate (PostgreSQL)."""
+
+    inherit_cache = False
+
+    def __init__(self, statement):
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _compile_explain(element, compiler, **kw):
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
 class LecInterface(SQLAInterface):
     """FAB's data interface, scoped: every query it builds (lists, counts, search, fetch by id for
     show/edit/delete/actions, dropdowns through ``get_related_interface``, REST ``_info``) keeps
-    only the rows the user may read (app/scope.py). Database conflicts become a Thai ``Conflict``."""
+    only the rows the user may read (app/scope.py). Database conflicts become a Thai ``Conflict``.
+
+    A screen's list (``shows_list``) stays fast on 1.5 million learners: the page's keys are read
+    first, in a stable order (the sort column, then the key) off the narrow index, and only those
+    rows are joined and loaded with what the list shows (no query per row); the count stops at
+    ``LEC_LIST_COUNT_CAP`` rows and beyond it is the planner's estimate."""
+
+    filter_converter_class = LecFilterConverter
+    page_loads = None  # loader options for a screen's list page; None: FAB's own query (REST API)
+
+    def shows_list(self, columns):
+        """Called by the screen that lists this interface's rows with these columns."""
+        loads = []
+        for column in dict.fromkeys(name.split(".")[0] for name in columns):
+            if self.is_relation_many_to_one(column) or self.is_relation_one_to_one(column):
+                loads.append(joinedload(getattr(self.obj, column)))
+            elif self.is_relation(column):
+                loads.append(selectinload(getattr(self.obj, column)))
+        self.page_loads = loads
 
     def _apply_inner_all(self, query, *args, **kwargs):
         return super()._apply_inner_all(query.filter(readable(self.obj)), *args, **kwargs)
 
     def _get_base_query(self, query, *args, **kwargs):
         return super()._get_base_query(query.filter(readable(self.obj)), *args, **kwargs)
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):  # fmt: skip
+        if self.page_loads is None or select_columns or not page_size:
+            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                                 outer_default_load)  # fmt: skip
+        pk = self.get_pk()
+        if not order_column:
+            order_column, order_direction = pk.key, "asc"
+        keys = self._apply_inner_all(self.session.query(self.obj), filters, order_column, order_direction, page,
+                                     page_size).with_entities(pk).subquery()  # fmt: skip
+        rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key]).options(*self.page_loads)
+        items = self.apply_order_by(rows, order_column, order_direction, add_pk=True).all()
+        before = (page or 0) * page_size
+        if len(items) < page_size and (items or not before):  # the last page: the count is known
+            return before + len(items), items
+        if items and before + len(items) > self.count_cap and self._estimates:  # deep in a large scope
+            return ApproximateCount(max(self._estimate(filters), before + len(items))), items
+        return self.query_count(self.session.query(self.obj), filters), items
+
+    @property
+    def count_cap(self):
+        return current_app.config["LEC_LIST_COUNT_CAP"]
+
+    def query_count(self, query, filters=None, select_columns=None):
+        """Count at most ``count_cap`` + 1 rows; more than that is the planner's estimate, so that a
+        page never counts 1.5 million rows."""
+        if self.page_loads is None:
+            return super().query_count(query, filters, select_columns)
+        rows = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        capped = rows.with_entities(self.get_pk()).limit(self.count_cap + 1).subquery()
+        counted = self.session.scalar(select(func.count()).select_from(capped))
+        if counted <= self.count_cap:
+            return counted
+        if not self._estimates:
+            return ApproximateCount(counted, more_than=self.count_cap)
+        return ApproximateCount(max(self._estimate(filters), counted))
+
+    @property
+    def _estimates(self):
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def _estimate(self, filters):
+        """The planner's estimate of the rows in scope."""
+        rows = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
+        plan = self.session.execute(Explain(rows.with_entities(self.get_pk()).statement)).scalar()
+        return int(plan[0]["Plan"]["Plan Rows"])
 
     def add(self, item, commit=True):
         try:
@@ -113,6 +229,7 @@ class LecModelView(RefusedFormsAnswer400, ScopedActions, ModelView):
         self.edit_form_extra_fields = dict(self.form_extra_fields)
         self.formatters_columns = {**AUDIT_FORMATTERS, **(self.formatters_columns or {})}
         super().__init__(**kwargs)
+        self.datamodel.shows_list(self.list_columns)
 
     def pre_add(self, item):
         validate(item)

@@ -4,6 +4,8 @@ A role is a list of grants: (resource, verbs). Resources are the names Flask-App
 views, APIs and menu entries; the sync turns grants into FAB permission rows and removes any
 permission that is not declared here, so the database always matches this file."""
 
+import time
+import weakref
 from datetime import datetime, timedelta
 
 from flask import current_app, flash, g
@@ -11,9 +13,18 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    Role,
+    ViewMenu,
+    assoc_permissionview_role,
+)
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
 from wtforms.validators import DataRequired
 
 from . import db
@@ -297,7 +308,29 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         db.session.commit()
 
 
+MANAGERS = weakref.WeakSet()  # every app's security manager, whose permission cache a role change clears
+
+
+@event.listens_for(Session, "after_flush")
+def _note_permission_changes(session, flush_context):
+    changed = list(session.new) + list(session.dirty) + list(session.deleted)
+    if any(isinstance(obj, (Role, PermissionView, Permission, ViewMenu)) for obj in changed):
+        session.info["lec_permissions_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_permissions(session):
+    if session.info.pop("lec_permissions_changed", False):
+        for manager in list(MANAGERS):
+            manager.held_by_roles.clear()
+
+
 class LecSecurityManager(SecurityManager):
+    """FAB's security manager with LEC's accounts. It asks the database for a role set's
+    permissions once (``LEC_PERMISSION_CACHE_SECONDS``; a role change in this process forgets them
+    at once), where FAB asks once per menu entry and button on every page, and it loads a user with
+    roles and groups in one query."""
+
     user_model = LecUser
     userdbmodelview = LecUserView
     rolemodelview = LecRoleView
@@ -305,6 +338,53 @@ class LecSecurityManager(SecurityManager):
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
         self.userdbmodelview.datamodel = LecInterface(LecUser)  # FAB resets it to an unscoped one
+        self.held_by_roles = {}  # role ids → (expires, {(permission, view)})
+        MANAGERS.add(self)
+
+    def get_user_by_id(self, pk):
+        options = [joinedload(self.user_model.roles), joinedload(self.user_model.groups)]
+        return self.session.get(self.user_model, pk, options=options)
+
+    def held(self, roles):
+        """The (permission, view) pairs the roles stored in the database hold."""
+        role_ids = frozenset(role.id for role in roles if role.name not in self.builtin_roles)
+        if not role_ids:
+            return frozenset()
+        expires, pairs = self.held_by_roles.get(role_ids, (0, None))
+        if expires < time.monotonic():
+            pairs = frozenset(
+                self.session.execute(
+                    select(Permission.name, ViewMenu.name)
+                    .select_from(assoc_permissionview_role)
+                    .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
+                    .join(Permission, Permission.id == PermissionView.permission_id)
+                    .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+                    .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+                ).all()
+            )
+            lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
+            self.held_by_roles[role_ids] = (time.monotonic() + lifetime, pairs)
+        return pairs
+
+    def _has_view_access(self, user, permission_name, view_name):
+        roles = self.get_user_roles(user)
+        if any(
+            role.name in self.builtin_roles and self._has_access_builtin_roles(role, permission_name, view_name)
+            for role in roles
+        ):
+            return True
+        return (permission_name, view_name) in self.held(roles)
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        roles = [self.get_public_role()] if user is None else self.get_user_roles(user)
+        found = {
+            name
+            for role in roles
+            if role.name in self.builtin_roles
+            for name in view_menus_name
+            if self._has_access_builtin_roles(role, permission_name, name)
+        }
+        return found | {view for permission, view in self.held(roles) if permission == permission_name}
 
     def register_views(self):
         """FAB rate-limits only the form sign-in; the API sign-in gets the same limit."""

@@ -277,9 +277,14 @@ def entry_notice():
     if node.level == "central":
         confirmation = Confirmation(academic_year=year, org_level="school", exception_until=None)
         return {"window": window_for(confirmation), "state": None, "year": year.year}
-    organisation = db.session.get(NODE_MODELS[node.level], node.id)
-    confirmation = confirmation_of(organisation, year)
-    db.session.commit()  # the row may have just been created; keep it
+    confirmation = db.session.scalar(
+        select(Confirmation).where(
+            Confirmation.academic_year_id == year.id, Confirmation.org_key == "%s:%d" % (node.level, node.id)
+        )
+    )
+    if confirmation is None:  # created on first use, and kept; a commit on every page would expire its rows
+        confirmation = confirmation_of(db.session.get(NODE_MODELS[node.level], node.id), year)
+        db.session.commit()
     last = max(confirmation.transitions, key=lambda t: t.id, default=None)
     return {
         "level": node.level,
