@@ -92,13 +92,15 @@ PAGES = {
         "/users/list/", "/users/add", "/users/show/1", "/roles/list/", "/roles/show/2", "/users/userinfo/",
         "/resetmypassword/form", "/userinfoeditview/form", "/auditeventview/list/", "/historyview/list/",
         "/workflow/board", "/credentialview/list/", "/quality/country/0", "/spotcheckview/list/",
-        "/removedstudentview/list/",
+        "/removedstudentview/list/", "/charts/", "/charts/levels", "/charts/areas", "/charts/progress",
+        "/charts/removals",
     ],
     "province": ["/users/list/", "/users/add", "/users/show/{province_account}", "/quality/", "/spotcheck/new"],
-    "lao": ["/quality/", "/spotcheckitemview/list/", "/learners/rollover"],
+    "lao": ["/quality/", "/spotcheckitemview/list/", "/learners/rollover", "/charts/areas", "/charts/removals"],
     "school": [
         "/", "/studentview/list/", "/studentview/add", "/studentview/show/{own}", "/users/userinfo/", "/quality/",
         "/import/", "/learners/rollover", "/learners/remove?ids={own}", "/removedstudentview/list/",
+        "/charts/levels", "/charts/progress",
     ],
     "manager": ["/", "/studentview/list/", "/schoolview/list/", "/provinceview/list/"],
 }
