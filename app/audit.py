@@ -155,6 +155,7 @@ def _registry():
     for model in (
         models.Province, models.Lao, models.School, models.AcademicYear, models.Student,
         models.Confirmation, models.Credential, models.QualityExplanation, models.SpotCheck, models.SpotCheckItem,
+        models.OtherSchool, models.NoOtherSchools, models.SchoolProfile, models.SchoolBuilding,
     ):  # fmt: skip
         columns = {
             prop.key: prop.columns[0]
@@ -320,15 +321,23 @@ class _Places:
     remembered before it."""
 
     def __init__(self, connection, found, deleted):
-        from .models import Lao, LecUser, School
+        from .models import Lao, LecUser, School, SchoolProfile
 
-        user_ids, school_ids, lao_ids = set(), set(), set()
+        user_ids, school_ids, lao_ids, profile_ids = set(), set(), set(), set()
         for spec, _row, values, _action, _changes in found:
             if spec.table == "credential":
                 user_ids.add(values.get("user_id"))
-            elif spec.table in ("student", "confirmation"):
+            elif spec.table == "school_building":
+                profile_ids.add(values.get("profile_id"))
+            elif spec.table in ("student", "confirmation", "school_profile"):
                 school_ids.add(values.get("school_id"))
             lao_ids.add(values.get("lao_id"))
+        self.profiles = {
+            profile_id: school_id
+            for profile_id, (school_id,) in self._rows(connection, SchoolProfile.id, (SchoolProfile.school_id,),
+                                                       profile_ids)
+        }  # fmt: skip
+        school_ids |= set(self.profiles.values())
         self.accounts = dict(
             self._rows(connection, LecUser.id, (LecUser.province_id, LecUser.lao_id, LecUser.school_id), user_ids)
         )
@@ -371,7 +380,9 @@ class _Places:
             province_id, lao_id, school_id = None, values.get("lao_id"), row_id
         elif table == "lao":
             province_id, lao_id, school_id = values.get("province_id"), row_id, None
-        else:  # student, confirmation
+        elif table == "school_building":
+            province_id, lao_id, school_id = None, None, self.profiles.get(values.get("profile_id"))
+        else:  # student, confirmation, other-affiliation rows, school profiles
             province_id, lao_id, school_id = values.get("province_id"), values.get("lao_id"), values.get("school_id")
         if school_id and not lao_id:
             lao_id = self.schools.get(school_id)
@@ -453,6 +464,10 @@ RECORD_KINDS = {
     "quality_explanation": _l("Explanation of a warning"),
     "spot_check": _l("Spot check"),
     "spot_check_item": _l("Spot-check result"),
+    "other_school": _l("School of another affiliation"),
+    "no_other_schools": _l("No school of another affiliation"),
+    "school_profile": _l("School profile"),
+    "school_building": _l("Building"),
 }
 
 
@@ -469,6 +484,7 @@ def history_record(entry):
     if row is None:
         old = {key: values[0] for key, values in json.loads(entry.changes).items()}
         parts = [old.get("first_name"), old.get("last_name")] if "first_name" in old else [old.get("name_th")]
+        parts.append(old.get("name"))
         name = " ".join(str(part) for part in parts if part) or "#%d" % entry.row_id
     elif spec.table == "confirmation":
         name = str(row.organisation)
@@ -529,6 +545,8 @@ def _default_presentation(model):
         "province": labels.ORGANISATION, "academic_year": labels.ACADEMIC_YEAR, "credential": labels.CREDENTIAL,
         "spot_check": labels.SPOT_CHECK, "spot_check_item": labels.SPOT_CHECK_ITEM,
         "confirmation": labels.CONFIRMATION, "quality_explanation": labels.QUALITY_EXPLANATION,
+        "other_school": labels.OTHER_SCHOOL, "no_other_schools": labels.OTHER_SCHOOL,
+        "school_profile": labels.SCHOOL_PROFILE, "school_building": labels.SCHOOL_BUILDING,
     }  # fmt: skip
     coded = {**CODED_COLUMNS.get(model, {}), **_presented_codes().get(model.__tablename__, {})}
     formatters = {field: choices.label_of(options) for field, options in coded.items()}

@@ -97,6 +97,40 @@ DISABILITIES = [
 ]
 
 
+# The affiliation of a school in an LAO's area that the LAO does not run (จำนวนนักเรียนสังกัดอื่น).
+AFFILIATIONS = [
+    ("obec", _l("Office of the Basic Education Commission (OBEC)")),
+    ("private", _l("Private")),
+    ("bpp", _l("Border Patrol Police")),
+    ("pariyatti", _l("Buddhist Pariyatti school")),
+    ("vocational", _l("Vocational education")),
+    ("other", _l("Other affiliation")),
+]
+
+# The levels counted for a school of another affiliation (child-development centres are not).
+OTHER_SCHOOL_LEVELS = [(code, label) for code, label in CLASS_LEVELS if code != "cdc"]
+COUNT_SEXES = [("male", _l("Male")), ("female", _l("Female"))]
+# One count column per level and sex, e.g. p1_male, p1_female.
+OTHER_SCHOOL_COUNTS = ["%s_%s" % (level, sex) for level, _label in OTHER_SCHOOL_LEVELS for sex, _word in COUNT_SEXES]
+
+BUILDING_KINDS = [
+    ("classroom", _l("Classroom building")),
+    ("cdc", _l("Child development centre building")),
+    ("hall", _l("Multipurpose hall")),
+    ("canteen", _l("Canteen")),
+    ("library", _l("Library")),
+    ("toilet", _l("Toilet block")),
+    ("other", _l("Other building")),
+]
+
+BUILDING_CONDITIONS = [
+    ("good", _l("Good")),
+    ("minor_repair", _l("Needs minor repair")),
+    ("major_repair", _l("Needs major repair")),
+    ("unsafe", _l("Unsafe, to be demolished")),
+]
+
+
 CONFIRMATION_STATES = [("open", _l("Open")), ("confirmed", _l("Confirmed"))]
 
 HISTORY_ACTIONS = [("insert", _l("added")), ("update", _l("changed")), ("delete", _l("removed"))]

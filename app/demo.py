@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from stdnum.th import pin
 
 from . import db
-from .models import AcademicYear, Lao, Province, School, Student
+from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
 from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
 
 # (province code, LAO code, kind, name, [(school code, kind, name), ...])
@@ -47,6 +47,16 @@ SCHOOL_LEVELS = ["k1", "k2", "k3", "p1", "p2", "p3", "p4", "p5", "p6"]
 # Age in full years on 16 May for each level (DESIGN.md §3).
 AGE_ON_16_MAY = {"k1": 3, "k2": 4, "k3": 5, **{"p%d" % n: 5 + n for n in range(1, 7)}}
 
+# The schools of other affiliations in the demo LAO's area, with learners per level (boys, girls), so
+# that the LAO's other-affiliation counts are entered and it can confirm once its schools have.
+OTHER_SCHOOLS = {
+    "3500101": [
+        ("โรงเรียนวัดศรีสุพรรณ", "obec", {"p%d" % n: (14 + n, 12 + n) for n in range(1, 7)}),
+        ("โรงเรียนเรยีนาเชลีวิทยาลัย", "private",
+         {**{"k%d" % n: (0, 30 + n) for n in range(1, 4)}, **{"p%d" % n: (0, 45 + n) for n in range(1, 7)}}),
+    ],
+}  # fmt: skip
+
 # username, role, first and last name, organisation level and code (see app/scope.py)
 DEMO_USERS = [
     ("central", CENTRAL, "ผู้ดูแล", "ส่วนกลาง", "central", None),
@@ -75,6 +85,7 @@ def seed_demo(password, today=None):
     session = db.session
     if session.scalar(select(School).where(School.code == HIERARCHY[0][4][0][0])):
         _add_demo_users(password)
+        _add_basic_data(session)
         return False
     rng = random.Random(2569)
     year = AcademicYear(
@@ -138,7 +149,40 @@ def seed_demo(password, today=None):
     _add_data_problems(session, year, schools, learners, rng)
     session.commit()
     _add_demo_users(password)
+    _add_basic_data(session)
     return True
+
+
+def _add_basic_data(session):
+    """The demo LAO's schools of other affiliations and each demo school's profile for the
+    current year, once: a database seeded before they existed gets them on the next seed."""
+    year = session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+    if year is None or session.scalar(select(OtherSchool.id).where(OtherSchool.academic_year_id == year.id).limit(1)):
+        return
+    for lao_code, rows in OTHER_SCHOOLS.items():
+        lao = session.scalar(select(Lao).where(Lao.code == lao_code))
+        for name, affiliation, counts in rows:
+            fields = {
+                "%s_%s" % (level, sex): n
+                for level, pair in counts.items()
+                for sex, n in zip(("male", "female"), pair, strict=True)
+            }
+            session.add(OtherSchool(academic_year=year, lao=lao, name=name, affiliation=affiliation, **fields))
+    codes = [code for *_lao, school_rows in HIERARCHY for code, _kind, _name in school_rows]
+    schools = session.scalars(select(School).where(School.code.in_(codes)).order_by(School.code)).all()
+    for n, school in enumerate(schools):
+        cdc = school.kind == "cdc"
+        profile = SchoolProfile(
+            academic_year=year, school=school, classrooms=3 if cdc else 9,
+            teachers_male=0 if cdc else 3 + n % 3, teachers_female=1 if cdc else 9 + n % 4,
+            caregivers_female=4 if cdc else 0, support_staff_male=1, support_staff_female=1 + n % 2,
+        )  # fmt: skip
+        profile.buildings.append(SchoolBuilding(kind="cdc" if cdc else "classroom", built_year_be=2530 + 3 * n,
+                                                condition="good" if n % 3 else "minor_repair"))  # fmt: skip
+        if not cdc:
+            profile.buildings.append(SchoolBuilding(kind="hall", built_year_be=2545, condition="good"))
+        session.add(profile)
+    session.commit()
 
 
 def _add_data_problems(session, year, schools, learners, rng):

@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
 from . import db
@@ -61,6 +61,12 @@ def date_field(label, *validators):
 
 def choice_field(label, choices, *validators):
     return SelectField(label, choices=choices, validators=list(validators), widget=Select2Widget())
+
+
+def count_field(label):
+    """A head-count: a whole number, zero or more, zero until typed."""
+    return IntegerField(label, [InputRequired(), NumberRange(min=0, message=_l("A count cannot be below zero."))],
+                        default=0)  # fmt: skip
 
 
 class Rule:

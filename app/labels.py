@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from . import choices
+
 AUDIT = {
     "id": _l("Record ID"),
     "created_on": _l("Created on"),
@@ -142,4 +144,41 @@ QUALITY_EXPLANATION = {
     "rule": _l("Check"),
     "subject": _l("About"),
     "text": _l("Explanation"),
+}
+OTHER_SCHOOL = {
+    "academic_year": _l("Academic year"),
+    "lao": _l("Local administrative organisation"),
+    "name": _l("School name"),
+    "affiliation": _l("Affiliation"),
+    "note": _l("Note"),
+    "male": _l("Male learners"),
+    "female": _l("Female learners"),
+    "total": _l("All learners"),
+    **{
+        "%s_%s" % (level, sex): _l("%(level)s, %(sex)s", level=level_label, sex=sex_label)
+        for level, level_label in choices.OTHER_SCHOOL_LEVELS
+        for sex, sex_label in choices.COUNT_SEXES
+    },
+    **AUDIT,
+}
+SCHOOL_PROFILE = {
+    "academic_year": _l("Academic year"),
+    "school": _l("School or centre"),
+    "teachers_male": _l("Teachers, male"),
+    "teachers_female": _l("Teachers, female"),
+    "caregivers_male": _l("Caregivers, male"),
+    "caregivers_female": _l("Caregivers, female"),
+    "support_staff_male": _l("Support staff, male"),
+    "support_staff_female": _l("Support staff, female"),
+    "classrooms": _l("Classrooms"),
+    "buildings": _l("Buildings"),
+    **AUDIT,
+}
+SCHOOL_BUILDING = {
+    "profile": _l("School profile"),
+    "kind": _l("Kind of building"),
+    "built_year_be": _l("Year built (B.E.)"),
+    "condition": _l("Condition"),
+    "note": _l("Note"),
+    **AUDIT,
 }

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import backref, relationship
 
 from . import choices
 from .audit import AuditMixin
@@ -225,6 +225,131 @@ class SpotCheckItem(AuditMixin, Model):
 
     def __repr__(self):
         return str(self.student)
+
+
+class _OtherSchoolCounts:
+    """Learners of a school of another affiliation: one column per class level and sex."""
+
+
+for _field in choices.OTHER_SCHOOL_COUNTS:
+    setattr(_OtherSchoolCounts, _field, Column(Integer, nullable=False, default=0))
+
+
+def _counted(table, fields):
+    """A CHECK constraint: no count below zero, whatever the entry point."""
+    return CheckConstraint(" AND ".join("%s >= 0" % field for field in fields), name="ck_%s_counts" % table)
+
+
+class OtherSchool(AuditMixin, _OtherSchoolCounts, Model):
+    """A school in an LAO's area that the LAO does not run, with its learners per class level and
+    sex, for one academic year (จำนวนนักเรียนสังกัดอื่น). One row per school, so the LAO enters a
+    school on one form. Part of the LAO's confirmation and locked with it (app/workflow.py)."""
+
+    __tablename__ = "other_school"
+    __table_args__ = (
+        UniqueConstraint("academic_year_id", "lao_id", "name", name="uq_other_school"),
+        _one_of("other_school", "affiliation", choices.AFFILIATIONS),
+        _counted("other_school", choices.OTHER_SCHOOL_COUNTS),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    lao_id = Column(Integer, ForeignKey("lao.id"), nullable=False, index=True)
+    lao = relationship(Lao)
+    name = Column(String(200), nullable=False, index=True)
+    affiliation = Column(String(20), nullable=False, index=True)
+    note = Column(String(1000))
+
+    def _sum(self, sex):
+        return sum(getattr(self, field) or 0 for field in choices.OTHER_SCHOOL_COUNTS if field.endswith("_" + sex))
+
+    @property
+    def male(self):
+        return self._sum("male")
+
+    @property
+    def female(self):
+        return self._sum("female")
+
+    @property
+    def total(self):
+        return self.male + self.female
+
+    def __repr__(self):
+        return self.name
+
+
+class NoOtherSchools(AuditMixin, Model):
+    """An LAO's statement for one academic year that no school of another affiliation lies in its
+    area (ไม่มีสถานศึกษาสังกัดอื่นในพื้นที่): with it, and no OtherSchool rows, the LAO's
+    other-affiliation data counts as entered. Locked with the LAO's confirmation."""
+
+    __tablename__ = "no_other_schools"
+    __table_args__ = (UniqueConstraint("academic_year_id", "lao_id", name="uq_no_other_schools"),)
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    lao_id = Column(Integer, ForeignKey("lao.id"), nullable=False, index=True)
+    lao = relationship(Lao)
+    note = Column(String(1000))
+
+    def __repr__(self):
+        return "%s (%s)" % (self.lao, self.academic_year)
+
+
+PROFILE_COUNTS = [
+    "teachers_male", "teachers_female", "caregivers_male", "caregivers_female",
+    "support_staff_male", "support_staff_female", "classrooms",
+]  # fmt: skip
+
+
+class SchoolProfile(AuditMixin, Model):
+    """A school's or centre's basic data for one academic year (ข้อมูลพื้นฐานสถานศึกษา): personnel
+    by kind and sex, and classrooms; its buildings are SchoolBuilding rows. Recorded by the school
+    and locked with its confirmation, like its learners (app/workflow.py)."""
+
+    __tablename__ = "school_profile"
+    __table_args__ = (
+        UniqueConstraint("academic_year_id", "school_id", name="uq_school_profile"),
+        _counted("school_profile", PROFILE_COUNTS),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    school = relationship(School)
+    teachers_male = Column(Integer, nullable=False, default=0)
+    teachers_female = Column(Integer, nullable=False, default=0)
+    caregivers_male = Column(Integer, nullable=False, default=0)
+    caregivers_female = Column(Integer, nullable=False, default=0)
+    support_staff_male = Column(Integer, nullable=False, default=0)
+    support_staff_female = Column(Integer, nullable=False, default=0)
+    classrooms = Column(Integer, nullable=False, default=0)
+
+    def __repr__(self):
+        return "%s (%s)" % (self.school, self.academic_year)
+
+
+class SchoolBuilding(AuditMixin, Model):
+    """One building of a school's profile: its kind, the Buddhist-era year it was built and its
+    condition."""
+
+    __tablename__ = "school_building"
+    __table_args__ = (
+        _one_of("school_building", "kind", choices.BUILDING_KINDS),
+        _one_of("school_building", "condition", choices.BUILDING_CONDITIONS),
+        CheckConstraint("built_year_be BETWEEN 2400 AND 2700", name="ck_school_building_built_year_be"),
+    )
+    id = Column(Integer, primary_key=True)
+    profile_id = Column(Integer, ForeignKey("school_profile.id"), nullable=False, index=True)
+    profile = relationship(SchoolProfile, backref=backref("buildings", cascade="all, delete-orphan"))
+    kind = Column(String(20), nullable=False, index=True)
+    built_year_be = Column(Integer, index=True)
+    condition = Column(String(20), nullable=False, index=True)
+    note = Column(String(500))
+
+    def __repr__(self):
+        return "%s %s" % (choices.label_of(choices.BUILDING_KINDS)(self.kind), self.built_year_be or "")
 
 
 class ImportUpload(Model):

@@ -36,7 +36,18 @@ from stdnum.th import pin
 
 from . import choices, db
 from .errors import Invalid
-from .models import AcademicYear, Lao, Province, QualityExplanation, School, Student
+from .models import (
+    PROFILE_COUNTS,
+    AcademicYear,
+    Lao,
+    OtherSchool,
+    Province,
+    QualityExplanation,
+    School,
+    SchoolBuilding,
+    SchoolProfile,
+    Student,
+)
 from .scope import Node
 from .scope import school_ids as scope_school_ids
 
@@ -105,7 +116,11 @@ CODED_COLUMNS = {
         "disadvantage": choices.DISADVANTAGES,
         "disability": choices.DISABILITIES,
     },
+    OtherSchool: {"affiliation": choices.AFFILIATIONS},
+    SchoolBuilding: {"kind": choices.BUILDING_KINDS, "condition": choices.BUILDING_CONDITIONS},
 }
+# Head-counts, never below zero.
+COUNTED_COLUMNS = {OtherSchool: choices.OTHER_SCHOOL_COUNTS, SchoolProfile: PROFILE_COUNTS}
 
 
 def check_codes(item):
@@ -121,6 +136,11 @@ def check_codes(item):
 def validate(item):
     """Every rule for one row; raises Invalid naming each bad field."""
     errors = check_codes(item)
+    for field in COUNTED_COLUMNS.get(type(item), ()):
+        if (getattr(item, field) or 0) < 0:
+            errors[field] = _("A count cannot be below zero.")
+    if isinstance(item, SchoolBuilding) and item.built_year_be is not None and not 2400 <= item.built_year_be <= 2700:
+        errors["built_year_be"] = _("A Buddhist-era year, e.g. 2545.")
     if isinstance(item, Student):
         errors.update(student_errors(item))
     if errors:

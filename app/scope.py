@@ -26,9 +26,13 @@ from .models import (
     ImportUpload,
     Lao,
     LecUser,
+    NoOtherSchools,
+    OtherSchool,
     Province,
     QualityExplanation,
     School,
+    SchoolBuilding,
+    SchoolProfile,
     SpotCheck,
     SpotCheckItem,
     Student,
@@ -104,6 +108,10 @@ def school_ids(node):
     return select(literal(node.id))
 
 
+def profile_ids(node):
+    return select(SchoolProfile.id).where(SchoolProfile.school_id.in_(school_ids(node)))
+
+
 # Where each scoped model sits in the tree: the column that places a row, and the ids it may take.
 PLACEMENT = {
     Province: (Province.id, province_ids),
@@ -113,6 +121,10 @@ PLACEMENT = {
     QualityExplanation: (QualityExplanation.school_id, school_ids),
     ImportUpload: (ImportUpload.school_id, school_ids),
     SpotCheckItem: (SpotCheckItem.school_id, school_ids),
+    OtherSchool: (OtherSchool.lao_id, lao_ids),
+    NoOtherSchools: (NoOtherSchools.lao_id, lao_ids),
+    SchoolProfile: (SchoolProfile.school_id, school_ids),
+    SchoolBuilding: (SchoolBuilding.profile_id, profile_ids),
 }
 
 

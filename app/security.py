@@ -103,14 +103,20 @@ REASONS = [("WorkflowView", ("can_give_reason",))]
 # The data-quality report (app/quality.py); the school explains the warnings it keeps.
 QUALITY = [("QualityView", ("can_report",)), ("Data quality", MENU)]
 EXPLAIN = [("QualityView", ("can_explain",))]
-# The charts (app/charts.py): every role reads them over its own scope.
-CHARTS = [("ChartView", ("can_index",)), ("Charts", MENU)]
 # Spot checks (app/spotcheck.py decides who draws and records, and when): the province draws them
 # and records the results; every level reads the results of the learners in its scope.
 SPOT_CHECKS = reads("SpotCheckView", "SpotCheckItemView") + [
     ("SpotCheckPage", ("can_show",)), ("Spot checking", MENU), ("Spot checks", MENU), ("Spot-check results", MENU),
 ]  # fmt: skip
 DRAW_SPOT_CHECKS = [("SpotCheckPage", ("can_draw", "can_record")), ("Draw a spot check", MENU)]
+
+# Basic data beside the learners: the LAO records the schools of other affiliations in its area (or
+# that there are none), the school its profile and buildings; app/scope.py keeps each to its own.
+AFFILIATION = ("OtherSchoolView", "NoOtherSchoolsView", "OtherSchoolApi", "NoOtherSchoolsApi")
+PROFILE = ("SchoolProfileView", "SchoolBuildingView", "SchoolProfileApi", "SchoolBuildingApi")
+AFFILIATION_MENUS = [("Schools of other affiliations", MENU), ("No school of another affiliation", MENU)]
+PROFILE_MENUS = [("Basic data", MENU), ("School profiles", MENU), ("School buildings", MENU)]
+READ_BASIC_DATA = reads(*AFFILIATION, *PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS
 
 # Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, FAB's security
 # screens and the OpenAPI document included. The others are declared here; which rows each may
@@ -122,7 +128,7 @@ ROLES = {
     + [("ProvinceView", ISSUE), ("LaoView", ISSUE), ("SchoolView", ISSUE)]
     + [("ProvinceView", ("confirm_province",)), ("LaoView", ("return_lao",))]
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS
-    + ACCOUNTS,
+    + ACCOUNTS + READ_BASIC_DATA,
     LAO: READ_ALL
     + [("LaoView", EDIT), ("LaoApi", EDIT)]
     + writes("SchoolView", "SchoolApi")
@@ -131,17 +137,18 @@ ROLES = {
     + [("LaoView", ("confirm_lao",)), ("SchoolView", ("return_school",))]
     + RESTORE + ROLL_OVER
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS
-    + ACCOUNTS,
+    + ACCOUNTS + writes(*AFFILIATION) + reads(*PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS,
     SCHOOL: READ_ALL
     + [("SchoolView", EDIT), ("SchoolApi", EDIT)]
     + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER
     + IMPORT
     + [("SchoolView", ("confirm_school", "take_back_school"))]
-    + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS,
-    MANAGER: READ_ALL + BOARD + SPOT_CHECKS,
+    + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS
+    + writes(*PROFILE) + PROFILE_MENUS,
+    MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
 }
 for grants in ROLES.values():
-    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + QUALITY + CHARTS)
+    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + QUALITY)
 
 # How high each role stands (nobody grants a role above their own), and at which organisation
 # levels an account may hold it.

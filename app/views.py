@@ -13,10 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import literal, select
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms import IntegerField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from . import audit, charts, choices, credentials, db, labels, learners, quality, spotcheck, workflow
-from .assets import PLOTLY_VERSION
+from . import audit, choices, credentials, db, labels, learners, quality, spotcheck, workflow
 from .base_views import LecInterface, LecModelApi, LecModelView
 from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
@@ -31,18 +31,24 @@ from .forms import (
     SpotCheckForm,
     SpotCheckResultsForm,
     choice_field,
+    count_field,
     date_field,
 )
 from .importer import AlreadyImported, commit_upload, preview_upload, store_upload, template_workbook
 from .models import (
+    PROFILE_COUNTS,
     AcademicYear,
     AuditEvent,
     Credential,
     HistoryEntry,
     ImportUpload,
     Lao,
+    NoOtherSchools,
+    OtherSchool,
     Province,
     School,
+    SchoolBuilding,
+    SchoolProfile,
     SpotCheck,
     SpotCheckItem,
     Student,
@@ -393,6 +399,135 @@ class LearnerApi(BaseApi):
         return self.response(200, ids=[student.id for student in done], status=done[0].status)
 
 
+# -- other-affiliation counts (the LAO's) and school profiles (the school's) ----------------------
+
+
+def _counts_of(*levels):
+    return ["%s_%s" % (level, sex) for level in levels for sex, _label in choices.COUNT_SEXES]
+
+
+OTHER_SCHOOL_FIELDS = ["academic_year", "lao", "name", "affiliation", "note"]
+OTHER_SCHOOL_FIELDSETS = [
+    (_l("School of another affiliation"), {"fields": OTHER_SCHOOL_FIELDS}),
+    (_l("Kindergarten"), {"fields": _counts_of("k1", "k2", "k3")}),
+    (_l("Primary"), {"fields": _counts_of("p1", "p2", "p3", "p4", "p5", "p6")}),
+    (_l("Lower secondary"), {"fields": _counts_of("m1", "m2", "m3")}),
+    (_l("Upper secondary"), {"fields": _counts_of("m4", "m5", "m6")}),
+    (_l("Vocational"), {"fields": _counts_of("v1", "v2", "v3")}),
+]
+
+
+class OtherSchoolView(LecModelView):
+    """The schools in an LAO's area that it does not run, with their learners by level and sex,
+    one form per school (จำนวนนักเรียนสังกัดอื่น). Locked with the LAO's confirmation."""
+
+    datamodel = LecInterface(OtherSchool)
+    list_title = _l("Schools of other affiliations")
+    show_title = add_title = edit_title = _l("School of another affiliation")
+    label_columns = labels.OTHER_SCHOOL
+    list_columns = ["academic_year", "lao", "name", "affiliation", "male", "female", "total"]
+    search_columns = ["academic_year", "lao", "name", "affiliation"]
+    order_columns = ["name", "affiliation"]
+    add_fieldsets = edit_fieldsets = OTHER_SCHOOL_FIELDSETS
+    show_fieldsets = OTHER_SCHOOL_FIELDSETS + [(_l("Recorded"), {"fields": AUDIT_COLUMNS})]
+    formatters_columns = {"affiliation": choices.label_of(choices.AFFILIATIONS)}
+    form_extra_fields = {
+        "affiliation": choice_field(_l("Affiliation"), choices.AFFILIATIONS, DataRequired()),
+        **{field: count_field(labels.OTHER_SCHOOL[field]) for field in choices.OTHER_SCHOOL_COUNTS},
+    }
+
+
+class NoOtherSchoolsView(LecModelView):
+    """An LAO states, per year, that no school of another affiliation lies in its area, so that
+    it can confirm without recording one."""
+
+    datamodel = LecInterface(NoOtherSchools)
+    list_title = show_title = add_title = edit_title = _l("No school of another affiliation in the area")
+    label_columns = labels.OTHER_SCHOOL
+    list_columns = ["academic_year", "lao", "note"]
+    add_columns = edit_columns = ["academic_year", "lao", "note"]
+    show_columns = add_columns + AUDIT_COLUMNS
+    search_columns = ["academic_year", "lao"]
+    order_columns = []
+
+
+class SchoolBuildingView(LecModelView):
+    datamodel = LecInterface(SchoolBuilding)
+    list_title = _l("School buildings")
+    show_title = add_title = edit_title = _l("Building")
+    label_columns = labels.SCHOOL_BUILDING
+    list_columns = ["profile", "kind", "built_year_be", "condition"]
+    add_columns = edit_columns = ["profile", "kind", "built_year_be", "condition", "note"]
+    show_columns = add_columns + AUDIT_COLUMNS
+    search_columns = ["profile", "kind", "condition"]
+    order_columns = ["kind", "built_year_be", "condition"]
+    formatters_columns = {
+        "kind": choices.label_of(choices.BUILDING_KINDS),
+        "condition": choices.label_of(choices.BUILDING_CONDITIONS),
+    }
+    form_extra_fields = {
+        "kind": choice_field(_l("Kind of building"), choices.BUILDING_KINDS, DataRequired()),
+        "built_year_be": IntegerField(
+            _l("Year built (B.E.)"),
+            [Optional(), NumberRange(min=2400, max=2700, message=_l("A Buddhist-era year, e.g. 2545."))],
+        ),
+        "condition": choice_field(_l("Condition"), choices.BUILDING_CONDITIONS, DataRequired()),
+    }
+
+
+class SchoolProfileView(LecModelView):
+    """A school's or centre's basic data for a year: personnel, classrooms, and its buildings
+    (ข้อมูลพื้นฐานสถานศึกษา). Locked with the school's confirmation, like its learners."""
+
+    datamodel = LecInterface(SchoolProfile)
+    list_title = _l("School profiles")
+    show_title = add_title = edit_title = _l("School profile")
+    label_columns = labels.SCHOOL_PROFILE
+    list_columns = ["academic_year", "school", "teachers_male", "teachers_female", "classrooms"]
+    add_columns = edit_columns = ["academic_year", "school"] + PROFILE_COUNTS
+    show_columns = add_columns + AUDIT_COLUMNS
+    search_columns = ["academic_year", "school"]
+    order_columns = []
+    form_extra_fields = {field: count_field(labels.SCHOOL_PROFILE[field]) for field in PROFILE_COUNTS}
+    related_views = [SchoolBuildingView]
+
+
+class OtherSchoolApi(LecModelApi):
+    label_columns = labels.OTHER_SCHOOL
+    resource_name = "other_school"
+    datamodel = LecInterface(OtherSchool)
+    add_columns = edit_columns = OTHER_SCHOOL_FIELDS + choices.OTHER_SCHOOL_COUNTS
+    list_columns = show_columns = [
+        "id", "academic_year.id", "academic_year.year", "lao.id", "lao.name_th", "name", "affiliation", "note",
+    ] + choices.OTHER_SCHOOL_COUNTS  # fmt: skip
+
+
+class NoOtherSchoolsApi(LecModelApi):
+    label_columns = labels.OTHER_SCHOOL
+    resource_name = "no_other_schools"
+    datamodel = LecInterface(NoOtherSchools)
+    add_columns = edit_columns = ["academic_year", "lao", "note"]
+    list_columns = show_columns = ["id", "academic_year.id", "academic_year.year", "lao.id", "lao.name_th", "note"]
+
+
+class SchoolProfileApi(LecModelApi):
+    label_columns = labels.SCHOOL_PROFILE
+    resource_name = "school_profile"
+    datamodel = LecInterface(SchoolProfile)
+    add_columns = edit_columns = ["academic_year", "school"] + PROFILE_COUNTS
+    list_columns = show_columns = [
+        "id", "academic_year.id", "academic_year.year", "school.id", "school.name_th",
+    ] + PROFILE_COUNTS  # fmt: skip
+
+
+class SchoolBuildingApi(LecModelApi):
+    label_columns = labels.SCHOOL_BUILDING
+    resource_name = "school_building"
+    datamodel = LecInterface(SchoolBuilding)
+    add_columns = edit_columns = ["profile", "kind", "built_year_be", "condition", "note"]
+    list_columns = show_columns = ["id", "profile.id", "kind", "built_year_be", "condition", "note"]
+
+
 class SchoolView(SchoolSteps, IssuesCredentials, LecModelView):
     datamodel = LecInterface(School)
     list_title = _l("Schools and centres")
@@ -405,7 +540,7 @@ class SchoolView(SchoolSteps, IssuesCredentials, LecModelView):
     order_columns = ["code", "name_th", "kind"]
     formatters_columns = {"kind": choices.label_of(choices.SCHOOL_KINDS)}
     form_extra_fields = {"kind": choice_field(_l("Kind"), choices.SCHOOL_KINDS, DataRequired())}
-    related_views = [StudentView]
+    related_views = [StudentView, SchoolProfileView]
 
 
 class LaoView(LaoSteps, IssuesCredentials, LecModelView):
@@ -420,7 +555,7 @@ class LaoView(LaoSteps, IssuesCredentials, LecModelView):
     order_columns = ["code", "name_th", "kind"]
     formatters_columns = {"kind": choices.label_of(choices.LAO_KINDS)}
     form_extra_fields = {"kind": choice_field(_l("Kind"), choices.LAO_KINDS, DataRequired())}
-    related_views = [SchoolView]
+    related_views = [SchoolView, OtherSchoolView, NoOtherSchoolsView]
 
 
 class ProvinceView(ProvinceSteps, IssuesCredentials, LecModelView):
@@ -815,36 +950,6 @@ class QualityView(BaseView):
         )  # fmt: skip
 
 
-class ChartView(BaseView):
-    """The charts of app/charts.py over the user's scope, each with a table of its numbers."""
-
-    route_base = "/charts"
-    default_view = "index"
-
-    @expose("/")
-    @has_access
-    def index(self):
-        return self._page()
-
-    @expose("/<name>")
-    @has_access
-    @permission_name("index")
-    def chart(self, name):
-        if name not in charts.CHART:
-            abort(404)
-        chart, year = charts.CHART[name], workflow.current_year()
-        numbers = chart.numbers(current_node(), year)
-        return self._page(chart=chart, numbers=numbers, figure=charts.figure(chart, numbers))
-
-    def _page(self, **context):
-        node = current_node()
-        scope = _l("The whole country") if node.level not in ORGANISATIONS else organisation_or_404(node.level, node.id)
-        return self.render_template(
-            "lec/chart.html", charts=charts.CHARTS, scope=scope, year=workflow.current_year(),
-            plotly_version=PLOTLY_VERSION, **{"chart": None, **context},
-        )  # fmt: skip
-
-
 class WorkflowApi(BaseApi):
     """The confirmation steps for scripts: same rules and scope as the screens; refusals are 409."""
 
@@ -1073,7 +1178,6 @@ def register(appbuilder):
         category="Security", category_label=_l("Security"),
     )  # fmt: skip
     appbuilder.add_view(QualityView, "Data quality", label=_l("Data quality"), icon="fa-stethoscope")
-    appbuilder.add_view(ChartView, "Charts", label=_l("Charts"), icon="fa-bar-chart")
     spot_checks = dict(category="Spot checking", category_label=_l("Spot checks"))
     appbuilder.add_view(SpotCheckView, "Spot checks", label=_l("Spot-check list"), icon="fa-search", **spot_checks)
     appbuilder.add_view(
@@ -1084,7 +1188,25 @@ def register(appbuilder):
         SpotCheckItemView, "Spot-check results", label=_l("Spot-check results"), icon="fa-check-square-o",
         **spot_checks,
     )  # fmt: skip
+    basic_data = dict(category="Basic data", category_label=_l("Basic data"))
+    appbuilder.add_view(
+        OtherSchoolView, "Schools of other affiliations", label=_l("Schools of other affiliations"),
+        icon="fa-university", **basic_data,
+    )  # fmt: skip
+    appbuilder.add_view(
+        NoOtherSchoolsView, "No school of another affiliation", label=_l("No school of another affiliation"),
+        icon="fa-ban", **basic_data,
+    )  # fmt: skip
+    appbuilder.add_view(
+        SchoolProfileView, "School profiles", label=_l("School profiles"), icon="fa-id-card", **basic_data
+    )
+    appbuilder.add_view(
+        SchoolBuildingView, "School buildings", label=_l("School buildings"), icon="fa-building-o", **basic_data
+    )
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
-    for api in (ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi):
+    for api in (
+        ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
+        OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
+    ):  # fmt: skip
         appbuilder.add_api(api)

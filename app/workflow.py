@@ -18,7 +18,19 @@ from sqlalchemy.orm import Session
 from . import db
 from .audit import change_reason, current_user_id, now
 from .errors import LecError, OutOfScope
-from .models import AcademicYear, Confirmation, Lao, Province, School, Student, Transition
+from .models import (
+    AcademicYear,
+    Confirmation,
+    Lao,
+    NoOtherSchools,
+    OtherSchool,
+    Province,
+    School,
+    SchoolBuilding,
+    SchoolProfile,
+    Student,
+    Transition,
+)
 from .quality import school_problems
 from .scope import current_node, readable
 from .thai import format_be_date
@@ -175,7 +187,7 @@ def take_back_school(school, year):
     return _transition(confirmation, "take_back", OPEN)
 
 
-def _confirm_above(organisation, year, children, actor_level):
+def _confirm_above(organisation, year, children, actor_level, checks=()):
     _require(organisation, {actor_level})
     confirmation = confirmation_of(organisation, year, lock=True)
     reasons = []
@@ -193,15 +205,37 @@ def _confirm_above(organisation, year, children, actor_level):
     waiting = [child.name_th for child in children if states.get(org_key(child)) != CONFIRMED]
     if waiting:
         reasons.append(_("Not yet confirmed: %(names)s.", names=", ".join(waiting)))
+    for check in checks:
+        reasons.extend(check(organisation, year))
     if reasons:
         raise Refused(reasons)
     return _transition(confirmation, "confirm", CONFIRMED)
 
 
+def other_affiliation_problems(lao, year):
+    """Why the LAO's other-affiliation data for the year does not count as entered: it has
+    recorded no school of another affiliation and not stated that there is none, or it has done
+    both."""
+    schools = db.session.scalar(
+        select(func.count(OtherSchool.id)).where(OtherSchool.lao_id == lao.id, OtherSchool.academic_year_id == year.id)
+    )
+    declared = db.session.scalar(
+        select(NoOtherSchools.id).where(NoOtherSchools.lao_id == lao.id, NoOtherSchools.academic_year_id == year.id)
+    )
+    if not schools and declared is None:
+        return [_("Enter the schools of other affiliations in your area and their learners, "
+                  "or record that there are none.")]  # fmt: skip
+    if schools and declared is not None:
+        return [_("You recorded that there is no school of another affiliation in your area, yet "
+                  "%(count)d are entered: remove one or the other.", count=schools)]  # fmt: skip
+    return []
+
+
 def confirm_lao(lao, year):
-    """Refused until every school of the LAO has confirmed; the refusal names those that have not."""
+    """Refused until every school of the LAO has confirmed (the refusal names those that have
+    not) and its other-affiliation counts are entered."""
     schools = db.session.scalars(select(School).where(School.lao_id == lao.id).order_by(School.code)).all()
-    return _confirm_above(lao, year, schools, "lao")
+    return _confirm_above(lao, year, schools, "lao", [other_affiliation_problems])
 
 
 def confirm_province(province, year):
@@ -392,28 +426,40 @@ def board(year):
 # -- the lock -------------------------------------------------------------------------------------
 
 
-def _placements(obj):
-    """(academic year id, school id) pairs a learner row had or gets in this change."""
+# The data a confirmation locks: each model, and the level of the organisation its rows belong to
+# (a building belongs to the school of its profile).
+LOCKED = {Student: "school", SchoolProfile: "school", OtherSchool: "lao", NoOtherSchools: "lao"}
+
+
+def _placements(session, obj):
+    """(academic year id, level, organisation id) of each confirmation a locked row had or gets in
+    this change."""
     state = inspect(obj)
+    if isinstance(obj, SchoolBuilding):
+        profiles = {session.get(SchoolProfile, pid) for pid in state.attrs.profile_id.history.sum() if pid}
+        return set().union(*(_placements(session, p) for p in profiles | {obj.profile} if p is not None))
+    level = LOCKED[type(obj)]
     years = set(state.attrs.academic_year_id.history.sum()) | {getattr(obj.academic_year, "id", None)}
-    schools = set(state.attrs.school_id.history.sum()) | {getattr(obj.school, "id", None)}
-    return {(y, s) for y in years - {None} for s in schools - {None}}
+    orgs = set(state.attrs[level + "_id"].history.sum()) | {getattr(getattr(obj, level), "id", None)}
+    return {(y, level, o) for y in years - {None} for o in orgs - {None}}
 
 
 @event.listens_for(Session, "before_flush")
 def refuse_locked_writes(session, flush_context, instances):
-    """No learner of a confirmed school, or of a school whose entry window is closed, is added,
-    changed or removed, whatever the entry point. The confirmation rows are read FOR SHARE, so a
-    concurrent confirm_school (FOR UPDATE) waits for this transaction, or this one for it."""
-    touched = set()
-    for obj in list(session.new) + [o for o in session.dirty if session.is_modified(o)] + list(session.deleted):
-        if isinstance(obj, Student):
-            touched |= _placements(obj)
-    if not touched:
+    """No learner or profile of a confirmed school, and no other-affiliation row of a confirmed LAO,
+    nor of one whose entry window is closed, is added, changed or removed, whatever the entry
+    point. The confirmation rows are read FOR SHARE, so a concurrent confirmation (FOR UPDATE)
+    waits for this transaction, or this one for it."""
+    changed = list(session.new) + [o for o in session.dirty if session.is_modified(o)] + list(session.deleted)
+    locked = [obj for obj in changed if type(obj) in LOCKED or isinstance(obj, SchoolBuilding)]
+    if not locked:
         return
-    keys = {(year_id, "school:%d" % school_id) for year_id, school_id in touched}
     with session.no_autoflush:
-        _insert_missing(session, [(year_id, "school", school_id) for year_id, school_id in touched])
+        touched = set().union(*(_placements(session, obj) for obj in locked))
+        if not touched:
+            return
+        keys = {(year_id, "%s:%d" % (level, org_id)) for year_id, level, org_id in touched}
+        _insert_missing(session, sorted(touched))
         rows = session.scalars(
             select(Confirmation)
             .where(tuple_(Confirmation.academic_year_id, Confirmation.org_key).in_(list(keys)))

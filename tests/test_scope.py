@@ -13,14 +13,28 @@ from test_views import learner_form
 from app import db
 from app.audit import acting_as
 from app.credentials import issue_credentials
-from app.models import Credential, Lao, LecUser, Province, School, Student
+from app.models import (
+    AcademicYear,
+    Credential,
+    Lao,
+    LecUser,
+    NoOtherSchools,
+    OtherSchool,
+    Province,
+    School,
+    SchoolBuilding,
+    SchoolProfile,
+    Student,
+)
 
 from conftest import SCHOOL_OF, api_headers, learner_of, login
 
 RESTRICTED = ["province", "lao", "school", "cdc"]
 FOREIGN_SCHOOL = "1040130001"  # โรงเรียนเทศบาลสวนสนุก, ขอนแก่น
 SIBLING_SCHOOL = "1050130002"  # same LAO as the school account, not its own school
-SCOPED_MODELS = (Province, Lao, School, Student, LecUser, Credential)
+SCOPED_MODELS = (
+    Province, Lao, School, Student, LecUser, Credential, OtherSchool, NoOtherSchools, SchoolProfile, SchoolBuilding,
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +55,14 @@ def foreign(app):
         credential = db.session.scalar(
             select(Credential).join(LecUser, Credential.user_id == LecUser.id).where(LecUser.school_id == school.id)
         )
+        with acting_as(None):
+            other, none = foreign_other_affiliation_rows(school.lao)
+        profile = db.session.scalar(select(SchoolProfile).where(SchoolProfile.school_id == school.id))
         return {
+            OtherSchool: other,
+            NoOtherSchools: none,
+            SchoolProfile: profile.id,
+            SchoolBuilding: profile.buildings[0].id,
             Credential: credential.id,
             Province: school.lao.province_id,
             Lao: school.lao_id,
@@ -49,6 +70,25 @@ def foreign(app):
             Student: learner_of(FOREIGN_SCHOOL),
             LecUser: account.id,
         }
+
+
+def foreign_other_affiliation_rows(lao):
+    """A school of another affiliation, and a statement that there is none, of ขอนแก่น's LAOs."""
+    year_id = db.session.scalar(select(AcademicYear.id).where(AcademicYear.is_current))
+    other = db.session.scalar(select(OtherSchool.id).where(OtherSchool.lao_id == lao.id))
+    if other is None:
+        row = OtherSchool(academic_year_id=year_id, lao=lao, name="โรงเรียนบ้านหนองแวง", affiliation="obec", p1_male=4)
+        db.session.add(row)
+        db.session.commit()
+        other = row.id
+    neighbour = db.session.scalar(select(Lao).where(Lao.code == "4401601"))
+    none = db.session.scalar(select(NoOtherSchools.id).where(NoOtherSchools.lao_id == neighbour.id))
+    if none is None:
+        row = NoOtherSchools(academic_year_id=year_id, lao=neighbour)
+        db.session.add(row)
+        db.session.commit()
+        none = row.id
+    return other, none
 
 
 def scoped_views(app):
@@ -139,7 +179,7 @@ def test_no_api_shows_or_touches_a_row_of_the_other_province(app, foreign, usern
                     assert foreign[related] not in offered, (username, base, column["name"])
 
 
-SCOPED_MODELS_BY_FIELD = {"province": Province, "lao": Lao, "school": School}
+SCOPED_MODELS_BY_FIELD = {"province": Province, "lao": Lao, "school": School, "profile": SchoolProfile}
 
 
 def learner_json(app, school_code, **changes):
