@@ -103,6 +103,8 @@ REASONS = [("WorkflowView", ("can_give_reason",))]
 # The data-quality report (app/quality.py); the school explains the warnings it keeps.
 QUALITY = [("QualityView", ("can_report",)), ("Data quality", MENU)]
 EXPLAIN = [("QualityView", ("can_explain",))]
+# The charts (app/charts.py): every role reads them over its own scope.
+CHARTS = [("ChartView", ("can_index",)), ("Charts", MENU)]
 # Spot checks (app/spotcheck.py decides who draws and records, and when): the province draws them
 # and records the results; every level reads the results of the learners in its scope.
 SPOT_CHECKS = reads("SpotCheckView", "SpotCheckItemView") + [
@@ -148,7 +150,7 @@ ROLES = {
     MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
 }
 for grants in ROLES.values():
-    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + QUALITY)
+    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + QUALITY + CHARTS)
 
 # How high each role stands (nobody grants a role above their own), and at which organisation
 # levels an account may hold it.

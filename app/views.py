@@ -16,7 +16,8 @@ from sqlalchemy import literal, select
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from . import audit, choices, credentials, db, labels, learners, quality, spotcheck, workflow
+from . import audit, charts, choices, credentials, db, labels, learners, quality, spotcheck, workflow
+from .assets import PLOTLY_VERSION
 from .base_views import LecInterface, LecModelApi, LecModelView
 from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
@@ -950,6 +951,36 @@ class QualityView(BaseView):
         )  # fmt: skip
 
 
+class ChartView(BaseView):
+    """The charts of app/charts.py over the user's scope, each with a table of its numbers."""
+
+    route_base = "/charts"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._page()
+
+    @expose("/<name>")
+    @has_access
+    @permission_name("index")
+    def chart(self, name):
+        if name not in charts.CHART:
+            abort(404)
+        chart, year = charts.CHART[name], workflow.current_year()
+        numbers = chart.numbers(current_node(), year)
+        return self._page(chart=chart, numbers=numbers, figure=charts.figure(chart, numbers))
+
+    def _page(self, **context):
+        node = current_node()
+        scope = _l("The whole country") if node.level not in ORGANISATIONS else organisation_or_404(node.level, node.id)
+        return self.render_template(
+            "lec/chart.html", charts=charts.CHARTS, scope=scope, year=workflow.current_year(),
+            plotly_version=PLOTLY_VERSION, **{"chart": None, **context},
+        )  # fmt: skip
+
+
 class WorkflowApi(BaseApi):
     """The confirmation steps for scripts: same rules and scope as the screens; refusals are 409."""
 
@@ -1178,6 +1209,7 @@ def register(appbuilder):
         category="Security", category_label=_l("Security"),
     )  # fmt: skip
     appbuilder.add_view(QualityView, "Data quality", label=_l("Data quality"), icon="fa-stethoscope")
+    appbuilder.add_view(ChartView, "Charts", label=_l("Charts"), icon="fa-bar-chart")
     spot_checks = dict(category="Spot checking", category_label=_l("Spot checks"))
     appbuilder.add_view(SpotCheckView, "Spot checks", label=_l("Spot-check list"), icon="fa-search", **spot_checks)
     appbuilder.add_view(

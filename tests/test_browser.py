@@ -23,7 +23,7 @@ from app import db
 from app.audit import acting_as
 from app.credentials import issue_credentials
 from app.demo import current_academic_year_be
-from app.learners import learners_by_id, restore_learners
+from app.learners import learners_by_id, remove_learners, restore_learners
 from app.models import AcademicYear, School, SpotCheck, SpotCheckItem, Student
 from app.thai import format_be_date
 
@@ -662,3 +662,53 @@ def test_a_school_imports_its_list_reads_the_errors_corrects_the_file_and_import
         search_by_id(page, national_id)
         expect(list_rows(page)).to_have_count(1)
         expect(list_rows(page).first).to_contain_text(first_name)
+
+
+AXIS_TEXT = (".xtick", ".ytick", ".g-xtitle", ".g-ytitle")  # Plotly's tick labels and axis titles
+
+
+def test_each_chart_is_drawn_offline_in_thai_from_the_apps_own_plotly_with_its_table(page, live_server):
+    """Issue #7 point 4: every chart draws with nothing but the live server reachable (any other
+    request is aborted and fails the test), Thai labels in Sarabun, and the table of its numbers."""
+    app, server = live_server.app, urlsplit(live_server.url).netloc
+    failed = []
+    page.context.route(
+        "**/*", lambda route: route.continue_() if urlsplit(route.request.url).netloc == server else route.abort()
+    )
+    page.on("requestfailed", lambda request: failed.append((request.url, request.failure)))
+    page.on("response", lambda response: response.status >= 400 and failed.append((response.url, response.status)))
+    with app.app_context():
+        clerk = app.appbuilder.sm.find_user(username="school").id
+    with app.app_context(), acting_as(clerk):  # something to count among the removals
+        own = db.session.scalar(select(School).where(School.name_th == SCHOOL_NAME))
+        chosen = db.session.scalars(
+            select(Student).where(Student.school_id == own.id, Student.status == "active").order_by(Student.id).limit(2)
+        ).all()
+        gone = [learner.id for learner in remove_learners(chosen, "moved", date.today())]
+        db.session.commit()
+    try:
+        log_in(page, "province")
+        page.goto("/charts/")
+        for name in ["levels", "areas", "progress", "removals"]:
+            page.locator("#chart-list a[href='/charts/%s']" % name).click()
+            page.wait_for_url("**/charts/%s" % name)
+            expect(page.locator("#chart svg.main-svg").first).to_be_visible()
+            expect(page.locator("#chart g.trace path").first).to_be_attached()  # bars, or the line
+            labels = page.locator(", ".join("#chart %s text" % axis for axis in AXIS_TEXT))
+            assert THAI.search(" ".join(labels.all_text_contents())), name
+            assert "Sarabun" in labels.first.evaluate("node => getComputedStyle(node).fontFamily")
+            assert page.evaluate("document.fonts.check('14px Sarabun', 'ก')")
+            expect(page.locator("#chart-numbers thead th").first).to_have_text(THAI)
+            assert page.locator("#chart-numbers tbody tr").count() >= 1
+            if name == "removals":
+                expect(page.locator("#chart-numbers tbody tr").first.locator("td")).to_have_text(["ย้ายออก", "2"])
+            if name == "progress":
+                ticks = page.locator("#chart .xtick text").all_text_contents()
+                assert ticks and all(re.fullmatch(r"\d\d/\d\d/25\d\d", tick) for tick in ticks), ticks
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / ("chart-%s[%s].png" % (name, live_server.backend))), full_page=True)
+    finally:
+        with app.app_context(), acting_as(clerk):
+            restore_learners(learners_by_id(gone))
+            db.session.commit()
+    assert not failed, failed

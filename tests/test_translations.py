@@ -92,20 +92,23 @@ PAGES = {
         "/users/list/", "/users/add", "/users/show/1", "/roles/list/", "/roles/show/2", "/users/userinfo/",
         "/resetmypassword/form", "/userinfoeditview/form", "/auditeventview/list/", "/historyview/list/",
         "/workflow/board", "/credentialview/list/", "/quality/country/0", "/spotcheckview/list/",
-        "/removedstudentview/list/",
+        "/removedstudentview/list/", "/charts/", "/charts/levels", "/charts/areas", "/charts/progress",
+        "/charts/removals",
     ],
     "province": [
         "/users/list/", "/users/add", "/users/show/{province_account}", "/quality/", "/spotcheck/new",
         "/otherschoolview/list/", "/schoolprofileview/list/",
     ],
     "lao": [
-        "/quality/", "/spotcheckitemview/list/", "/learners/rollover", "/otherschoolview/list/", "/otherschoolview/add",
-        "/otherschoolview/show/1", "/nootherschoolsview/list/", "/nootherschoolsview/add",
+        "/quality/", "/spotcheckitemview/list/", "/learners/rollover", "/charts/areas", "/charts/removals",
+        "/otherschoolview/list/", "/otherschoolview/add", "/otherschoolview/show/1", "/nootherschoolsview/list/",
+        "/nootherschoolsview/add",
     ],
     "school": [
         "/", "/studentview/list/", "/studentview/add", "/studentview/show/{own}", "/users/userinfo/", "/quality/",
         "/import/", "/learners/rollover", "/learners/remove?ids={own}", "/removedstudentview/list/",
-        "/schoolprofileview/list/", "/schoolbuildingview/list/", "/schoolbuildingview/add", "/schoolprofileview/add",
+        "/charts/levels", "/charts/progress", "/schoolprofileview/list/", "/schoolbuildingview/list/",
+        "/schoolbuildingview/add", "/schoolprofileview/add",
     ],
     "manager": ["/", "/studentview/list/", "/schoolview/list/", "/provinceview/list/", "/otherschoolview/list/"],
 }
