@@ -202,7 +202,7 @@ def figure(chart, numbers):
     highest = max([1] + [row[c] for row in numbers.rows for c in range(1, numbers.drawn + 1)])
     value_axis = {"title": {"text": str(chart.value_label)}, "rangemode": "tozero", "separatethousands": True,
                   "automargin": True, **({"dtick": 1} if highest < 10 else {})}  # fmt: skip
-    label_axis = {"title": {"text": numbers.head[0]}, "automargin": True}
+    label_axis = {"title": {"text": numbers.head[0], "standoff": 12}, "automargin": True}
     layout = {
         "font": {"family": FONT, "size": 14},
         "margin": {"t": 40, "r": 20},
