@@ -55,7 +55,7 @@ benchmark-national: translations
 
 # Deadline-day load test (README): 300 users for 3 minutes against gunicorn on PostgreSQL
 # (TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test), then the database is
-# checked against every answer. About 6 minutes; e.g. LOADTEST_ARGS="--users 100 --minutes 1".
+# checked against every answer. About 4 minutes; e.g. LOADTEST_ARGS="--users 100 --minutes 1".
 .PHONY: loadtest
 loadtest: translations
 	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS)
