@@ -151,6 +151,11 @@ WRITE_RULES = {
     # Spot checks are the province's own work (app/spotcheck.py): LAOs and schools only read them.
     SpotCheck: WriteRule(None, "province", province_ids, frozenset({PROVINCE}), frozenset({PROVINCE})),
     SpotCheckItem: WriteRule(None, "school", school_ids, frozenset({PROVINCE}), frozenset({PROVINCE})),
+    # Other-affiliation counts are the LAO's own record; a school's profile is the school's.
+    OtherSchool: WriteRule(None, "lao", lao_ids, frozenset({LAO}), frozenset({LAO})),
+    NoOtherSchools: WriteRule(None, "lao", lao_ids, frozenset({LAO}), frozenset({LAO})),
+    SchoolProfile: WriteRule(None, "school", school_ids, frozenset({SCHOOL}), frozenset({SCHOOL})),
+    SchoolBuilding: WriteRule(None, "profile", profile_ids, frozenset({SCHOOL}), frozenset({SCHOOL})),
 }
 
 

@@ -13,6 +13,7 @@ from test_workflow import as_account, confirm_all_schools_of, fresh, org, year  
 
 from app import db
 from app.audit import acting_as, history_of
+from app.errors import OutOfScope
 from app.models import (
     AcademicYear,
     Lao,
@@ -271,6 +272,34 @@ def test_another_laos_rows_are_not_found(app, client, foreign_other_school):
     assert client.get("/api/v1/other_school/%d" % foreign_other_school, headers=headers).status_code == 404
     put = client.put("/api/v1/other_school/%d" % foreign_other_school, json={"p2_female": 1}, headers=headers)
     assert put.status_code == 404
+
+
+def test_writes_outside_ones_own_organisation_are_refused_whatever_the_entry_point(app, foreign_other_school):
+    with app.app_context():
+        with as_account(app, "lao"):
+            db.session.get(OtherSchool, foreign_other_school).p2_female = 1
+            with pytest.raises(OutOfScope):
+                db.session.flush()
+            db.session.rollback()
+            db.session.add(OtherSchool(academic_year=year(), lao=org(Lao, FOREIGN_LAO), name="ไม่ใช่ของเรา",
+                                       affiliation="obec"))  # fmt: skip
+            with pytest.raises(OutOfScope):
+                db.session.flush()
+            db.session.rollback()
+        with as_account(app, "province"):  # the province reads the counts; the LAO records them
+            own_other_school().p1_male = 1
+            with pytest.raises(OutOfScope):
+                db.session.flush()
+            db.session.rollback()
+        with as_account(app, "school"):
+            profile_of("1050130002").classrooms = 1
+            with pytest.raises(OutOfScope):
+                db.session.flush()
+            db.session.rollback()
+            db.session.add(SchoolBuilding(profile=profile_of("1050130002"), kind="hall", condition="good"))
+            with pytest.raises(OutOfScope):
+                db.session.flush()
+            db.session.rollback()
 
 
 def test_the_province_and_managers_read_other_affiliation_counts_and_profiles_but_schools_do_not(app):
