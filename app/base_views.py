@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from .errors import Conflict, Invalid, OutOfScope
+from .exports import ExportMixin
 from .quality import validate
 from .scope import readable
 from .thai import format_be_datetime
@@ -217,7 +218,7 @@ class ScopedActions:
         return super().action_post()
 
 
-class LecModelView(RefusedFormsAnswer400, ScopedActions, ModelView):
+class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView):
     """A generated screen. ``form_extra_fields`` applies to both add and edit forms."""
 
     form_extra_fields = {}

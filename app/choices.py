@@ -41,6 +41,24 @@ CLASS_LEVELS = [
     ("v3", _l("Vocational 3")),
 ]
 
+# Groups of class levels that a budget rate applies to (BudgetRate.level_group).
+LEVEL_GROUPS = [
+    ("cdc", _l("Child development centre")),
+    ("kindergarten", _l("Kindergarten")),
+    ("primary", _l("Primary")),
+    ("lower_secondary", _l("Lower secondary")),
+    ("upper_secondary", _l("Upper secondary")),
+    ("vocational", _l("Vocational")),
+]
+LEVELS_OF_GROUP = {
+    "cdc": ["cdc"],
+    "kindergarten": ["k1", "k2", "k3"],
+    "primary": ["p1", "p2", "p3", "p4", "p5", "p6"],
+    "lower_secondary": ["m1", "m2", "m3"],
+    "upper_secondary": ["m4", "m5", "m6"],
+    "vocational": ["v1", "v2", "v3"],
+}
+
 ID_KINDS = [
     ("national_id", _l("National ID (13 digits)")),
     ("g_code", _l("Learner code (G code)")),

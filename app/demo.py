@@ -10,6 +10,7 @@ from stdnum.th import pin
 
 from . import db
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
+from .reports import seed_example_rates
 from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
 
 # (province code, LAO code, kind, name, [(school code, kind, name), ...])
@@ -147,6 +148,8 @@ def seed_demo(password, today=None):
             )
     session.add_all(learners)
     _add_data_problems(session, year, schools, learners, rng)
+    session.flush()
+    seed_example_rates(year)
     session.commit()
     _add_demo_users(password)
     _add_basic_data(session)

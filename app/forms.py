@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     Field,
     FieldList,
     FormField,
@@ -57,6 +58,11 @@ class BuddhistDateField(Field):
 def date_field(label, *validators):
     """Pair with InputRequired, not DataRequired: DataRequired hides why a typed date was refused."""
     return BuddhistDateField(label, validators=list(validators), description=_l("Buddhist era, e.g. 16/05/2569"))
+
+
+def flag_field(label):
+    """A check box that may stay unticked (FAB would require a non-nullable Boolean ticked)."""
+    return BooleanField(label, default=False)
 
 
 def choice_field(label, choices, *validators):

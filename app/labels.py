@@ -145,6 +145,17 @@ QUALITY_EXPLANATION = {
     "subject": _l("About"),
     "text": _l("Explanation"),
 }
+BUDGET_RATE = {
+    "academic_year": _l("Academic year"),
+    "item": _l("Budget item"),
+    "level_group": _l("Level group"),
+    "per_head": _l("Baht per head per year"),
+    "per_day": _l("Baht per head per day"),
+    "days": _l("Days"),
+    "yearly": _l("Per head per year (baht)"),
+    "example": _l("Example figure"),
+    **AUDIT,
+}
 OTHER_SCHOOL = {
     "academic_year": _l("Academic year"),
     "lao": _l("Local administrative organisation"),

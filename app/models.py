@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -112,6 +113,8 @@ class Student(AuditMixin, Model):
             name="ck_student_removal",
         ),
         Index("ix_student_year_identifier", "academic_year_id", "id_number"),
+        # Head-counts read only these columns: an index-only scan of a year's learners (app/reports.py).
+        Index("ix_student_headcount", "academic_year_id", "status", "school_id", "class_level", "sex"),
         # The lists' default order (by id) within their base filter (status) and a school's scope,
         # so that a page is read off the index in order (app/base_views.py).
         Index("ix_student_school_status_id", "school_id", "status", "id"),
@@ -368,6 +371,41 @@ class ImportUpload(Model):
     uploaded_by = relationship(User, foreign_keys=[uploaded_by_id])
     uploaded_on = Column(DateTime, nullable=False, index=True)
     committed_on = Column(DateTime)
+
+
+class BudgetRate(AuditMixin, Model):
+    """A per-head rate of one budget item for one group of class levels in one academic year: baht
+    per head per year, or baht per day times days. Central sets them; the budget estimate
+    (app/reports.py) multiplies confirmed head-counts by them. ``example`` marks figures that only
+    illustrate (the demo's), shown as such on every screen."""
+
+    __tablename__ = "budget_rate"
+    __table_args__ = (
+        UniqueConstraint("academic_year_id", "item", "level_group", name="uq_budget_rate"),
+        _one_of("budget_rate", "level_group", choices.LEVEL_GROUPS),
+        CheckConstraint(
+            "(per_head IS NOT NULL AND per_day IS NULL AND days IS NULL)"
+            " OR (per_head IS NULL AND per_day IS NOT NULL AND days IS NOT NULL)",
+            name="ck_budget_rate_one_kind",
+        ),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    item = Column(String(200), nullable=False)
+    level_group = Column(String(20), nullable=False)
+    per_head = Column(Numeric(12, 2))
+    per_day = Column(Numeric(12, 2))
+    days = Column(Integer)
+    example = Column(Boolean, nullable=False, default=False)
+
+    @property
+    def yearly(self):
+        """Baht per head per year."""
+        return self.per_head if self.per_head is not None else self.per_day * self.days
+
+    def __repr__(self):
+        return self.item
 
 
 class LecUser(User):

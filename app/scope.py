@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from .audit import current_user_id
 from .errors import OutOfScope
 from .models import (
+    BudgetRate,
     Credential,
     ImportUpload,
     Lao,
@@ -151,6 +152,8 @@ WRITE_RULES = {
     # Spot checks are the province's own work (app/spotcheck.py): LAOs and schools only read them.
     SpotCheck: WriteRule(None, "province", province_ids, frozenset({PROVINCE}), frozenset({PROVINCE})),
     SpotCheckItem: WriteRule(None, "school", school_ids, frozenset({PROVINCE}), frozenset({PROVINCE})),
+    # Budget rates are central's alone (app/reports.py): no other level writes one.
+    BudgetRate: WriteRule(None, None, None, frozenset(), frozenset()),
     # Other-affiliation counts are the LAO's own record; a school's profile is the school's.
     OtherSchool: WriteRule(None, "lao", lao_ids, frozenset({LAO}), frozenset({LAO})),
     NoOtherSchools: WriteRule(None, "lao", lao_ids, frozenset({LAO}), frozenset({LAO})),

@@ -103,6 +103,11 @@ REASONS = [("WorkflowView", ("can_give_reason",))]
 # The data-quality report (app/quality.py); the school explains the warnings it keeps.
 QUALITY = [("QualityView", ("can_report",)), ("Data quality", MENU)]
 EXPLAIN = [("QualityView", ("can_explain",))]
+# Head-count reports and the budget estimate (app/reports.py, each over one's own subtree), and
+# the budget rates, which every level reads and only central sets (it holds every permission).
+REPORTS = [("ReportView", ("can_report",)), ("BudgetRateView", ("can_list", "can_show"))] + [
+    ("Reports", MENU), ("Head-count report", MENU), ("Budget estimate", MENU), ("Budget rates", MENU),
+]  # fmt: skip
 # The charts (app/charts.py): every role reads them over its own scope.
 CHARTS = [("ChartView", ("can_index",)), ("Charts", MENU)]
 # Spot checks (app/spotcheck.py decides who draws and records, and when): the province draws them
@@ -150,7 +155,7 @@ ROLES = {
     MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
 }
 for grants in ROLES.values():
-    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + QUALITY + CHARTS)
+    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHARTS)
 
 # How high each role stands (nobody grants a role above their own), and at which organisation
 # levels an account may hold it.

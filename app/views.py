@@ -34,12 +34,14 @@ from .forms import (
     choice_field,
     count_field,
     date_field,
+    flag_field,
 )
 from .importer import AlreadyImported, commit_upload, preview_upload, store_upload, template_workbook
 from .models import (
     PROFILE_COUNTS,
     AcademicYear,
     AuditEvent,
+    BudgetRate,
     Credential,
     HistoryEntry,
     ImportUpload,
@@ -53,6 +55,17 @@ from .models import (
     SpotCheck,
     SpotCheckItem,
     Student,
+)
+from .reports import (
+    BASES,
+    COUNTRY,
+    ENTERED,
+    OrganisationOutOfScope,
+    baht,
+    budget,
+    budget_download,
+    head_count,
+    head_count_download,
 )
 from .scope import current_node, readable
 from .thai import format_be_date, format_be_datetime
@@ -981,6 +994,97 @@ class ChartView(BaseView):
         )  # fmt: skip
 
 
+class ReportView(BaseView):
+    """Head-count reports and the budget estimate of an organisation (app/reports.py), with links
+    to its parts one level down, and their downloads (CSV, Excel, the printable PDF summary)."""
+
+    route_base = "/reports"
+    default_view = "mine"
+
+    @expose("/")
+    @has_access
+    @permission_name("report")
+    def mine(self):
+        return redirect(url_for("ReportView.report", **self._own_node()))
+
+    @expose("/<level>/<int:org_id>")
+    @has_access
+    @permission_name("report")
+    def report(self, level, org_id):
+        report = self._run(head_count, level, org_id, self._basis())
+        return self.render_template("lec/reports.html", report=report, bases=BASES, baht=baht)
+
+    @expose("/<level>/<int:org_id>/<fmt>")
+    @has_access
+    @permission_name("report")
+    def report_download(self, level, org_id, fmt):
+        if fmt not in ("csv", "xlsx", "pdf"):
+            abort(404)
+        return head_count_download(self._run(head_count, level, org_id, self._basis()), fmt)
+
+    @expose("/budget/")
+    @has_access
+    @permission_name("report")
+    def my_budget(self):
+        return redirect(url_for("ReportView.budget", **self._own_node()))
+
+    @expose("/budget/<level>/<int:org_id>")
+    @has_access
+    @permission_name("report")
+    def budget(self, level, org_id):
+        report = self._run(budget, level, org_id)
+        return self.render_template("lec/budget.html", report=report, groups=dict(choices.LEVEL_GROUPS), baht=baht)
+
+    @expose("/budget/<level>/<int:org_id>/<fmt>")
+    @has_access
+    @permission_name("report")
+    def budget_download(self, level, org_id, fmt):
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        return budget_download(self._run(budget, level, org_id), fmt)
+
+    @staticmethod
+    def _own_node():
+        node = current_node()
+        return {"level": node.level if node.level in ORGANISATIONS else COUNTRY, "org_id": node.id or 0}
+
+    @staticmethod
+    def _basis():
+        basis = request.args.get("basis", ENTERED)
+        if basis not in dict(BASES):
+            abort(404)
+        return basis
+
+    @staticmethod
+    def _run(compute, level, org_id, *args):
+        try:
+            return compute(level, org_id, workflow.current_year(), *args)
+        except OrganisationOutOfScope:
+            abort(404)
+
+
+class BudgetRateView(LecModelView):
+    """The per-head rates of each year's budget items: central sets them, every level reads them."""
+
+    datamodel = LecInterface(BudgetRate)
+    list_title = _l("Budget rates")
+    show_title = add_title = edit_title = _l("Budget rate")
+    label_columns = labels.BUDGET_RATE
+    list_columns = ["academic_year", "item", "level_group", "per_head", "per_day", "days", "yearly", "example"]
+    add_columns = edit_columns = ["academic_year", "item", "level_group", "per_head", "per_day", "days", "example"]
+    show_columns = list_columns + AUDIT_COLUMNS
+    search_columns = ["academic_year", "item", "level_group", "example"]
+    order_columns = ["item", "level_group"]
+    formatters_columns = {
+        "level_group": choices.label_of(choices.LEVEL_GROUPS),
+        "example": choices.label_of(choices.YES_NO),
+    }
+    form_extra_fields = {
+        "level_group": choice_field(_l("Level group"), choices.LEVEL_GROUPS, DataRequired()),
+        "example": flag_field(_l("Example figure")),
+    }
+
+
 class WorkflowApi(BaseApi):
     """The confirmation steps for scripts: same rules and scope as the screens; refusals are 409."""
 
@@ -1209,6 +1313,13 @@ def register(appbuilder):
         category="Security", category_label=_l("Security"),
     )  # fmt: skip
     appbuilder.add_view(QualityView, "Data quality", label=_l("Data quality"), icon="fa-stethoscope")
+    reports = dict(category="Reports", category_label=_l("Reports"))
+    appbuilder.add_view(ReportView, "Head-count report", label=_l("Head-count report"), icon="fa-table",
+                        href="/reports/", **reports)  # fmt: skip
+    appbuilder.add_link("Budget estimate", label=_l("Budget estimate"), href="/reports/budget/",
+                        icon="fa-money", **reports)  # fmt: skip
+    appbuilder.add_view(BudgetRateView, "Budget rates", label=_l("Budget rates"), icon="fa-calculator",
+                        **reports)  # fmt: skip
     appbuilder.add_view(ChartView, "Charts", label=_l("Charts"), icon="fa-bar-chart")
     spot_checks = dict(category="Spot checking", category_label=_l("Spot checks"))
     appbuilder.add_view(SpotCheckView, "Spot checks", label=_l("Spot-check list"), icon="fa-search", **spot_checks)

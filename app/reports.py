@@ -1,0 +1,402 @@
+"""Head-counts, the budget estimate and the printable summary: aggregates over a scope.
+
+Every figure is counted by the database (GROUP BY over the learners of the organisation's schools;
+never a Python loop over learners, never Flask-AppBuilder's chart views, which load every row).
+Removed learners are never counted. Two bases: the data as entered (every active learner) and
+confirmed data (only schools whose confirmation for the year is ``confirmed``); the budget is
+always estimated on confirmed data. A report is for the user's own node or a node inside their
+subtree; anything else is ``OutOfScope`` (a 404), ancestors included."""
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import Numeric, and_, case, func, select
+
+from . import choices, db, pdf
+from .errors import OutOfScope
+from .exports import download
+from .models import AcademicYear, BudgetRate, Confirmation, Lao, Province, School, Student
+from .scope import CENTRAL, Node, current_node, readable
+from .scope import school_ids as scope_school_ids
+from .thai import format_be_date, format_be_datetime
+
+ENTERED, CONFIRMED = "entered", "confirmed"
+BASES = [(ENTERED, _l("Data as entered")), (CONFIRMED, _l("Confirmed data"))]
+COUNTRY = "country"
+MODELS = {"province": Province, "lao": Lao, "school": School}
+RANK = {CENTRAL: 0, COUNTRY: 0, "province": 1, "lao": 2, "school": 3}
+LEVEL_OF = {Province: "province", Lao: "lao", School: "school"}
+# The parts one level down, and the column that places a learner's school in one of them.
+PARTS = {
+    COUNTRY: (Province, Lao.province_id),
+    "province": (Lao, School.lao_id),
+    "lao": (School, Student.school_id),
+    "school": (None, Student.school_id),
+}
+LEVEL_LABEL = dict(choices.CLASS_LEVELS)
+LEVEL_ORDER = {code: position for position, (code, _label) in enumerate(choices.CLASS_LEVELS)}
+GROUP_OF_LEVEL = {level: group for group, levels in choices.LEVELS_OF_GROUP.items() for level in levels}
+BAHT = Decimal("1")
+
+
+class OrganisationOutOfScope(OutOfScope):
+    pass
+
+
+def organisation_of(level, org_id, node=None):
+    """The organisation whose report is asked for (None: the country, for central users), when it
+    is the user's own node or lies below it; otherwise OutOfScope, even for the user's ancestors,
+    whose names they may read but whose other schools they may not count."""
+    node = node or current_node()
+    if level == COUNTRY:
+        if node.level != CENTRAL:
+            raise OrganisationOutOfScope(level)
+        return None
+    model = MODELS.get(level)
+    if model is None or RANK[level] < RANK.get(node.level, 99):
+        raise OrganisationOutOfScope(level)
+    organisation = db.session.scalar(select(model).where(model.id == org_id, readable(model, node)))
+    if organisation is None:
+        raise OrganisationOutOfScope(level)
+    return organisation
+
+
+def previous_year(year):
+    return db.session.scalar(select(AcademicYear).where(AcademicYear.year == year.year - 1))
+
+
+def _learners(year_id, level, org_id, basis):
+    """Conditions for the learners counted: the year's active learners of the organisation's
+    schools, and on the confirmed basis only those of schools that have confirmed the year."""
+    conditions = [Student.academic_year_id == year_id, Student.status == "active"]
+    if level != COUNTRY:
+        conditions.append(Student.school_id.in_(scope_school_ids(Node(level, org_id))))
+    if basis == CONFIRMED:
+        confirmed = select(Confirmation.school_id).where(
+            Confirmation.academic_year_id == year_id,
+            Confirmation.org_level == "school",
+            Confirmation.state == "confirmed",
+        )
+        conditions.append(Student.school_id.in_(confirmed))
+    return conditions
+
+
+def _placed(query, key):
+    """Join what the part's key needs: a learner's school, and for provinces the school's LAO."""
+    if key is Student.school_id:
+        return query
+    query = query.join(School, School.id == Student.school_id)
+    return query.join(Lao, Lao.id == School.lao_id) if key is Lao.province_id else query
+
+
+def counts(year_id, level, org_id, basis=ENTERED):
+    """{(part id, class level, sex): learners} for the organisation in one query."""
+    _model, key = PARTS[level]
+    query = select(key, Student.class_level, Student.sex, func.count()).select_from(Student)
+    query = _placed(query, key).where(*_learners(year_id, level, org_id, basis))
+    rows = db.session.execute(query.group_by(key, Student.class_level, Student.sex))
+    return {(part, class_level, sex): number for part, class_level, sex, number in rows}
+
+
+@dataclass
+class Line:
+    """One row of a head-count table: male, female, total, and last year's total."""
+
+    male: int = 0
+    female: int = 0
+    last_year: int | None = None
+
+    @property
+    def total(self):
+        return self.male + self.female
+
+    @property
+    def change(self):
+        return None if self.last_year is None else self.total - self.last_year
+
+    def add(self, sex, number):
+        if sex == "M":
+            self.male += number
+        else:
+            self.female += number
+
+
+@dataclass
+class HeadCount:
+    level: str
+    organisation: object
+    year: AcademicYear
+    basis: str
+    last_year: AcademicYear | None
+    rows: list = field(default_factory=list)  # (class level code, label, Line)
+    total: Line = field(default_factory=Line)
+    parts: list = field(default_factory=list)  # (organisation one level down, Line)
+
+
+def head_count(level, org_id, year, basis=ENTERED):
+    """Learners by class level and sex for the organisation, with last year's totals (on the same
+    basis) and the same per part one level down."""
+    organisation = organisation_of(level, org_id)
+    last = previous_year(year)
+    now_counts = counts(year.id, level, org_id, basis)
+    last_counts = counts(last.id, level, org_id, basis) if last else {}
+    previous = 0 if last else None
+    by_level, by_part, total = {}, {}, Line(last_year=previous)
+    for (part, class_level, sex), number in now_counts.items():
+        by_level.setdefault(class_level, Line(last_year=previous)).add(sex, number)
+        by_part.setdefault(part, Line(last_year=previous)).add(sex, number)
+        total.add(sex, number)
+    for (part, class_level, _sex), number in last_counts.items():
+        by_level.setdefault(class_level, Line(last_year=0)).last_year += number
+        by_part.setdefault(part, Line(last_year=0)).last_year += number
+        total.last_year += number
+    report = HeadCount(level, organisation, year, basis, last, total=total)
+    report.rows = [
+        (code, LEVEL_LABEL[code], by_level[code]) for code in sorted(by_level, key=LEVEL_ORDER.get)
+    ]
+    model, _key = PARTS[level]
+    if model is not None:
+        parts = db.session.scalars(_parts_of(model, level, org_id)).all()
+        report.parts = [(part, by_part.get(part.id, Line(last_year=previous))) for part in parts]
+    return report
+
+
+def _parts_of(model, level, org_id):
+    """Every organisation one level down, counted or not (a school with no learner shows 0)."""
+    query = select(model).order_by(model.code)
+    if level == "province":
+        return query.where(Lao.province_id == org_id)
+    if level == "lao":
+        return query.where(School.lao_id == org_id)
+    return query.where(model.id.in_(select(Lao.province_id).distinct()))
+
+
+def table_of(report):
+    """The head-count as header and rows, for the CSV and .xlsx downloads."""
+    header = [_("Class level"), _("Male"), _("Female"), _("Total"), _("Last year"), _("Change")]
+    rows = [[label, line.male, line.female, line.total, line.last_year, line.change] for _c, label, line in report.rows]
+    rows.append([_("Total"), report.total.male, report.total.female, report.total.total, report.total.last_year,
+                 report.total.change])  # fmt: skip
+    for part, line in report.parts:
+        rows.append(["%s (%s)" % (part.name_th, part.code), line.male, line.female, line.total, line.last_year,
+                     line.change])  # fmt: skip
+    return header, rows
+
+
+# -- the budget estimate ------------------------------------------------------------------------------
+
+
+def rates_of(year):
+    return db.session.scalars(
+        select(BudgetRate).where(BudgetRate.academic_year_id == year.id).order_by(BudgetRate.item, BudgetRate.id)
+    ).all()
+
+
+def _level_group():
+    return case(GROUP_OF_LEVEL, value=Student.class_level)
+
+
+@dataclass
+class Budget:
+    level: str
+    organisation: object
+    year: AcademicYear
+    items: list = field(default_factory=list)  # (rate, learners, baht)
+    parts: list = field(default_factory=list)  # (organisation one level down, baht)
+    total: Decimal = Decimal(0)
+
+
+def budget(level, org_id, year):
+    """Confirmed head-counts times the year's rates. Each school's amount for each item is rounded
+    to the baht (money goes to schools); every total above is a sum of those."""
+    organisation = organisation_of(level, org_id)
+    group = _level_group().label("level_group")
+    per_school = (
+        select(Student.school_id, group, func.count().label("n"))
+        .where(*_learners(year.id, level, org_id, CONFIRMED))
+        .group_by(Student.school_id, group)
+        .subquery()
+    )
+    yearly = func.coalesce(BudgetRate.per_head, BudgetRate.per_day * BudgetRate.days)
+    amount = func.round(per_school.c.n * yearly, 0)
+    model, key = PARTS[level]
+    key = {Student.school_id: per_school.c.school_id}.get(key, key)
+    query = (
+        select(key, BudgetRate.id, func.sum(per_school.c.n), func.sum(amount, type_=Numeric(18, 2)))
+        .select_from(per_school)
+        .join(BudgetRate, and_(BudgetRate.level_group == per_school.c.level_group,
+                               BudgetRate.academic_year_id == year.id))  # fmt: skip
+    )
+    if key is not per_school.c.school_id:
+        query = query.join(School, School.id == per_school.c.school_id)
+        if key is Lao.province_id:
+            query = query.join(Lao, Lao.id == School.lao_id)
+    by_item, by_part = {}, {}
+    for part, rate_id, learners, baht in db.session.execute(query.group_by(key, BudgetRate.id)):
+        baht = Decimal(baht).quantize(BAHT, ROUND_HALF_UP)
+        learners_so_far, baht_so_far = by_item.get(rate_id, (0, Decimal(0)))
+        by_item[rate_id] = (learners_so_far + learners, baht_so_far + baht)
+        by_part[part] = by_part.get(part, Decimal(0)) + baht
+    report = Budget(level, organisation, year)
+    report.items = [(rate, *by_item.get(rate.id, (0, Decimal(0)))) for rate in rates_of(year)]
+    report.total = sum((baht for _rate, _learners, baht in report.items), Decimal(0))
+    if model is not None:
+        parts = db.session.scalars(_parts_of(model, level, org_id)).all()
+        report.parts = [(part, by_part.get(part.id, Decimal(0))) for part in parts]
+    return report
+
+
+def budget_table(report):
+    header = [_("Budget item"), _("Level group"), _("Baht per head per year"), _("Learners (confirmed)"),
+              _("Amount (baht)")]  # fmt: skip
+    groups = dict(choices.LEVEL_GROUPS)
+    rows = [[rate.item, str(groups[rate.level_group]), rate.yearly, learners, baht]
+            for rate, learners, baht in report.items]  # fmt: skip
+    rows.append([_("Total"), "", "", "", report.total])
+    for part, baht in report.parts:
+        rows.append(["%s (%s)" % (part.name_th, part.code), "", "", "", baht])
+    return header, rows
+
+
+# Example rates for a new year (the issue's figures). Marked as examples on every screen until
+# central replaces them with the real rates.
+EXAMPLE_RATES = [
+    ("ค่าอาหารกลางวัน (ตัวอย่าง)", "kindergarten", None, 20, 200),
+    ("ค่าอาหารกลางวัน (ตัวอย่าง)", "primary", None, 20, 200),
+    ("ค่าจัดการเรียนการสอน (ตัวอย่าง)", "kindergarten", 1700, None, None),
+    ("ค่าจัดการเรียนการสอน (ตัวอย่าง)", "primary", 1900, None, None),
+    ("ค่าเครื่องแบบนักเรียน (ตัวอย่าง)", "kindergarten", 300, None, None),
+    ("ค่าเครื่องแบบนักเรียน (ตัวอย่าง)", "primary", 360, None, None),
+    ("ค่าเครื่องแบบนักเรียน (ตัวอย่าง)", "lower_secondary", 450, None, None),
+    ("ค่าเครื่องแบบนักเรียน (ตัวอย่าง)", "upper_secondary", 500, None, None),
+]
+
+
+def seed_example_rates(year):
+    """Give a year with no rates the example rates (the demo, a fresh installation)."""
+    if db.session.scalar(select(func.count(BudgetRate.id)).where(BudgetRate.academic_year_id == year.id)):
+        return
+    for item, group, per_head, per_day, days in EXAMPLE_RATES:
+        db.session.add(BudgetRate(academic_year_id=year.id, item=item, level_group=group, per_head=per_head,
+                                  per_day=per_day, days=days, example=True))  # fmt: skip
+
+
+def _file_name(kind, report):
+    return "%s-%s-%s-%d" % (kind, report.level, report.organisation.code if report.organisation else "th",
+                            report.year.year)  # fmt: skip
+
+
+def head_count_download(report, fmt):
+    """The head-count as CSV, .xlsx or the printable PDF summary."""
+    if fmt == "pdf":
+        return send_file(io.BytesIO(summary_pdf(report)), mimetype="application/pdf", as_attachment=True,
+                         download_name=_file_name("headcount", report) + ".pdf")  # fmt: skip
+    header, rows = table_of(report)
+    return download(fmt, _file_name("headcount", report), _("Learner head-count"), header, rows)
+
+
+def budget_download(report, fmt):
+    header, rows = budget_table(report)
+    return download(fmt, _file_name("budget", report), _("Budget estimate"), header, rows)
+
+
+def baht(value):
+    """1234567 → "1,234,567" (whole baht)."""
+    return "{:,.0f}".format(Decimal(value).quantize(BAHT, ROUND_HALF_UP))
+
+
+# -- the printable summary ----------------------------------------------------------------------------
+
+
+def _confirmation(organisation, year):
+    if organisation is None:
+        return None
+    level = LEVEL_OF[type(organisation)]
+    return db.session.scalar(
+        select(Confirmation).where(
+            Confirmation.academic_year_id == year.id, Confirmation.org_key == "%s:%d" % (level, organisation.id)
+        )
+    )
+
+
+def confirmation_text(organisation, year):
+    """"Confirmed by … on …", or that it is not confirmed yet, in Thai."""
+    confirmation = _confirmation(organisation, year)
+    if confirmation is None or confirmation.state != "confirmed":
+        return _("Not confirmed yet")
+    who = confirmation.confirmed_by
+    name = "%s %s" % (who.first_name, who.last_name) if who else "-"
+    return _("Confirmed by %(name)s on %(when)s", name=name, when=format_be_datetime(confirmation.confirmed_on))
+
+
+# The signature block of the filed form, in the department's own wording whatever the screen's language.
+SIGNATURES = ("ผู้รับผิดชอบข้อมูล", "ผู้อำนวยการสถานศึกษา / ผู้บริหาร")
+
+
+def summary_pdf(report):
+    """One A4 page a school, LAO or province prints and files: learners by level and sex, the
+    confirmation status, and lines for the signatures of the data officer and the head."""
+    pdf.register_fonts()
+    normal, bold, title = pdf.style(12), pdf.style(12, bold=True), pdf.style(18, bold=True, leading=26)
+    right = pdf.style(12)
+    right.alignment = TA_RIGHT
+    name = report.organisation.name_th if report.organisation else _("The whole country")
+    basis = dict(BASES)[report.basis]
+    out = io.BytesIO()
+    document = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
+                                 bottomMargin=18 * mm, title=str(_("Learner head-count summary")))  # fmt: skip
+
+    def cell(text, paragraph_style=normal):
+        return Paragraph(str(text), paragraph_style)
+
+    def number(value):
+        return cell("" if value is None else "{:,}".format(value), right)
+
+    header = [cell(_(label), bold) for label in ("Class level", "Male", "Female", "Total", "Last year", "Change")]
+    rows = [header] + [
+        [cell(label), number(line.male), number(line.female), number(line.total), number(line.last_year),
+         number(line.change)]
+        for _code, label, line in report.rows
+    ]  # fmt: skip
+    total = report.total
+    rows.append([cell(_("Total"), bold), number(total.male), number(total.female), number(total.total),
+                 number(total.last_year), number(total.change)])  # fmt: skip
+    table = Table(rows, colWidths=[50 * mm, 22 * mm, 22 * mm, 22 * mm, 26 * mm, 26 * mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),
+        ("BACKGROUND", (0, -1), (-1, -1), colors.Color(0.95, 0.95, 0.95)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))  # fmt: skip
+    year_text = _("Academic year %(year)s", year=report.year.year)
+    printed = _("Printed on %(date)s", date=format_be_date(datetime.now().date()))
+    story = [
+        cell(_("Learner head-count summary"), title),
+        cell("%s" % name, pdf.style(15, bold=True, leading=22)),
+        cell("%s · %s · %s" % (year_text, basis, printed)),
+        Spacer(1, 4 * mm),
+        table,
+        Spacer(1, 5 * mm),
+    ]
+    if report.organisation is not None:
+        story.append(cell("%s: %s" % (_("Confirmation status"), confirmation_text(report.organisation, report.year))))
+    story.append(Spacer(1, 18 * mm))
+    dots = "." * 60
+    signatures = [
+        [cell("ลงชื่อ %s %s" % (dots, role)), cell("( %s )" % dots), cell("วันที่ ...... / ...... / ...........")]
+        for role in SIGNATURES
+    ]
+    story.append(Table([[block] for block in signatures], colWidths=[170 * mm],
+                       style=[("BOTTOMPADDING", (0, 0), (-1, -1), 16)]))  # fmt: skip
+    document.build(story)
+    return out.getvalue()

@@ -1,0 +1,108 @@
+"""Benchmark: head-count reports and a large spreadsheet export on the national-size data that
+benchmarks/generate.py keeps (about 1.5 million learners).
+
+    python benchmarks/generate.py --keep lec_national     # once: fills schema lec_national
+    python benchmarks/reports.py [--schema lec_national] [--database-url postgresql+psycopg://...]
+
+Prints a table: the national head-count report (by level and sex, per province, with last year),
+the largest province's report (per LAO), each the median of three runs, and an .xlsx export of
+100,000 learners through the learners list's export (scoped query, formatters, write-only
+workbook) with the process's peak resident size (getrusage). Targets (issue #7): national < 500 ms, province < 200 ms,
+the export under 300 MB."""
+
+import argparse
+import itertools
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from flask import g  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from table import print_table  # noqa: E402
+
+from app import create_app, db  # noqa: E402
+from app.exports import write_xlsx  # noqa: E402
+from app.models import Lao, School, Student  # noqa: E402
+from app.reports import ENTERED, head_count  # noqa: E402
+from app.workflow import current_year  # noqa: E402
+
+RUNS = 3
+EXPORT_ROWS = 100_000
+
+
+def median_seconds(run):
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def export_learners(app, path):
+    """The learners list's own export rows (as central), the first 100,000, into an .xlsx file."""
+    view = next(view for view in app.appbuilder.baseviews if type(view).__name__ == "StudentView")
+    with app.test_request_context("/studentview/export/xlsx"):
+        g.user = SimpleNamespace(org_level="central", is_authenticated=True, id=None)
+        rows = itertools.islice(view.export_rows(), EXPORT_ROWS)
+        header = [view.label_columns.get(column, column) for column in view.list_columns]
+        write_xlsx(path, "learners", header, rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--schema", default="lec_national")
+    args = parser.parse_args()
+    url = args.database_url + ("&" if "?" in args.database_url else "?") + "options=-csearch_path%3D" + args.schema
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        year = current_year()
+        learners = db.session.scalar(select(func.count(Student.id)).where(Student.academic_year_id == year.id))
+        if not learners:
+            sys.exit("schema %s holds no learners: run benchmarks/generate.py --keep %s" % (args.schema, args.schema))
+        province_id, province_learners = db.session.execute(
+            select(Lao.province_id, func.count(Student.id))
+            .join(School, School.lao_id == Lao.id)
+            .join(Student, Student.school_id == School.id)
+            .where(Student.academic_year_id == year.id)
+            .group_by(Lao.province_id)
+            .order_by(func.count(Student.id).desc())
+            .limit(1)
+        ).one()
+        national = head_count("country", 0, year, ENTERED)
+        rows = [
+            ("learners in the year", "{:,}".format(learners)),
+            ("national report: learners counted", "{:,}".format(national.total.total)),
+            ("national head-count report (levels × sex, per province, last year), ms",
+             "%.0f" % (1000 * median_seconds(lambda: head_count("country", 0, year, ENTERED)))),
+            ("largest province: learners", "{:,}".format(province_learners)),
+            ("province head-count report (per LAO), ms",
+             "%.0f" % (1000 * median_seconds(lambda: head_count("province", province_id, year, ENTERED)))),
+        ]  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "learners.xlsx")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        export_learners(app, path)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        size = os.path.getsize(path)
+    rows += [
+        ("xlsx export of 100,000 learners, s", "%.1f" % seconds),
+        ("xlsx export: peak resident size of the process (ru_maxrss), MB", "%.0f" % (peak / 1024)),
+        ("xlsx export: growth of the peak during the export, MB", "%.0f" % ((peak - before) / 1024)),
+        ("xlsx export: file size, MB", "%.1f" % (size / 2**20)),
+    ]  # fmt: skip
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
