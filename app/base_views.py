@@ -4,21 +4,29 @@ They carry the cross-cutting behaviour once: the domain rules in ``app.quality``
 row is added or changed, domain refusals become Thai messages (a flash on screens, a 400 JSON
 body in the API), and lists have a stable order."""
 
+import re
+
 import marshmallow
-from flask import abort, current_app, make_response, request
+from flask import abort, current_app, jsonify, make_response, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterConverter, get_field_setup_query
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, select
+from markupsafe import Markup, escape
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.expression import ClauseElement, Executable
+from wtforms import Field
+from wtforms.widgets import html_params
 
 from .errors import Conflict, Invalid, OutOfScope
 from .exports import ExportMixin
+from .models import Lao, School
 from .quality import validate
 from .scope import readable
 from .thai import format_be_datetime
@@ -28,15 +36,16 @@ CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
 
 
-class StartsWith(FilterStartsWith):
+def starts_with(field, value):
     """FAB's "starts with" is ILIKE 'x%', which no b-tree serves. Thai letters and digits have no
     case, so for such a value LIKE answers the same, and the pattern index serves it (app/models.py)."""
+    return field.like(value + "%") if value.lower() == value.upper() else field.ilike(value + "%")
 
+
+class StartsWith(FilterStartsWith):
     def apply(self, query, value):
-        if value.lower() != value.upper():
-            return super().apply(query, value)
         query, field = get_field_setup_query(query, self.model, self.column_name)
-        return query.filter(field.like(value + "%"))
+        return query.filter(starts_with(field, value))
 
 
 class LecFilterConverter(SQLAFilterConverter):
@@ -100,6 +109,16 @@ class LecInterface(SQLAInterface):
 
     def _apply_inner_all(self, query, *args, **kwargs):
         return super()._apply_inner_all(query.filter(readable(self.obj)), *args, **kwargs)
+
+    def get_related_obj(self, col_name, value):
+        """The row a relation filter names (``_flt_0_school=12``). FAB looks it up by the text "12",
+        which misses the row the session holds and reads it again for every query of the page."""
+        model = self.get_related_model(col_name)
+        try:
+            key = self.get_pk(model).type.python_type(value)
+        except (TypeError, ValueError):
+            return None
+        return self.session.get(model, key)
 
     def _get_base_query(self, query, *args, **kwargs):
         return super()._get_base_query(query.filter(readable(self.obj)), *args, **kwargs)
@@ -176,6 +195,39 @@ class LecInterface(SQLAInterface):
 
 AUDIT_FORMATTERS = dict.fromkeys(["created_on", "changed_on", "last_login"], format_be_datetime)
 
+# Relations that run to thousands of rows at national size (20,000 schools, 7,850 LAOs, 30,000
+# accounts): a search form offers them as the user types, matched at the start of these columns
+# (the first orders them), instead of carrying every row in every list page.
+TYPED_CHOICES = {School: ("name_th", "code"), Lao: ("name_th", "code"), User: ("username", "first_name", "last_name")}
+CHOICES_SHOWN = 20
+
+
+def typed_choices_widget(field, **kwargs):
+    """A select holding only the rows the page's filters name (so FAB's filter script can show
+    them); LEC's script in lec/base.html loads the others from ``field.endpoint`` as the user types."""
+    key = re.compile(r"_flt_\d+_%s" % re.escape(field.name))
+    wanted = {int(v) for k, v in request.args.items(multi=True) if key.fullmatch(k) and v.isdigit()}
+    rows = []
+    if wanted:
+        model = field.model
+        query = select(model).where(model.id.in_(wanted), readable(model))
+        rows = current_app.appbuilder.session.scalars(query).all()
+    options = "".join('<option value="%d">%s</option>' % (row.id, escape(str(row))) for row in rows)
+    params = html_params(id=field.id, name=field.name, class_="lec-typed-choices",
+                         data_url=url_for(field.endpoint, column=field.name))  # fmt: skip
+    return Markup("<select %s>%s</select>" % (params, options))
+
+
+class TypedChoiceField(Field):
+    """A search-form field for a relation in TYPED_CHOICES; the value is the row's id, as in FAB's
+    own relation filter (``_flt_0_school=12``)."""
+
+    widget = staticmethod(typed_choices_widget)
+
+    def __init__(self, label=None, validators=None, model=None, endpoint=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.model, self.endpoint = model, endpoint
+
 
 class RefusedFormsAnswer400:
     """A form sent back with errors (bad input, an organisation outside the user's subtree) is a
@@ -229,8 +281,37 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
         self.add_form_extra_fields = dict(self.form_extra_fields)
         self.edit_form_extra_fields = dict(self.form_extra_fields)
         self.formatters_columns = {**AUDIT_FORMATTERS, **(self.formatters_columns or {})}
+        self.typed_choices = {}
+        for column in self.search_columns or []:
+            model = self.datamodel.get_related_model(column) if self.datamodel.is_relation(column) else None
+            columns = next((names for kind, names in TYPED_CHOICES.items() if model and issubclass(model, kind)), None)
+            if columns and self.datamodel.is_relation_many_to_one(column):
+                self.typed_choices[column] = (model, columns)
+        label = (self.label_columns or {}).get
+        self.search_form_extra_fields = {
+            **{column: TypedChoiceField(label(column, column), model=model, endpoint=type(self).__name__ + ".choices")
+               for column, (model, _names) in self.typed_choices.items()},
+            **(self.search_form_extra_fields or {}),
+        }  # fmt: skip
         super().__init__(**kwargs)
         self.datamodel.shows_list(self.list_columns)
+
+    @expose("/choices/<column>")
+    @has_access
+    @permission_name("list")
+    def choices(self, column):
+        """What a TypedChoiceField offers for the text typed (``q``): the rows in scope whose name
+        or code starts with it, as select2 reads them."""
+        if column not in self.typed_choices:
+            abort(404)
+        model, names = self.typed_choices[column]
+        term = request.args.get("q", "").strip()
+        query = select(model).where(readable(model)).order_by(getattr(model, names[0]), model.id)
+        if term:
+            query = query.where(or_(*(starts_with(getattr(model, name), term) for name in names)))
+        rows = self.datamodel.session.scalars(query.limit(CHOICES_SHOWN + 1)).all()
+        results = [{"id": row.id, "text": str(row)} for row in rows[:CHOICES_SHOWN]]
+        return jsonify(results=results, pagination={"more": len(rows) > CHOICES_SHOWN})
 
     def pre_add(self, item):
         validate(item)
