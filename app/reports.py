@@ -25,8 +25,9 @@ from sqlalchemy import Numeric, and_, case, func, select
 from . import choices, db, pdf
 from .errors import OutOfScope
 from .exports import download
-from .models import AcademicYear, BudgetRate, Confirmation, Lao, Province, School, Student
+from .models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
 from .scope import CENTRAL, Node, current_node, readable
+from .scope import lao_ids as scope_lao_ids
 from .scope import school_ids as scope_school_ids
 from .thai import format_be_date, format_be_datetime
 
@@ -141,6 +142,7 @@ class HeadCount:
     rows: list = field(default_factory=list)  # (class level code, label, Line)
     total: Line = field(default_factory=Line)
     parts: list = field(default_factory=list)  # (organisation one level down, Line)
+    other: "HeadCount | None" = None  # the schools of other affiliations in the area, the same way
 
 
 def head_count(level, org_id, year, basis=ENTERED):
@@ -168,6 +170,72 @@ def head_count(level, org_id, year, basis=ENTERED):
     if model is not None:
         parts = db.session.scalars(_parts_of(model, level, org_id)).all()
         report.parts = [(part, by_part.get(part.id, Line(last_year=previous))) for part in parts]
+    report.other = other_affiliations(level, org_id, year, basis)
+    return report
+
+
+# -- the same for the schools of other affiliations in an LAO's area (app/models.py, OtherSchool) --------
+
+OTHER_PARTS = {COUNTRY: Lao.province_id, "province": OtherSchool.lao_id, "lao": OtherSchool.id}
+
+
+def other_counts(year_id, level, org_id, basis=ENTERED):
+    """{part id: {(class level, sex): learners}} of the schools of other affiliations that the LAOs
+    of the organisation recorded; on the confirmed basis only those of LAOs that have confirmed."""
+    key = OTHER_PARTS[level]
+    columns = [func.sum(getattr(OtherSchool, name)) for name in choices.OTHER_SCHOOL_COUNTS]
+    query = select(key, *columns).where(OtherSchool.academic_year_id == year_id)
+    if key is Lao.province_id:
+        query = query.join(Lao, Lao.id == OtherSchool.lao_id)
+    if level != COUNTRY:
+        query = query.where(OtherSchool.lao_id.in_(scope_lao_ids(Node(level, org_id))))
+    if basis == CONFIRMED:
+        confirmed = select(Confirmation.lao_id).where(
+            Confirmation.academic_year_id == year_id, Confirmation.org_level == "lao", Confirmation.state == "confirmed"
+        )
+        query = query.where(OtherSchool.lao_id.in_(confirmed))
+    found = {}
+    for part, *sums in db.session.execute(query.group_by(key)):
+        pairs = zip(choices.OTHER_SCHOOL_COUNTS, sums, strict=True)
+        found[part] = {tuple(name.rsplit("_", 1)): number or 0 for name, number in pairs}
+    return found
+
+
+def other_affiliations(level, org_id, year, basis=ENTERED):
+    """Learners of the schools of other affiliations in the organisation's area by class level and
+    sex, with last year's totals, and per part one level down (for an LAO: per school). None for a
+    school, which has no area of its own."""
+    if level == "school":
+        return None
+    organisation = organisation_of(level, org_id)
+    last = previous_year(year)
+    previous = 0 if last else None
+    by_level, by_part, total = {}, {}, Line(last_year=previous)
+    for part, numbers in other_counts(year.id, level, org_id, basis).items():
+        for (class_level, sex), number in numbers.items():
+            code = "M" if sex == "male" else "F"
+            by_level.setdefault(class_level, Line(last_year=previous)).add(code, number)
+            by_part.setdefault(part, Line(last_year=previous)).add(code, number)
+            total.add(code, number)
+    for part, numbers in (other_counts(last.id, level, org_id, basis) if last else {}).items():
+        for (class_level, _sex), number in numbers.items():
+            by_level.setdefault(class_level, Line(last_year=0)).last_year += number
+            by_part.setdefault(part, Line(last_year=0)).last_year += number
+            total.last_year += number
+    report = HeadCount(level, organisation, year, basis, last, total=total)
+    report.rows = [
+        (code, LEVEL_LABEL[code], by_level[code])
+        for code in sorted(by_level, key=LEVEL_ORDER.get)
+        if by_level[code].total or by_level[code].last_year
+    ]
+    if level == "lao":
+        parts = db.session.scalars(
+            select(OtherSchool).where(OtherSchool.lao_id == org_id, OtherSchool.academic_year_id == year.id)
+            .order_by(OtherSchool.name)
+        ).all()  # fmt: skip
+    else:
+        parts = db.session.scalars(_parts_of(PARTS[level][0], level, org_id)).all()
+    report.parts = [(part, by_part.get(part.id, Line(last_year=previous))) for part in parts]
     return report
 
 
@@ -190,6 +258,13 @@ def table_of(report):
     for part, line in report.parts:
         rows.append(["%s (%s)" % (part.name_th, part.code), line.male, line.female, line.total, line.last_year,
                      line.change])  # fmt: skip
+    if report.other is not None:
+        other = report.other
+        rows.append([_("Schools of other affiliations"), "", "", "", "", ""])
+        rows += [[label, line.male, line.female, line.total, line.last_year, line.change]
+                 for _c, label, line in other.rows]  # fmt: skip
+        rows.append([_("Total"), other.total.male, other.total.female, other.total.total, other.total.last_year,
+                     other.total.change])  # fmt: skip
     return header, rows
 
 
@@ -362,22 +437,25 @@ def summary_pdf(report):
     def number(value):
         return cell("" if value is None else "{:,}".format(value), right)
 
-    header = [cell(_(label), bold) for label in ("Class level", "Male", "Female", "Total", "Last year", "Change")]
-    rows = [header] + [
-        [cell(label), number(line.male), number(line.female), number(line.total), number(line.last_year),
-         number(line.change)]
-        for _code, label, line in report.rows
-    ]  # fmt: skip
-    total = report.total
-    rows.append([cell(_("Total"), bold), number(total.male), number(total.female), number(total.total),
-                 number(total.last_year), number(total.change)])  # fmt: skip
-    table = Table(rows, colWidths=[50 * mm, 22 * mm, 22 * mm, 22 * mm, 26 * mm, 26 * mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),
-        ("BACKGROUND", (0, -1), (-1, -1), colors.Color(0.95, 0.95, 0.95)),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))  # fmt: skip
+    def counts_table(counted):
+        header = [cell(_(label), bold) for label in ("Class level", "Male", "Female", "Total", "Last year", "Change")]
+        rows = [header] + [
+            [cell(label), number(line.male), number(line.female), number(line.total), number(line.last_year),
+             number(line.change)]
+            for _code, label, line in counted.rows
+        ]  # fmt: skip
+        total = counted.total
+        rows.append([cell(_("Total"), bold), number(total.male), number(total.female), number(total.total),
+                     number(total.last_year), number(total.change)])  # fmt: skip
+        table = Table(rows, colWidths=[50 * mm, 22 * mm, 22 * mm, 22 * mm, 26 * mm, 26 * mm], repeatRows=1)
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),
+            ("BACKGROUND", (0, -1), (-1, -1), colors.Color(0.95, 0.95, 0.95)),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))  # fmt: skip
+        return table
+
     year_text = _("Academic year %(year)s", year=report.year.year)
     printed = _("Printed on %(date)s", date=format_be_date(datetime.now().date()))
     story = [
@@ -385,9 +463,11 @@ def summary_pdf(report):
         cell("%s" % name, pdf.style(15, bold=True, leading=22)),
         cell("%s · %s · %s" % (year_text, basis, printed)),
         Spacer(1, 4 * mm),
-        table,
+        counts_table(report),
         Spacer(1, 5 * mm),
     ]
+    if report.other is not None and report.other.rows:
+        story += [cell(_("Schools of other affiliations"), bold), counts_table(report.other), Spacer(1, 5 * mm)]
     if report.organisation is not None:
         story.append(cell("%s: %s" % (_("Confirmation status"), confirmation_text(report.organisation, report.year))))
     story.append(Spacer(1, 18 * mm))

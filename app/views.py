@@ -1073,8 +1073,9 @@ class BudgetRateView(LecModelView):
     list_columns = ["academic_year", "item", "level_group", "per_head", "per_day", "days", "yearly", "example"]
     add_columns = edit_columns = ["academic_year", "item", "level_group", "per_head", "per_day", "days", "example"]
     show_columns = list_columns + AUDIT_COLUMNS
-    search_columns = ["academic_year", "item", "level_group", "example"]
-    order_columns = ["item", "level_group"]
+    # A dozen rows a year: searched and sorted by year only, the one indexed column.
+    search_columns = order_columns = ["academic_year"]
+    base_order = ("academic_year_id", "desc")
     formatters_columns = {
         "level_group": choices.label_of(choices.LEVEL_GROUPS),
         "example": choices.label_of(choices.YES_NO),

@@ -16,12 +16,12 @@ import openpyxl
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from app import db
+from app import choices, db
 from app.audit import acting_as
 from app.errors import OutOfScope
-from app.models import AcademicYear, BudgetRate, Confirmation, Lao, Province, School, Student
+from app.models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
 from app.reports import CONFIRMED, ENTERED, OrganisationOutOfScope, budget, head_count
-from app.workflow import confirm_school
+from app.workflow import confirm_school, confirmation_of
 
 from conftest import SCHOOL_OF, login, new_national_id, visible_text
 
@@ -418,3 +418,72 @@ def test_the_country_report_is_central_only_and_sums_its_provinces(app):
         with pytest.raises(OrganisationOutOfScope), account(app, "province"):
             head_count("country", 0, this_year())
 
+
+
+# -- the same for the schools of other affiliations -------------------------------------------------
+
+OTHER_SCOPE = {
+    "lao": "lao_id = :id",
+    "province": "lao_id IN (SELECT id FROM lao WHERE province_id = :id)",
+    "country": "1 = 1",
+}
+
+
+def direct_other_count(level, org_id, year_id):
+    """{(class level, sex): learners} summed with plain SQL over the other-affiliation rows."""
+    columns = list(choices.OTHER_SCHOOL_COUNTS)
+    sums = db.session.execute(text(
+        "SELECT %s FROM other_school WHERE academic_year_id = :year AND %s"
+        % (", ".join("coalesce(sum(%s), 0)" % c for c in columns), OTHER_SCOPE[level])
+    ), {"year": year_id, "id": org_id}).one()  # fmt: skip
+    found = {}
+    for column, number in zip(columns, sums, strict=True):
+        level_, sex = column.rsplit("_", 1)
+        if number:
+            found[(level_, "M" if sex == "male" else "F")] = number
+    return found
+
+
+@pytest.mark.parametrize("level", ["lao", "province", "country"])
+def test_other_affiliation_counts_equal_a_direct_sum_and_need_the_laos_confirmation(app, fresh, ctx, level):
+    lao = org(Lao, "3500101")
+    org_id = {"lao": lao.id, "province": lao.province_id, "country": 0}[level]
+    year = this_year()
+    expected = direct_other_count(level, org_id, year.id)
+    assert expected, "the demo records schools of other affiliations for LAO 3500101"
+    report = head_count(level, org_id, year)
+    assert reported(report.other) == expected
+    assert report.other.total.total == sum(expected.values())
+    assert head_count(level, org_id, year, CONFIRMED).other.total.total == 0
+    confirmation_of(lao, year)
+    db.session.execute(text("UPDATE confirmation SET state = 'confirmed' WHERE org_key = :key"),
+                       {"key": "lao:%d" % lao.id})  # fmt: skip
+    assert reported(head_count(level, org_id, year, CONFIRMED).other) == expected
+    db.session.rollback()
+
+
+def test_a_school_has_no_other_affiliation_part_and_an_lao_lists_its_other_schools(app, as_user):
+    with app.app_context():
+        school = org(School, SCHOOL_OF["school"])
+        names = list(db.session.scalars(select(OtherSchool.name).where(OtherSchool.lao_id == school.lao_id)))
+        with account(app, "school"):
+            assert head_count("school", school.id, this_year()).other is None
+        lao_id = school.lao_id
+    page = as_user("lao").get("/reports/lao/%d" % lao_id).get_data(as_text=True)
+    assert 'id="other-levels"' in page and all(name in page for name in names)
+
+
+def test_an_laos_pdf_summary_holds_its_schools_of_other_affiliations(app, tmp_path):
+    pdf_tools()
+    with app.app_context():
+        lao = org(Lao, "3500101")
+        lao_id, name = lao.id, lao.name_th
+    response = login(app.test_client(), "lao").get("/reports/lao/%d/pdf" % lao_id)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    (tmp_path / "lao.pdf").write_bytes(response.data)
+    found = subprocess.run(["pdftotext", str(tmp_path / "lao.pdf"), "-"], capture_output=True, text=True).stdout
+    assert comparable(name) in comparable(found)
+    assert comparable("ผู้รับผิดชอบข้อมูล") in comparable(found)
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-singlefile", str(tmp_path / "lao.pdf"),
+                    str(ARTIFACTS / "report-summary-lao")], check=True)  # fmt: skip
