@@ -447,7 +447,7 @@ def summary_pdf(report):
         total = counted.total
         rows.append([cell(_("Total"), bold), number(total.male), number(total.female), number(total.total),
                      number(total.last_year), number(total.change)])  # fmt: skip
-        table = Table(rows, colWidths=[50 * mm, 22 * mm, 22 * mm, 22 * mm, 26 * mm, 26 * mm], repeatRows=1)
+        table = Table(rows, colWidths=[40 * mm, 22 * mm, 22 * mm, 22 * mm, 30 * mm, 32 * mm], repeatRows=1)
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),

@@ -402,7 +402,7 @@ def test_the_pdf_summary_holds_the_thai_name_levels_status_and_signature_lines(a
         assert comparable(words) in comparable(found), words
     assert "2569" in found or str(datetime.now().year + 543) in found
     ARTIFACTS.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(tmp_path / "summary.pdf"),
+    subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(tmp_path / "summary.pdf"),
                     str(ARTIFACTS / "report-summary")], check=True)  # fmt: skip
     assert (ARTIFACTS / "report-summary.png").stat().st_size > 10_000
 
