@@ -20,6 +20,7 @@ from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
 from wtforms.widgets import html_params
@@ -110,6 +111,13 @@ class LecInterface(SQLAInterface):
     def _apply_inner_all(self, query, *args, **kwargs):
         return super()._apply_inner_all(query.filter(readable(self.obj)), *args, **kwargs)
 
+    def get_inner_filters(self, filters):
+        """FAB rebuilds the filters, converting every column of the model anew, for each query of a
+        page; when none names a column of a related model they are the same filters."""
+        if filters is None or not any("." in flt.column_name for flt in filters.filters):
+            return filters
+        return super().get_inner_filters(filters)
+
     def get_related_obj(self, col_name, value):
         """The row a relation filter names (``_flt_0_school=12``). FAB looks it up by the text "12",
         which misses the row the session holds and reads it again for every query of the page."""
@@ -125,7 +133,10 @@ class LecInterface(SQLAInterface):
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
               select_columns=None, outer_default_load=False):  # fmt: skip
-        if self.page_loads is None or select_columns or not page_size:
+        if not page_size and not select_columns:  # every row (a dropdown's choices): the count is their number
+            items = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction).all()
+            return len(items), items
+        if self.page_loads is None or select_columns:
             return super().query(filters, order_column, order_direction, page, page_size, select_columns,
                                  outer_default_load)  # fmt: skip
         pk = self.get_pk()
@@ -207,11 +218,11 @@ def typed_choices_widget(field, **kwargs):
     them); LEC's script in lec/base.html loads the others from ``field.endpoint`` as the user types."""
     key = re.compile(r"_flt_\d+_%s" % re.escape(field.name))
     wanted = {int(v) for k, v in request.args.items(multi=True) if key.fullmatch(k) and v.isdigit()}
-    rows = []
-    if wanted:
-        model = field.model
-        query = select(model).where(model.id.in_(wanted), readable(model))
-        rows = current_app.appbuilder.session.scalars(query).all()
+    session, scope = current_app.appbuilder.session, readable(field.model)
+    if isinstance(scope, True_):  # a user who reads every row: the filter has read it into the session
+        rows = [row for row in (session.get(field.model, pk) for pk in sorted(wanted)) if row is not None]
+    else:
+        rows = session.scalars(select(field.model).where(field.model.id.in_(wanted), scope)).all() if wanted else []
     options = "".join('<option value="%d">%s</option>' % (row.id, escape(str(row))) for row in rows)
     params = html_params(id=field.id, name=field.name, class_="lec-typed-choices",
                          data_url=url_for(field.endpoint, column=field.name))  # fmt: skip

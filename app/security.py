@@ -21,8 +21,11 @@ from flask_appbuilder.security.sqla.models import (
     assoc_permissionview_role,
 )
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 from wtforms.validators import DataRequired
@@ -339,13 +342,15 @@ def _forget_permissions(session):
     if session.info.pop("lec_permissions_changed", False):
         for manager in list(MANAGERS):
             manager.held_by_roles.clear()
+            manager.menus.clear()
 
 
 class LecSecurityManager(SecurityManager):
     """FAB's security manager with LEC's accounts. It asks the database for a role set's
-    permissions once (``LEC_PERMISSION_CACHE_SECONDS``; a role change in this process forgets them
-    at once), where FAB asks once per menu entry and button on every page, and it loads a user with
-    roles and groups in one query."""
+    permissions once, and draws the menu a role set sees once per language, for
+    ``LEC_PERMISSION_CACHE_SECONDS`` (a role change in this process forgets both at once), where
+    FAB asks once per menu entry and button on every page; it loads a user with roles and groups
+    in one query."""
 
     user_model = LecUser
     userdbmodelview = LecUserView
@@ -355,6 +360,7 @@ class LecSecurityManager(SecurityManager):
         super().__init__(appbuilder)
         self.userdbmodelview.datamodel = LecInterface(LecUser)  # FAB resets it to an unscoped one
         self.held_by_roles = {}  # role ids → (expires, {(permission, view)})
+        self.menus = {}  # (role ids, language) → (expires, the menu's HTML)
         MANAGERS.add(self)
 
     def get_user_by_id(self, pk):
@@ -381,6 +387,19 @@ class LecSecurityManager(SecurityManager):
             lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
             self.held_by_roles[role_ids] = (time.monotonic() + lifetime, pairs)
         return pairs
+
+    def menu_html(self):
+        """FAB's menu (its own appbuilder/navbar_menu.html, which app/templates overrides with a call
+        to this) as the signed-in user's role set sees it in the current language."""
+        roles = frozenset(role.id for role in self.get_user_roles(current_user) if role is not None)
+        key = (roles, str(get_locale()))
+        expires, html = self.menus.get(key, (0, None))
+        if expires < time.monotonic():
+            env = current_app.jinja_env
+            source = current_app.blueprints["appbuilder"].jinja_loader.get_source(env, "appbuilder/navbar_menu.html")
+            html = Markup(env.from_string(source[0]).render(menu=self.appbuilder.menu))
+            self.menus[key] = (time.monotonic() + current_app.config["LEC_PERMISSION_CACHE_SECONDS"], html)
+        return html
 
     def _has_view_access(self, user, permission_name, view_name):
         roles = self.get_user_roles(user)

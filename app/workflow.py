@@ -13,7 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import event, func, inspect, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from . import db
 from .audit import change_reason, current_user_id, now
@@ -311,11 +311,12 @@ def entry_notice():
     if node.level == "central":
         confirmation = Confirmation(academic_year=year, org_level="school", exception_until=None)
         return {"window": window_for(confirmation), "state": None, "year": year.year}
-    confirmation = db.session.scalar(
-        select(Confirmation).where(
-            Confirmation.academic_year_id == year.id, Confirmation.org_key == "%s:%d" % (node.level, node.id)
-        )
-    )
+    key = "%s:%d" % (node.level, node.id)
+    confirmation = db.session.scalars(  # with what the notice shows: one query on every page
+        select(Confirmation)
+        .where(Confirmation.academic_year_id == year.id, Confirmation.org_key == key)
+        .options(joinedload(Confirmation.transitions), joinedload(Confirmation.confirmed_by))
+    ).unique().first()
     if confirmation is None:  # created on first use, and kept; a commit on every page would expire its rows
         confirmation = confirmation_of(db.session.get(NODE_MODELS[node.level], node.id), year)
         db.session.commit()

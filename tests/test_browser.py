@@ -712,3 +712,24 @@ def test_each_chart_is_drawn_offline_in_thai_from_the_apps_own_plotly_with_its_t
             restore_learners(learners_by_id(gone))
             db.session.commit()
     assert not failed, failed
+
+
+def test_a_central_officer_filters_the_learners_by_a_school_found_by_typing_part_of_its_name(page):
+    """The search form no longer carries every school (20,000 at national size): typing part of a
+    name offers the matching schools of the user's scope (LecModelView.choices)."""
+    typed = "#filter_form select.lec-typed-choices + .select2-container"
+    log_in(page, "central")
+    page.goto("/studentview/list/")
+    page.locator("a.accordion-toggle", has_text="ค้นหา").click()
+    page.locator("#filter_form button.dropdown-toggle", has_text="เพิ่มตัวกรอง").click()
+    page.locator('#filter_form a.filter[name="school"]').click()
+    page.locator(typed + " .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("โรงเรียนเทศบาลวัด")
+    choices = page.locator(".select2-container--open .select2-results__option")
+    expect(choices).to_have_text([SCHOOL_NAME])
+    choices.first.click()
+    page.locator("#filter_form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"_flt_0_school=\d+"))
+    expect(list_rows(page).first).to_contain_text(SCHOOL_NAME)
+    assert all(SCHOOL_NAME in row for row in list_rows(page).all_inner_texts())
+    expect(page.locator(typed + " .select2-selection__rendered")).to_contain_text(SCHOOL_NAME)
