@@ -5,6 +5,7 @@ row is added or changed, domain refusals become Thai messages (a flash on screen
 body in the API), and lists have a stable order."""
 
 import re
+import threading
 
 import marshmallow
 from flask import abort, current_app, jsonify, make_response, request, url_for
@@ -358,10 +359,39 @@ marshmallow.Schema._default_error_messages = {
 }
 
 
+class PerThreadSchema:
+    """marshmallow-sqlalchemy keeps the row being loaded on the schema object (``load(instance=...)``
+    sets ``schema.instance`` and clears it afterwards) and FAB shares one schema object per API, so
+    two PUTs at once in one gunicorn worker's threads cross: one inserts a copy of its row, another
+    writes into the other's row. Each thread gets a schema object of its own."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, api, owner=None):
+        if api is None:
+            return None
+        shared = api.__dict__.get("_shared_" + self.name)
+        if shared is None:
+            return None
+        local = api.__dict__.setdefault("_per_thread", threading.local())
+        schema = getattr(local, self.name, None)
+        if schema is None:
+            schema = type(shared)()
+            setattr(local, self.name, schema)
+        return schema
+
+    def __set__(self, api, schema):
+        api.__dict__["_shared_" + self.name] = schema
+        api.__dict__.pop("_per_thread", None)
+
+
 class LecModelApi(ModelRestApi):
     """A REST resource under /api/v1/. Bad input is a 400 that names the field, in Thai."""
 
     allow_browser_login = True
+    add_model_schema = PerThreadSchema()
+    edit_model_schema = PerThreadSchema()
     base_order = ("id", "asc")
 
     def pre_add(self, item):

@@ -60,15 +60,17 @@ def current_year():
     return db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
 
 
-def confirmation_of(organisation, year, lock=False):
+def confirmation_of(organisation, year, lock=False, share=False):
     """The organisation's confirmation for the year, created open on first use; ``lock`` takes
-    the row exclusively until the transaction ends (PostgreSQL)."""
+    the row exclusively until the transaction ends (PostgreSQL), ``share`` in shared mode: a step
+    that depends on the level above staying open holds it so (a take-back, a return), and that
+    level's confirmation, which takes it exclusively, waits for the step or the step for it."""
     _ensure_rows([(year.id, organisation)])
     query = select(Confirmation).where(
         Confirmation.academic_year_id == year.id, Confirmation.org_key == org_key(organisation)
     )
-    if lock:
-        query = query.with_for_update()
+    if lock or share:
+        query = query.with_for_update(read=not lock)
     return db.session.scalars(query.execution_options(populate_existing=True)).one()
 
 
@@ -79,12 +81,22 @@ def _ensure_rows(pairs):
 def _insert_missing(session, placements):
     """Create the open confirmation of each (year id, level, organisation id) that has none yet;
     concurrent callers may race to create the same row, so a conflict is ignored."""
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    bind = session.get_bind()
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[bind.dialect.name]
+    statements = []
     for year_id, level, org_id in placements:
         row = {"province_id": None, "lao_id": None, "school_id": None, level + "_id": org_id}
         row.update(academic_year_id=year_id, org_key="%s:%d" % (level, org_id), org_level=level, state=OPEN)
-        session.execute(insert(Confirmation).values(**row).on_conflict_do_nothing())
+        statements.append(insert(Confirmation).values(**row).on_conflict_do_nothing())
+    if bind.dialect.name == "postgresql":
+        # committed at once on a connection of its own: an insert left uncommitted until the end of a
+        # long transaction makes others wait for it, and two such waits can deadlock
+        with bind.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(statement)
+        return
+    for statement in statements:
+        session.execute(statement)
 
 
 # -- entry window ---------------------------------------------------------------------------------
@@ -180,7 +192,7 @@ def take_back_school(school, year):
     reasons = []
     if confirmation.state != CONFIRMED:
         reasons.append(_("The school has not confirmed."))
-    if confirmation_of(school.lao, year).state == CONFIRMED:
+    if confirmation_of(school.lao, year, share=True).state == CONFIRMED:
         reasons.append(_("The LAO has already confirmed; ask it to return the school."))
     if reasons:
         raise Refused(reasons)
@@ -252,7 +264,7 @@ def _return(organisation, parent, year, reason, actor_level):
     reasons = []
     if confirmation.state != CONFIRMED:
         reasons.append(_("It has not confirmed; there is nothing to return."))
-    if parent is not None and confirmation_of(parent, year).state == CONFIRMED:
+    if parent is not None and confirmation_of(parent, year, share=True).state == CONFIRMED:
         reasons.append(_("Your own confirmation is already given; it must be returned to you first."))
     if reasons:
         raise Refused(reasons)

@@ -422,3 +422,49 @@ def test_a_locked_school_refuses_a_rest_post_of_a_new_learner(app, locked_school
     }  # fmt: skip
     response = client.post("/api/v1/student/", json=body, headers=api_headers(client, "school"))
     assert response.status_code == 409
+
+
+def test_a_take_back_and_the_laos_confirmation_at_the_same_moment_never_leave_a_confirmed_lao_over_an_open_school(
+    app, fresh
+):
+    """The load test's suspicion, on real PostgreSQL transactions: a school takes its confirmation
+    back while its LAO confirms. One of them must wait for the other, so the LAO is never left
+    confirmed over a school that is open."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time; the race is PostgreSQL's")
+    for _round in range(10):
+        with app.app_context():
+            confirm_all_schools_of(app, "3500101")
+        barrier = threading.Barrier(2)
+
+        def take_back(barrier):
+            with app.app_context(), as_account(app, "school"):
+                barrier.wait()
+                try:
+                    take_back_school(org(School, SCHOOL_OF["school"]), year())
+                    db.session.flush()
+                    time.sleep(0.05)  # between the check and the commit
+                    db.session.commit()
+                except Refused:
+                    db.session.rollback()
+
+        def confirm(barrier):
+            with app.app_context(), as_account(app, "lao"):
+                barrier.wait()
+                time.sleep(0.01)
+                try:
+                    confirm_lao(org(Lao, "3500101"), year())
+                    db.session.commit()
+                except Refused:
+                    db.session.rollback()
+
+        threads = [threading.Thread(target=step, args=(barrier,)) for step in (take_back, confirm)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            lao, school = state(org(Lao, "3500101")), state(org(School, SCHOOL_OF["school"]))
+            assert not (lao == CONFIRMED and school == OPEN), "an LAO confirmed over an open school"
+            db.session.execute(text("UPDATE confirmation SET state = 'open'"))
+            db.session.commit()
