@@ -48,10 +48,11 @@ benchmark: translations
 	taskset -c 0 $(BIN)/python benchmarks/importer.py
 
 # National size on PostgreSQL: 1.5 million learners generated once into schema lec_national (kept),
-# then the data-quality checks over a province and the whole country.
+# then the data-quality checks over a province and the whole country, and the learner lists.
 benchmark-national: translations
 	taskset -c 0 $(BIN)/python benchmarks/generate.py --keep lec_national || true
 	taskset -c 0 $(BIN)/python benchmarks/quality.py --schema lec_national
+	taskset -c 0 $(BIN)/python benchmarks/lists.py --schema lec_national
 
 # Deadline-day load test (README): 300 users for 3 minutes against gunicorn on PostgreSQL
 # (TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test), then the database is
