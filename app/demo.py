@@ -12,6 +12,7 @@ from . import db
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
 from .reports import seed_example_rates
 from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
+from .workflow import open_confirmations
 
 # (province code, LAO code, kind, name, [(school code, kind, name), ...])
 HIERARCHY = [
@@ -148,6 +149,7 @@ def seed_demo(password, today=None):
             )
     session.add_all(learners)
     _add_data_problems(session, year, schools, learners, rng)
+    open_confirmations(year.id)
     session.flush()
     seed_example_rates(year)
     session.commit()

@@ -29,6 +29,7 @@ from .models import AcademicYear, Lao, LecUser, Province, School, Student
 from .security import LAO as LAO_ROLE
 from .security import PROVINCE as PROVINCE_ROLE
 from .security import SCHOOL as SCHOOL_ROLE
+from .workflow import open_confirmations
 
 GENERATED = "9"  # every generated LAO and school code starts with it, no demo code does
 BANGKOK = "10"  # กรุงเทพมหานคร is a local government of its own: no LAO of the department sits in it
@@ -152,6 +153,7 @@ def generate_country(size, seed, password):
         timed("ab_user_role", lambda: grant_roles(conn, accounts))
         learners = learner_rows(schools, school_ids, year_id, year, size.students, stream(seed, "learners"), stamp)
         timed("student", lambda: copy_rows(conn, Student.__table__, STUDENT_COLUMNS, learners))
+        timed("confirmation", lambda: open_confirmations(year_id, conn))
         if conn.dialect.name == "postgresql":
             # the planner must know the new sizes at the first query, not when autovacuum wakes up
             started = time.perf_counter()

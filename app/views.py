@@ -462,7 +462,7 @@ class NoOtherSchoolsView(LecModelView):
     add_columns = edit_columns = ["academic_year", "lao", "note"]
     show_columns = add_columns + AUDIT_COLUMNS
     search_columns = ["academic_year", "lao"]
-    order_columns = []
+    order_columns = ["id"]  # FAB sorts by every column when the list is empty; only id is indexed here
 
 
 class SchoolBuildingView(LecModelView):
@@ -501,7 +501,7 @@ class SchoolProfileView(LecModelView):
     add_columns = edit_columns = ["academic_year", "school"] + PROFILE_COUNTS
     show_columns = add_columns + AUDIT_COLUMNS
     search_columns = ["academic_year", "school"]
-    order_columns = []
+    order_columns = ["id"]  # FAB sorts by every column when the list is empty; only id is indexed here
     form_extra_fields = {field: count_field(labels.SCHOOL_PROFILE[field]) for field in PROFILE_COUNTS}
     related_views = [SchoolBuildingView]
 
@@ -604,6 +604,11 @@ class AcademicYearView(LecModelView):
         name: date_field(labels.ACADEMIC_YEAR[name], InputRequired())
         for name in ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"]
     }
+
+    def post_add(self, item):
+        """Opening a year creates every organisation's confirmation for it at once."""
+        workflow.open_confirmations(item.id)
+        db.session.commit()
 
 
 class ProvinceApi(LecModelApi):

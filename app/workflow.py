@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import event, func, inspect, select, tuple_
+from sqlalchemy import String, cast, event, func, inspect, literal, null, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -81,22 +81,31 @@ def _ensure_rows(pairs):
 def _insert_missing(session, placements):
     """Create the open confirmation of each (year id, level, organisation id) that has none yet;
     concurrent callers may race to create the same row, so a conflict is ignored."""
-    bind = session.get_bind()
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[bind.dialect.name]
-    statements = []
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     for year_id, level, org_id in placements:
         row = {"province_id": None, "lao_id": None, "school_id": None, level + "_id": org_id}
         row.update(academic_year_id=year_id, org_key="%s:%d" % (level, org_id), org_level=level, state=OPEN)
-        statements.append(insert(Confirmation).values(**row).on_conflict_do_nothing())
-    if bind.dialect.name == "postgresql":
-        # committed at once on a connection of its own: an insert left uncommitted until the end of a
-        # long transaction makes others wait for it, and two such waits can deadlock
-        with bind.engine.begin() as connection:
-            for statement in statements:
-                connection.execute(statement)
-        return
-    for statement in statements:
-        session.execute(statement)
+        session.execute(insert(Confirmation).values(**row).on_conflict_do_nothing())
+
+
+def open_confirmations(year_id, connection=None):
+    """Every school, LAO and province gets its open confirmation for the year at once, as the year
+    opens; returns how many the year has. Created on first use instead, two transactions creating
+    rows in opposite orders (a school its own then its LAO's, the LAO its own then its schools')
+    deadlock on PostgreSQL."""
+    run = (connection or db.session).execute
+    dialect = (connection or db.session.get_bind()).dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    columns = ["academic_year_id", "org_key", "org_level", "province_id", "lao_id", "school_id", "state"]
+    for model, level in ((School, "school"), (Lao, "lao"), (Province, "province")):
+        ids = {name: (model.id if name == level + "_id" else null()) for name in columns[3:6]}
+        rows = select(
+            literal(year_id), literal(level + ":") + cast(model.id, String), literal(level),
+            ids["province_id"], ids["lao_id"], ids["school_id"], literal(OPEN),
+        ).where(true())  # fmt: skip  # without a WHERE, SQLite reads "FROM t ON CONFLICT" as a join
+        run(insert(Confirmation).from_select(columns, rows).on_conflict_do_nothing())
+    return run(select(func.count()).where(Confirmation.academic_year_id == year_id)).scalar()
 
 
 # -- entry window ---------------------------------------------------------------------------------

@@ -118,7 +118,8 @@ def with_saved_value(content, coordinate, value):
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                cell = re.compile(rb'<c r="%s"><f>(.*?)</f><v ?/>(</v>)?</c>' % coordinate.encode())
+                # an empty value as openpyxl writes it: <v/> with its own writer, <v></v> with lxml's
+                cell = re.compile(rb'<c r="%s"><f>(.*?)</f>(?:<v ?/>|<v></v>)</c>' % coordinate.encode())
                 data = cell.sub(lambda m: b'<c r="%s" t="str"><f>%s</f><v>%s</v></c>' % (
                     coordinate.encode(), m.group(1), value.encode()), data)  # fmt: skip
             target.writestr(item, data)

@@ -9,12 +9,12 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app import db
 from app.audit import acting_as
 from app.errors import OutOfScope
-from app.models import AcademicYear, HistoryEntry, Lao, Province, School, Student, Transition
+from app.models import AcademicYear, Confirmation, HistoryEntry, Lao, Province, School, Student, Transition
 from app.workflow import (
     BLOCKING_CHECKS,
     CONFIRMED,
@@ -26,6 +26,7 @@ from app.workflow import (
     confirm_school,
     confirmation_of,
     grant_exception,
+    open_confirmations,
     return_lao,
     return_province,
     return_school,
@@ -468,3 +469,20 @@ def test_a_take_back_and_the_laos_confirmation_at_the_same_moment_never_leave_a_
             assert not (lao == CONFIRMED and school == OPEN), "an LAO confirmed over an open school"
             db.session.execute(text("UPDATE confirmation SET state = 'open'"))
             db.session.commit()
+
+
+def test_every_organisation_has_its_confirmation_as_soon_as_the_year_opens(app, ctx):
+    """Rows made on first use deadlock when two transactions make them in opposite orders; the year
+    opens with all of them (the demo seed, the generator and the academic-year screen call it)."""
+    counts = dict(
+        db.session.execute(
+            select(Confirmation.org_level, func.count()).where(Confirmation.academic_year_id == year().id)
+            .group_by(Confirmation.org_level)
+        ).all()
+    )  # fmt: skip
+    assert counts == {
+        "school": db.session.scalar(select(func.count(School.id))),
+        "lao": db.session.scalar(select(func.count(Lao.id))),
+        "province": db.session.scalar(select(func.count(Province.id))),
+    }
+    assert open_confirmations(year().id) == sum(counts.values())  # nothing twice
