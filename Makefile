@@ -53,6 +53,7 @@ benchmark-national: translations
 	taskset -c 0 $(BIN)/python benchmarks/generate.py --keep lec_national || true
 	taskset -c 0 $(BIN)/python benchmarks/quality.py --schema lec_national
 	taskset -c 0 $(BIN)/python benchmarks/lists.py --schema lec_national
+	taskset -c 0 $(BIN)/python benchmarks/reports.py --schema lec_national
 
 # Deadline-day load test (README): 300 users for 3 minutes against gunicorn on PostgreSQL
 # (TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test), then the database is
