@@ -82,6 +82,18 @@ def ctx(app):
 
 
 @pytest.fixture
+def fresh(app):
+    """Every confirmation of the current year back to open (tests share one database)."""
+    with app.app_context():
+        db.session.execute(text("UPDATE confirmation SET state = 'open', exception_until = NULL"))
+        db.session.commit()
+    yield
+    with app.app_context():
+        db.session.execute(text("UPDATE confirmation SET state = 'open', exception_until = NULL"))
+        db.session.commit()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -209,18 +209,6 @@ def test_the_progress_counts_each_day_the_schools_that_stood_confirmed_at_its_en
         assert [mark.value for mark in numbers.marks] == [year().school_deadline.isoformat(), total]
 
 
-@pytest.fixture
-def fresh(app):
-    """Every confirmation of the current year back to open (tests share one database)."""
-    with app.app_context():
-        db.session.execute(text("UPDATE confirmation SET state = 'open', exception_until = NULL"))
-        db.session.commit()
-    yield
-    with app.app_context():
-        db.session.execute(text("UPDATE confirmation SET state = 'open', exception_until = NULL"))
-        db.session.commit()
-
-
 def test_a_school_that_confirms_today_counts_as_confirmed_today_in_every_scope_above_it(app, fresh, ctx):
     own = school(SCHOOL_OF["school"])
     before = {username: confirmation_progress(node(app, username), year()).rows[-1][1] for username in SCOPES}

@@ -41,19 +41,6 @@ def account(app, username):
     return acting_as(app.appbuilder.sm.find_user(username=username).id)
 
 
-@pytest.fixture
-def fresh(app):
-    """Every confirmation back to open before and after (tests share one database)."""
-    reset = "UPDATE confirmation SET state = 'open', exception_until = NULL"
-    with app.app_context():
-        db.session.execute(text(reset))
-        db.session.commit()
-    yield
-    with app.app_context():
-        db.session.execute(text(reset))
-        db.session.commit()
-
-
 SCHOOLS_OF = {
     "school": "SELECT id FROM school WHERE id = :id",
     "lao": "SELECT id FROM school WHERE lao_id = :id",

@@ -52,18 +52,6 @@ def state(organisation):
     return confirmation_of(organisation, year()).state
 
 
-@pytest.fixture
-def fresh(app):
-    """Every confirmation of the current year back to open (tests share one database)."""
-    with app.app_context():
-        db.session.execute(text("UPDATE confirmation SET state = 'open', exception_until = NULL"))
-        db.session.commit()
-    yield
-    with app.app_context():
-        db.session.execute(text("UPDATE confirmation SET state = 'open', exception_until = NULL"))
-        db.session.commit()
-
-
 def confirm_all_schools_of(app, lao_code):
     """Each school of the LAO confirms (by its own staff, as the demo accounts would)."""
     lao = org(Lao, lao_code)
