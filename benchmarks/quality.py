@@ -8,7 +8,6 @@ Prints a table: the quality report's counts per check and per organisation one l
 pass of every check over the scope), each the median of three runs. Targets (issue #6): one province under 2 s,
 the whole country under 30 s."""
 
-import argparse
 import os
 import statistics
 import sys
@@ -17,11 +16,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from national import learners_and_largest_province, national_app  # noqa: E402
 from sqlalchemy import distinct, func, select, text  # noqa: E402
 from table import print_table  # noqa: E402
 
-from app import create_app, db  # noqa: E402
-from app.models import Lao, School, Student  # noqa: E402
+from app import db  # noqa: E402
 from app.quality import counts, findings, report, schools_of  # noqa: E402
 from app.workflow import current_year  # noqa: E402
 
@@ -38,26 +37,10 @@ def median_seconds(run):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--schema", default="lec_national")
-    args = parser.parse_args()
-    url = args.database_url + ("&" if "?" in args.database_url else "?") + "options=-csearch_path%3D" + args.schema
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app, schema = national_app(__doc__.splitlines()[0])
     with app.app_context():
         year = current_year()
-        learners = db.session.scalar(select(func.count(Student.id)).where(Student.academic_year_id == year.id))
-        if not learners:
-            sys.exit("schema %s holds no learners: run benchmarks/generate.py --keep %s" % (args.schema, args.schema))
-        province_id, province_learners = db.session.execute(
-            select(Lao.province_id, func.count(Student.id))
-            .join(School, School.lao_id == Lao.id)
-            .join(Student, Student.school_id == School.id)
-            .where(Student.academic_year_id == year.id)
-            .group_by(Lao.province_id)
-            .order_by(func.count(Student.id).desc())
-            .limit(1)
-        ).one()
+        learners, province_id, province_learners = learners_and_largest_province(year, schema)
         plant_problems(year)  # inside this transaction, rolled back at the end
         found = counts(year)
         rows = [

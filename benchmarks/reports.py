@@ -10,7 +10,6 @@ the largest province's report (per LAO), each the median of three runs, and an .
 workbook) with the process's peak resident size (getrusage). Targets (issue #7): national < 500 ms, province < 200 ms,
 the export under 300 MB."""
 
-import argparse
 import itertools
 import os
 import resource
@@ -24,12 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from flask import g  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from national import learners_and_largest_province, national_app  # noqa: E402
 from table import print_table  # noqa: E402
 
-from app import create_app, db  # noqa: E402
 from app.exports import write_xlsx  # noqa: E402
-from app.models import Lao, School, Student  # noqa: E402
 from app.reports import ENTERED, head_count  # noqa: E402
 from app.workflow import current_year  # noqa: E402
 
@@ -57,26 +54,10 @@ def export_learners(app, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--schema", default="lec_national")
-    args = parser.parse_args()
-    url = args.database_url + ("&" if "?" in args.database_url else "?") + "options=-csearch_path%3D" + args.schema
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app, schema = national_app(__doc__.splitlines()[0])
     with app.app_context():
         year = current_year()
-        learners = db.session.scalar(select(func.count(Student.id)).where(Student.academic_year_id == year.id))
-        if not learners:
-            sys.exit("schema %s holds no learners: run benchmarks/generate.py --keep %s" % (args.schema, args.schema))
-        province_id, province_learners = db.session.execute(
-            select(Lao.province_id, func.count(Student.id))
-            .join(School, School.lao_id == Lao.id)
-            .join(Student, Student.school_id == School.id)
-            .where(Student.academic_year_id == year.id)
-            .group_by(Lao.province_id)
-            .order_by(func.count(Student.id).desc())
-            .limit(1)
-        ).one()
+        learners, province_id, province_learners = learners_and_largest_province(year, schema)
         national = head_count("country", 0, year, ENTERED)
         rows = [
             ("learners in the year", "{:,}".format(learners)),
