@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
-from test_workflow import as_account, confirm_all_schools_of, fresh, org, year  # noqa: F401 (fresh: a fixture)
+from test_workflow import as_account, confirm_all_schools_of, org, year
 
 from app import db
 from app.audit import acting_as, history_of
