@@ -45,7 +45,7 @@ def create_app(config=None):
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import audit, cli, health, quality, scope, views, workflow  # noqa: F401 — they register flush guards
+        from . import audit, cli, health, manual, quality, scope, views, workflow  # noqa: F401 — flush guards
         from .assets import assets
         from .security import check_password
         from .thai import format_be_date, format_be_datetime
@@ -58,7 +58,7 @@ def create_app(config=None):
         appbuilder.init_app(app, db.session)
         health.register(app)  # public, exempt from rate limits: needs FAB's limiter
         views.register(appbuilder)
-        app.jinja_env.globals["entry_notice"] = workflow.entry_notice
+        app.jinja_env.globals.update(entry_notice=workflow.entry_notice, help_link=manual.help_link)
         audit.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)
         cli.register(app)

@@ -3,20 +3,20 @@
 import io
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, send_from_directory, url_for
 from flask_appbuilder import BaseView, IndexView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import BaseApi, protect
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import literal, select
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from . import audit, charts, choices, credentials, db, labels, learners, quality, spotcheck, workflow
+from . import audit, charts, choices, credentials, db, labels, learners, manual, quality, spotcheck, workflow
 from .assets import PLOTLY_VERSION
 from .base_views import LecInterface, LecModelApi, LecModelView
 from .cli import find_organisation
@@ -1272,6 +1272,39 @@ class SpotCheckPage(BaseView):
         )  # fmt: skip
 
 
+class HelpView(BaseView):
+    """The user guide (app/manual.py), open to everyone: a clerk with a new QR sheet reads it before
+    their first sign-in. Each screen's "วิธีใช้" link lands on its section here."""
+
+    route_base = "/help"
+    default_view = "index"
+
+    @expose("/")
+    def index(self):
+        return self.show(manual.guide_of(current_user))
+
+    @expose("/<key>")
+    def show(self, key):
+        if key not in manual.GUIDES:
+            abort(404)
+        language = manual.language()
+        return self.render_template(
+            "lec/help.html", guide=manual.guide(key, language), own=manual.guide_of(current_user),
+            guides=[manual.guide(other, language) for other in manual.guides_for(current_user)],
+        )  # fmt: skip
+
+    @expose("/images/<name>")
+    def image(self, name):
+        if not manual.IMAGE_NAME.match(name):
+            abort(404)
+        return send_from_directory(manual.IMAGES, name, max_age=3600)
+
+    @expose("/guide.pdf")
+    def pdf(self):
+        return send_file(io.BytesIO(manual.guide_pdf(manual.language())), mimetype="application/pdf",
+                         download_name="%s.pdf" % _l("LEC user guide"))  # fmt: skip
+
+
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
 
 
@@ -1352,6 +1385,7 @@ def register(appbuilder):
     appbuilder.add_view(
         SchoolBuildingView, "School buildings", label=_l("School buildings"), icon="fa-building-o", **basic_data
     )
+    appbuilder.add_view_no_menu(HelpView)
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
     for api in (

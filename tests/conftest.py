@@ -17,6 +17,8 @@ from app import create_app, db
 from app.demo import seed_demo
 from app.models import School, Student
 
+pytest_plugins = ["browsing"]  # the browser tests' live server, Chromium and steps
+
 PASSWORD = "lec-demo-2569"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
