@@ -149,9 +149,10 @@ def guide_of(user):
 
 
 def guides_for(user):
-    """Every guide, the user's own first."""
+    """Every guide that is written, the user's own first; a guide file someone removed by mistake
+    takes its screens' links elsewhere instead of breaking them."""
     own = guide_of(user)
-    return [own] + [key for key in GUIDES if key != own]
+    return [key for key in [own] + [key for key in GUIDES if key != own] if (GUIDE / "th" / (key + ".md")).exists()]
 
 
 def help_link(endpoint=None, user=None):
@@ -162,7 +163,7 @@ def help_link(endpoint=None, user=None):
     for key in keys:
         if section and section in dict(guide(key, language()).sections):
             return url_for("HelpView.show", key=key, _anchor=section)
-    return url_for("HelpView.show", key=keys[0])
+    return url_for("HelpView.index")
 
 
 def problems(item):
@@ -286,8 +287,10 @@ def _picture(img, styles, width):
     picture = Image(str(path))
     scale = min(1.0, width / picture.imageWidth)
     picture.drawWidth, picture.drawHeight = picture.imageWidth * scale, picture.imageHeight * scale
+    edges = [(side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]
+    framed = Table([[picture]], style=[("BOX", (0, 0), (-1, -1), 0.5, colors.grey), *edges])
     caption = Paragraph(escape(img.get("alt", "")), styles.caption)
-    return KeepTogether([Spacer(1, 2 * mm), picture, caption, Spacer(1, 3 * mm)])
+    return KeepTogether([Spacer(1, 2 * mm), framed, caption, Spacer(1, 3 * mm)])
 
 
 def _page_number(canvas, document):
