@@ -27,17 +27,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Image,
-    KeepTogether,
     ListFlowable,
     ListItem,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
 )
 
 from . import pdf
+from .pdf import Shaped
 from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
 from .thai import format_be_date
 
@@ -188,7 +187,7 @@ def problems(item):
 def _inline(element):
     """An element's text and inline children as reportlab paragraph markup."""
     tags = {"strong": "b", "b": "b", "em": "i", "i": "i"}
-    parts = [escape(element.text or "")]
+    parts = [escape((element.text or "").replace("\n", " "))]
     for child in element:
         inner = _inline(child)
         if child.tag in tags:
@@ -197,7 +196,7 @@ def _inline(element):
             inner = '<font backColor="#eeeeee">%s</font>' % inner
         elif child.tag == "br":
             inner = "<br/>"
-        parts.append(inner + escape(child.tail or ""))
+        parts.append(inner + escape((child.tail or "").replace("\n", " ")))
     return "".join(parts)
 
 
@@ -217,7 +216,7 @@ class _Styles:
         self.caption.textColor = colors.dimgrey
 
 
-class _Heading(Paragraph):
+class _Heading(Shaped):
     """A heading that adds itself to the PDF's outline (the bookmarks a reader clicks)."""
 
     def __init__(self, text, style, level, key):
@@ -241,7 +240,7 @@ def _blocks(element, styles, width, key):
         elif tag == "h2":
             story.append(_Heading(_inline(child), styles.h2, 1, "%s-%s" % (key, child.get("id"))))
         elif tag in ("h3", "h4"):
-            story.append(Paragraph(_inline(child), styles.h3))
+            story.append(Shaped(_inline(child), styles.h3))
         elif tag == "p":
             story += _paragraph(child, styles, width)
         elif tag in ("ol", "ul"):
@@ -267,7 +266,7 @@ def _blocks(element, styles, width, key):
 
 def _paragraph(element, styles, width):
     """A paragraph of the element's own text, then the pictures in it."""
-    text = [Paragraph(_inline(element), styles.body)] if _text(element) else []
+    text = [Shaped(_inline(element), styles.body)] if _text(element) else []
     return text + [_picture(img, styles, width) for img in element.iter("img")]
 
 
@@ -283,14 +282,17 @@ def _item(li, styles, width, key):
 
 
 def _picture(img, styles, width):
+    """The picture, framed, with its description beneath; one table row, so the two never part
+    across a page (reportlab's KeepTogether cannot sit inside a list item)."""
     path = IMAGES / img.get("src", "")
     picture = Image(str(path))
-    scale = min(1.0, width / picture.imageWidth)
+    scale = min(1.0, 0.85 * width / picture.imageWidth)  # two pictures and their steps fit a page
     picture.drawWidth, picture.drawHeight = picture.imageWidth * scale, picture.imageHeight * scale
-    edges = [(side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]
-    framed = Table([[picture]], style=[("BOX", (0, 0), (-1, -1), 0.5, colors.grey), *edges])
-    caption = Paragraph(escape(img.get("alt", "")), styles.caption)
-    return KeepTogether([Spacer(1, 2 * mm), framed, caption, Spacer(1, 3 * mm)])
+    flush = [(side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]
+    framed = Table([[picture]], style=[("BOX", (0, 0), (-1, -1), 0.5, colors.grey), *flush])
+    caption = Shaped(escape(img.get("alt", "")), styles.caption)
+    return Table([[[framed, caption]]], style=[*flush, ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+                                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm)])  # fmt: skip
 
 
 def _page_number(canvas, document):
@@ -318,13 +320,13 @@ def _guide_pdf(lang, _files, _locale):
     guides = [guide(key, lang) for key in GUIDES]
     story = [
         Spacer(1, 60 * mm),
-        Paragraph(escape(title), styles.title),
-        Paragraph(escape(system), styles.h2),
-        Paragraph(escape(_("Printed on %(date)s", date=format_be_date(date.today()))), styles.body),
+        Shaped(escape(title), styles.title),
+        Shaped(escape(system), styles.h2),
+        Shaped(escape(_("Printed on %(date)s", date=format_be_date(date.today()))), styles.body),
         Spacer(1, 10 * mm),
-        Paragraph(escape(_("Contents")), styles.h3),
+        Shaped(escape(_("Contents")), styles.h3),
     ]
-    story += [Paragraph("%d. %s" % (n, escape(item.title)), styles.body) for n, item in enumerate(guides, 1)]
+    story += [Shaped("%d. %s" % (n, escape(item.title)), styles.body) for n, item in enumerate(guides, 1)]
     for item in guides:
         story.append(PageBreak())
         story += _blocks(item.tree, styles, document.width, item.key)

@@ -34,9 +34,28 @@ def style(size, bold=False, leading=None):
     )
 
 
+class Shaped(Paragraph):
+    """A paragraph that HarfBuzz shapes afresh at every wrap. reportlab shapes a paragraph's words in
+    place on the first wrap; a second wrap (a table cell, a list item, a heading kept with the next
+    block) shapes them again and draws a tone mark above an upper vowel (ที่, นี้) as an empty box.
+    It is never split across pages: a piece would start from already-shaped words."""
+
+    def __init__(self, text, style, **options):
+        self._source = (text, style, options)
+        super().__init__(text, style, **options)
+
+    def wrap(self, available_width, available_height):
+        text, style, options = self._source
+        super().__init__(text, style, **options)
+        return super().wrap(available_width, available_height)
+
+    def split(self, available_width, available_height):
+        return []
+
+
 def paragraph(c, text, x, y_top, width, paragraph_style, max_height=1000):
     """Draw shaped text whose first line starts at ``y_top``; returns the height used."""
-    shaped = Paragraph(text, paragraph_style)
+    shaped = Shaped(text, paragraph_style)
     _width, height = shaped.wrap(width, max_height)
     shaped.drawOn(c, x, y_top - height)
     return height

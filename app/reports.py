@@ -19,7 +19,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import Numeric, and_, case, func, select
 
 from . import choices, db, pdf
@@ -432,7 +432,7 @@ def summary_pdf(report):
                                  bottomMargin=18 * mm, title=str(_("Learner head-count summary")))  # fmt: skip
 
     def cell(text, paragraph_style=normal):
-        return Paragraph(str(text), paragraph_style)
+        return pdf.Shaped(str(text), paragraph_style)
 
     def number(value):
         return cell("" if value is None else "{:,}".format(value), right)
