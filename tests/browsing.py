@@ -10,6 +10,7 @@ import os
 import random
 import re
 import threading
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,11 +18,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import delete, func, select, update
 from stdnum.th import pin
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from app import db
 from app.demo import current_academic_year_be
 from app.manual import IMAGES as GUIDE_IMAGES
+from app.models import Confirmation, Transition
 
 from conftest import BACKENDS, PASSWORD, close, database_url, make_app
 
@@ -239,6 +243,29 @@ def assert_nothing_saved(page, national_id):
         expect(tab.locator("body")).not_to_contain_text(national_id)
     finally:
         tab.close()
+
+
+@contextmanager
+def confirmations_kept(app):
+    """Every confirmation of the live server as it was before, afterwards: its state, who confirmed
+    it and when, its exception; the steps taken meanwhile are deleted, so that no notice tells of
+    them. Tests that confirm or return share the server with tests that expect open data."""
+    columns = ["id", "state", "confirmed_on", "confirmed_by_id", "exception_until", "exception_reason"]
+    with app.app_context():
+        kept = [row._asdict() for row in db.session.execute(select(*(getattr(Confirmation, c) for c in columns)))]
+        last_step = db.session.scalar(select(func.max(Transition.id))) or 0
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Transition).where(Transition.id > last_step))
+            db.session.execute(update(Confirmation), kept)
+            db.session.commit()
+
+
+def scroll_to_top(locator):
+    """The part of the page a guide picture is about at the top of the window (the picture is the window)."""
+    locator.evaluate("node => node.scrollIntoView({block: 'start'})")
 
 
 GUIDE_SHOTS_TAKEN = set()  # the guide's pictures taken in this run (tests/test_manual.py reads it)

@@ -1,23 +1,36 @@
-"""End to end in a real browser: Chromium (driven by Playwright) against the app served on localhost.
+"""End to end in a real browser: Chromium (driven by Playwright) against the app served on localhost,
+one live server per backend with real CSRF (the fixtures and a user's steps are in browsing.py)."""
 
-Each backend gets its own live server with real CSRF. Every page records the requests it makes and
-fails if any left the live server (the app must work offline: no CDN); a full-page screenshot of
-the last screen of every test goes to tests/artifacts/."""
-
-import os
-import random
 import re
-import threading
 from datetime import date
-from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from browsing import (
+    ACCOUNTS,
+    ARTIFACTS,
+    FIRST_NAME,
+    LAST_NAME,
+    SCHOOL_NAME,
+    THAI,
+    assert_nothing_saved,
+    choose,
+    confirmations_kept,
+    field_error,
+    fill_learner,
+    guide_shot,
+    list_rows,
+    log_in,
+    new_national_id,
+    open_context,
+    option_value,
+    save,
+    scroll_to_top,
+    search_by_id,
+    shown_value,
+)
+from playwright.sync_api import expect
 from sqlalchemy import delete, insert, select
-from stdnum.th import pin
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import db
 from app.audit import acting_as
@@ -26,227 +39,6 @@ from app.demo import current_academic_year_be
 from app.learners import learners_by_id, remove_learners, restore_learners
 from app.models import AcademicYear, School, SpotCheck, SpotCheckItem, Student
 from app.thai import format_be_date
-
-from conftest import BACKENDS, PASSWORD, close, database_url, make_app
-
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            "Chromium not found at %s: CI must run the browser tests, not skip them; .ci/run installs it" % CHROMIUM,
-            pytrace=False,
-        )
-    pytest.skip(
-        "Chromium not found at %s: browser tests skipped; .ci/run installs it" % CHROMIUM, allow_module_level=True
-    )
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts"
-ACCOUNTS = ["central", "province", "lao", "school", "cdc", "manager"]
-THAI = re.compile("[\u0e00-\u0e7f]")
-
-SCHOOL_NAME = "โรงเรียนเทศบาลวัดเกตการาม"
-FIRST_NAME = "ปิ่นมณี"  # sara i + mai ek stacked on one consonant
-LAST_NAME = "ชื่นชม"
-
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """No access log line per static file; errors are still logged."""
-
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-# ---------------------------------------------------------------------------------------------
-# Fixtures: one live server per backend, one browser per session, one fresh context per test.
-
-
-@pytest.fixture(scope="session", params=BACKENDS)
-def live_server(request, tmp_path_factory):
-    """The app on 127.0.0.1:<free port>, real CSRF, demo data; named so as not to clash with `app`."""
-    backend = request.param
-    with database_url(backend, tmp_path_factory.mktemp("browser-db")) as url:
-        flask_app = make_app(url, WTF_CSRF_ENABLED=True)
-        server = make_server("127.0.0.1", 0, flask_app, threaded=True, request_handler=QuietRequestHandler)
-        thread = threading.Thread(target=server.serve_forever, name="live-server-" + backend, daemon=True)
-        thread.start()
-        try:
-            yield SimpleNamespace(backend=backend, url="http://127.0.0.1:%d" % server.server_port, app=flask_app)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
-            close(flask_app)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
-
-
-def open_context(browser, live_server):
-    """A fresh Thai-locale context that records the URL of every request it makes."""
-    context = browser.new_context(locale="th-TH", base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    context.requested = []
-    context.on("request", lambda req: context.requested.append(req.url))
-    return context
-
-
-def assert_offline(context, live_server):
-    server = urlsplit(live_server.url).netloc
-    elsewhere = [
-        url for url in context.requested
-        if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).netloc != server
-    ]  # fmt: skip
-    assert not elsewhere, "requests left the live server (the app must work offline): %s" % elsewhere
-
-
-@pytest.fixture
-def page(browser, live_server, request):
-    """A page in a fresh context. Afterwards: a full-page screenshot, and no request may have gone
-    anywhere but the live server."""
-    context = open_context(browser, live_server)
-    tab = context.new_page()
-    yield tab
-    try:
-        callspec = getattr(request.node, "callspec", None)
-        params = [str(v) for k, v in (callspec.params.items() if callspec else ()) if k != "live_server"]
-        name = "-".join([request.node.originalname] + params) + "[%s]" % live_server.backend
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / (name + ".png")), full_page=True)
-    finally:
-        context.close()
-    assert_offline(context, live_server)
-
-
-@pytest.fixture(scope="session")
-def school_cookies(browser, live_server):
-    """The session cookie of the `school` account, logged in once through the login form; tests
-    about the learner form start from it instead of logging in again."""
-    context = open_context(browser, live_server)
-    try:
-        log_in(context.new_page(), "school")
-        cookies = context.cookies()
-    finally:
-        context.close()
-    assert_offline(context, live_server)
-    return cookies
-
-
-@pytest.fixture
-def school_page(page, school_cookies):
-    page.context.add_cookies(school_cookies)
-    return page
-
-
-# ---------------------------------------------------------------------------------------------
-# Helpers: what a user does.
-
-
-def log_in(page, username):
-    page.goto("/login/")
-    expect(page.locator("#loginbox .panel-title")).to_have_text("เข้าสู่ระบบ")
-    expect(page.locator("#loginbox input[type=submit]")).to_have_value("เข้าสู่ระบบ")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#loginbox input[type=submit]")
-    expect(page.locator('a[href="/logout/"]')).to_be_attached()
-
-
-def choose(page, field, label, code):
-    """Pick `label` in the select2 widget of `field`, then check the hidden <select> holds `code`."""
-    page.locator("select#%s + .select2-container .select2-selection" % field).click()
-    options = page.locator(".select2-container--open .select2-results__option")
-    options.filter(has_text=re.compile("^%s$" % re.escape(label))).click()
-    expect(page.locator("select#%s" % field)).to_have_value(code)
-
-
-def option_value(page, field, label):
-    """The value (a primary key) behind an option's label."""
-    options = page.locator("select#%s option" % field)
-    return options.filter(has_text=re.compile("^%s$" % re.escape(label))).get_attribute("value")
-
-
-def new_national_id():
-    body = "1" + "".join(random.SystemRandom().choice("0123456789") for _ in range(11))
-    return body + pin.calc_check_digit(body)
-
-
-def fill_learner(page, national_id, birth_date):
-    page.goto("/studentview/add")
-    expect(page.locator("#model_form")).to_be_visible()
-    year = str(current_academic_year_be(date.today()))
-    choose(page, "academic_year", year, option_value(page, "academic_year", year))
-    choose(page, "school", SCHOOL_NAME, option_value(page, "school", SCHOOL_NAME))
-    choose(page, "id_kind", "เลขประจำตัวประชาชน (13 หลัก)", "national_id")
-    page.fill("#id_number", national_id)
-    choose(page, "prefix", "เด็กหญิง", "เด็กหญิง")
-    page.fill("#first_name", FIRST_NAME)
-    page.fill("#last_name", LAST_NAME)
-    choose(page, "sex", "หญิง", "F")
-    page.fill("#birth_date", birth_date)
-    choose(page, "class_level", "ป.1", "p1")
-
-
-def save(page):
-    with page.expect_navigation():
-        page.locator("#model_form button[type=submit]").click()
-
-
-def field_error(page, field):
-    return page.locator("#model_form tr", has=page.locator("#" + field)).locator(".alert-danger")
-
-
-def search_by_id(page, national_id):
-    """Filter the learner list the way a user does: ค้นหา → เพิ่มตัวกรอง → the identifier column."""
-    page.goto("/studentview/list/")
-    page.locator("a.accordion-toggle", has_text="ค้นหา").click()
-    page.locator("#filter_form button.dropdown-toggle", has_text="เพิ่มตัวกรอง").click()
-    page.locator('#filter_form a.filter[name="id_number"]').click()
-    page.fill('#filter_form input[name="_flt_0_id_number"]', national_id)
-    page.locator("#filter_form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"_flt_0_id_number=%s" % national_id))
-    expect(page.locator(".panel-heading .panel-title").first).to_have_text("นักเรียน / เด็กเล็ก")
-
-
-def shown_value(page, label):
-    """The value beside `label` on a show page."""
-    th = page.locator("th").filter(has_text=re.compile(r"^\s*%s\s*$" % re.escape(label)))
-    return page.locator(".table-responsive table tr", has=th).locator("td")
-
-
-def list_rows(page):
-    return page.locator(".table-responsive > table.table-bordered > tbody > tr")
-
-
-def assert_nothing_saved(page, national_id):
-    """The same filter as search_by_id, by its URL, in a second tab: the first keeps showing the
-    refused form (and is what the screenshot shows)."""
-    tab = page.context.new_page()
-    try:
-        tab.goto("/studentview/list/?_flt_0_id_number=" + national_id)
-        expect(tab.locator(".panel-heading .panel-title").first).to_have_text("นักเรียน / เด็กเล็ก")
-        expect(tab.get_by_text("ไม่พบข้อมูล")).to_be_visible()
-        expect(list_rows(tab)).to_have_count(0)
-        expect(tab.locator("body")).not_to_contain_text(national_id)
-    finally:
-        tab.close()
-
 
 # ---------------------------------------------------------------------------------------------
 # Tests.
@@ -302,6 +94,8 @@ def test_a_school_clerk_adds_a_learner_and_finds_the_thai_name_and_buddhist_era_
     page = school_page
     national_id = new_national_id()
     fill_learner(page, national_id, "01/06/2561")
+    scroll_to_top(page.locator(".panel", has=page.locator("#model_form")))
+    guide_shot(page, "learner-form")
     save(page)
     expect(page.locator(".alert-success")).to_contain_text("เพิ่มข้อมูลเรียบร้อยแล้ว")
 
@@ -416,8 +210,8 @@ def test_the_link_on_a_credential_sheet_registers_the_person_and_signs_them_in(p
         ("conf_password", "Doi-Ngoen-2569"),
     ]:  # fmt: skip
         page.fill("#" + field, value)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / ("activation-form[%s].png" % live_server.backend)), full_page=True)
+    page.locator("#activation button[type=submit]").scroll_into_view_if_needed()
+    guide_shot(page, "activate-form")
     page.click("#activation button[type=submit]")
     expect(page.locator(".alert-success")).to_contain_text("เปิดใช้งานบัญชีเรียบร้อยแล้ว")
     expect(page.locator('a[href="/logout/"]')).to_be_attached()
@@ -429,39 +223,44 @@ def test_a_school_confirms_is_locked_is_returned_with_a_reason_and_edits_again(b
     """DESIGN.md §4 end to end: the school confirms, its data is locked, its LAO returns it with a
     reason, the school reads the reason and can edit again."""
     school = open_context(browser, live_server).new_page()
-    log_in(school, "school")
-    expect(school.locator("#entry-notice")).to_contain_text("เปิดให้บันทึกข้อมูลปีการศึกษา")
-    school.goto("/schoolview/list/")
-    school.locator("input[name=rowid]").first.check()
-    school.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
-    school.locator("a.confirm_school_menu_item").click()
-    school.locator("#modal-confirm-ok").click()
-    expect(school.locator("#entry-notice")).to_contain_text("ยืนยันแล้วโดย")
-    school.goto("/studentview/list/")
-    school.locator("a[href^='/studentview/edit/']").first.click()
-    school.locator("form button[type=submit], form input[type=submit]").first.click()
-    expect(school.locator(".alert").first).to_contain_text("ข้อมูลถูกล็อก")
-    ARTIFACTS.mkdir(exist_ok=True)
-    school.screenshot(path=str(ARTIFACTS / ("workflow-locked[%s].png" % live_server.backend)), full_page=True)
-
     lao = open_context(browser, live_server).new_page()
-    log_in(lao, "lao")
-    lao.goto("/schoolview/list/")
-    lao.locator("tr", has_text="โรงเรียนเทศบาลวัดเกตการาม").locator("input[name=rowid]").check()
-    lao.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
-    lao.locator("a.return_school_menu_item").click()
-    lao.fill("#reason", "ชื่อนักเรียนสะกดผิด")
-    lao.locator("#reason-form button[type=submit]").click()
-    expect(lao.locator(".alert-success").first).to_contain_text("บันทึกแล้ว")
+    try:
+        with confirmations_kept(live_server.app):
+            log_in(school, "school")
+            expect(school.locator("#entry-notice")).to_contain_text("เปิดให้บันทึกข้อมูลปีการศึกษา")
+            school.goto("/schoolview/list/")
+            school.locator("input[name=rowid]").first.check()
+            school.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+            school.locator("a.confirm_school_menu_item").click()
+            school.locator("#modal-confirm-ok").click()
+            expect(school.locator("#entry-notice")).to_contain_text("ยืนยันแล้วโดย")
+            school.goto("/studentview/list/")
+            school.locator("a[href^='/studentview/edit/']").first.click()
+            school.locator("form button[type=submit], form input[type=submit]").first.click()
+            expect(school.locator(".alert").first).to_contain_text("ข้อมูลถูกล็อก")
+            guide_shot(school, "school-locked")
 
-    school.goto("/studentview/list/")
-    expect(school.locator("#entry-notice")).to_contain_text("ส่งคืนแก้ไขเพราะ ชื่อนักเรียนสะกดผิด")
-    school.locator("a[href^='/studentview/edit/']").first.click()
-    school.locator("form button[type=submit], form input[type=submit]").first.click()
-    expect(school.locator(".alert-success").first).to_be_visible()
-    school.screenshot(path=str(ARTIFACTS / ("workflow-returned[%s].png" % live_server.backend)), full_page=True)
-    school.context.close()
-    lao.context.close()
+            log_in(lao, "lao")
+            lao.goto("/schoolview/list/")
+            lao.locator("tr", has_text="โรงเรียนเทศบาลวัดเกตการาม").locator("input[name=rowid]").check()
+            lao.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+            lao.locator("a.return_school_menu_item").click()
+            lao.fill("#reason", "ชื่อนักเรียนสะกดผิด")
+            guide_shot(lao, "lao-return")
+            lao.locator("#reason-form button[type=submit]").click()
+            expect(lao.locator(".alert-success").first).to_contain_text("บันทึกแล้ว")
+
+            school.goto("/studentview/list/")
+            expect(school.locator("#entry-notice")).to_contain_text("ส่งคืนแก้ไขเพราะ ชื่อนักเรียนสะกดผิด")
+            guide_shot(school, "school-returned")
+            school.locator("a[href^='/studentview/edit/']").first.click()
+            school.locator("form button[type=submit], form input[type=submit]").first.click()
+            expect(school.locator(".alert-success").first).to_be_visible()
+            ARTIFACTS.mkdir(exist_ok=True)
+            school.screenshot(path=str(ARTIFACTS / ("workflow-returned[%s].png" % live_server.backend)), full_page=True)
+    finally:
+        school.context.close()
+        lao.context.close()
 
 
 def test_running_an_action_with_no_row_chosen_is_explained_in_thai(school_page):
@@ -472,9 +271,7 @@ def test_running_an_action_with_no_row_chosen_is_explained_in_thai(school_page):
     expect(page.locator("#modal-alert .modal-text")).to_have_text("ยังไม่ได้เลือกรายการ")
 
 
-def test_a_school_is_told_why_it_cannot_confirm_and_corrects_the_learner_from_the_quality_report(
-    browser, live_server
-):
+def test_a_school_is_told_why_it_cannot_confirm_and_corrects_the_learner_from_the_quality_report(browser, live_server):
     """Circular 3.1: the school checks its data before confirming. A learner carried over with a
     wrong check digit blocks the confirmation; the report leads to the form that corrects it."""
     good = new_national_id()
@@ -495,25 +292,25 @@ def test_a_school_is_told_why_it_cannot_confirm_and_corrects_the_learner_from_th
     page.locator("a.confirm_school_menu_item").click()
     page.locator("#modal-confirm-ok").click()
     expect(page.locator(".alert-danger").first).to_contain_text("เลขประจำตัวประชาชนผิดหลักตรวจสอบหรือจำนวนหลัก (1)")
+    guide_shot(page, "quality-refused")
 
     page.locator("a", has_text="คุณภาพข้อมูล").first.click()
     findings = page.locator("#quality-findings tbody tr")
     expect(findings.filter(has_text="เลขผิด")).to_have_count(1)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / ("quality-report[%s].png" % live_server.backend)), full_page=True)
+    scroll_to_top(page.locator("#quality"))  # the counts, then the learner behind the error
+    guide_shot(page, "quality-report")
     findings.filter(has_text="เลขผิด").locator("a", has_text="แก้ไข").click()
     page.fill("#id_number", good)
     save(page)
     expect(page.locator(".alert-success").first).to_be_visible()
     page.goto("/quality/")
     expect(page.locator("#quality")).to_contain_text("ไม่พบปัญหา")
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / ("quality-corrected[%s].png" % live_server.backend)), full_page=True)
     page.context.close()
 
 
-def test_a_province_officer_draws_a_spotcheck_records_a_learner_not_found_and_reads_who_recorded_it(
-    page, live_server
-):
+def test_a_province_officer_draws_a_spotcheck_records_a_learner_not_found_and_reads_who_recorded_it(page, live_server):
     """Circular point 6 end to end: the province draws a sample of an LAO's learners, records what
     it found, and reads the not-found rate and who last changed the record of the learner not found."""
     log_in(page, "province")
@@ -522,8 +319,7 @@ def test_a_province_officer_draws_a_spotcheck_records_a_learner_not_found_and_re
     lao = "เทศบาลนครเชียงใหม่ (3500101)"
     choose(page, "lao", lao, option_value(page, "lao", lao))
     page.fill("#count", "6")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / ("spotcheck-new[%s].png" % live_server.backend)), full_page=True)
+    guide_shot(page, "spotcheck-new")
     page.locator("#spotcheck-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/spotcheck/\d+$"))
     rows = page.locator("#spotcheck-items tbody tr")
@@ -552,7 +348,8 @@ def test_a_province_officer_draws_a_spotcheck_records_a_learner_not_found_and_re
         expect(accountable).to_have_count(1)
         expect(accountable).to_contain_text(national_id)
         expect(accountable).to_contain_text("ครูธุรการ โรงเรียนเทศบาลวัดเกตการาม (school)")
-        page.screenshot(path=str(ARTIFACTS / ("spotcheck-results[%s].png" % live_server.backend)), full_page=True)
+        scroll_to_top(page.locator("#spotcheck-summary"))  # the rate, the results, who recorded the learner
+        guide_shot(page, "spotcheck-results")
         page.goto("/spotcheckview/list/")
         expect(list_rows(page).first).to_contain_text("16.7% (1/6)")
     finally:
@@ -589,8 +386,7 @@ def test_a_school_clerk_removes_two_learners_with_a_reason_and_finds_them_among_
         page.select_option("#reason", "moved")
         page.fill("#removed_on", format_be_date(date.today()))
         page.fill("#note", "ย้ายตามผู้ปกครองไปจังหวัดลำพูน")
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / ("removal-form[%s].png" % live_server.backend)), full_page=True)
+        guide_shot(page, "removal-form")
         page.locator("#removal-form button[type=submit]").click()
         page.wait_for_url("**/studentview/list/")
         expect(page.locator(".alert-success").first).to_contain_text("นำนักเรียนออกจากการนับ (จำหน่าย) แล้ว 2 คน")
@@ -606,7 +402,7 @@ def test_a_school_clerk_removes_two_learners_with_a_reason_and_finds_them_among_
             expect(row).to_contain_text("ย้ายออก")
             expect(row).to_contain_text(format_be_date(date.today()))
             expect(row).to_contain_text("ครูธุรการ โรงเรียนเทศบาลวัดเกตการาม")  # the clerk's own name
-        page.screenshot(path=str(ARTIFACTS / ("removal-removed-list[%s].png" % live_server.backend)), full_page=True)
+        guide_shot(page, "removal-removed-list")
     finally:
         with app.app_context(), acting_as(school_id):
             gone = [learner for learner in learners_by_id([int(i) for i in chosen]) if learner.status == "removed"]
@@ -629,14 +425,13 @@ def test_a_school_imports_its_list_reads_the_errors_corrects_the_file_and_import
                 "%s,ชื่นกมล,ทิพย์เนตร,หญิง,%s,ป.1" % (second_id, second_birth_date)]  # fmt: skip
         return {"name": "รายชื่อนักเรียน.csv", "mimeType": "text/csv", "buffer": "\r\n".join(rows).encode("utf-8-sig")}
 
-    def upload(learners, screenshot=None):
+    def upload(learners, shot=None):
         page.goto("/import/")
         expect(page.locator("#import-template")).to_have_attribute("href", "/import/template")
         expect(page.locator("select#school option:checked")).to_have_text(SCHOOL_NAME + " (1050130001)")
         page.set_input_files("#file", files=[learners])
-        if screenshot:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / ("%s[%s].png" % (screenshot, live_server.backend))), full_page=True)
+        if shot:
+            guide_shot(page, shot)
         with page.expect_navigation(url=re.compile(r"/import/\d+$")):
             page.locator("#import-form button[type=submit]").click()
 
@@ -647,16 +442,17 @@ def test_a_school_imports_its_list_reads_the_errors_corrects_the_file_and_import
     expect(errors.nth(1).locator("td")).to_have_text(["3", "วันเกิด", re.compile("พุทธศักราช")])
     expect(page.locator("#import-counts .count-new")).to_have_text("1")
     expect(page.locator("#import-counts .count-errors")).to_have_text("1")
-    page.screenshot(path=str(ARTIFACTS / ("import-preview-errors[%s].png" % live_server.backend)), full_page=True)
+    guide_shot(page, "import-preview-errors")
 
     upload(learner_list(fixed, born))
     expect(page.locator("#import-errors")).to_have_count(0)
     expect(page.locator("#import-counts .count-new")).to_have_text("2")
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / ("import-preview-corrected[%s].png" % live_server.backend)), full_page=True)
     with page.expect_navigation(url="**/studentview/list/"):
         page.locator("#import-commit button[type=submit]").click()
     expect(page.locator(".alert-success").first).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / ("import-done[%s].png" % live_server.backend)), full_page=True)
+    guide_shot(page, "import-done")
 
     for national_id, first_name in [(fixed, "ชื่นกมล"), (good, FIRST_NAME)]:
         search_by_id(page, national_id)
@@ -675,6 +471,7 @@ def test_each_chart_is_drawn_offline_in_thai_from_the_apps_own_plotly_with_its_t
     page.context.route(
         "**/*", lambda route: route.continue_() if urlsplit(route.request.url).netloc == server else route.abort()
     )
+
     def request_failed(request):
         """A request to the live server that the next page's navigation cancels is not a failure."""
         cancelled = urlsplit(request.url).netloc == server and request.failure == "net::ERR_ABORTED"
@@ -712,8 +509,7 @@ def test_each_chart_is_drawn_offline_in_thai_from_the_apps_own_plotly_with_its_t
                 ticks = page.locator("#chart .xtick text").all_text_contents()
                 assert ticks and all(re.fullmatch(r"\d\d/\d\d/25\d\d", tick) for tick in ticks), ticks
             page.wait_for_load_state("networkidle")
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / ("chart-%s[%s].png" % (name, live_server.backend))), full_page=True)
+            guide_shot(page, "chart-" + name)
     finally:
         with app.app_context(), acting_as(clerk):
             restore_learners(learners_by_id(gone))
