@@ -155,7 +155,7 @@ class SpotCheckForm(FlaskForm):
 
     def validate_school(self, field):
         if bool(self.lao.data) == bool(field.data):
-            raise ValidationError(_("Choose a local administrative organisation or a school, not both."))
+            raise ValidationError(_("Choose one: a local administrative organisation or a school."))
 
     def target(self):
         model, row_id = (Lao, self.lao.data) if self.lao.data else (School, self.school.data)

@@ -70,6 +70,7 @@ STUDENT = {
 CREDENTIAL = {
     "user": _l("Account"),
     "user.username": _l("Username"),
+    "code_hash": _l("Activation code"),  # the history says it changed, never what it is
     "issued_on": _l("Issued on"),
     "issued_by": _l("Issued by"),
     "expires_on": _l("Valid until"),

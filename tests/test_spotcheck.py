@@ -340,8 +340,8 @@ def test_bad_input_on_the_spot_check_screens_is_a_400_in_thai_never_a_500(app, a
         ({"lao": str(foreign_id), "count": "3"}, "ตัวเลือกไม่ถูกต้อง"),  # a province of its own only
         ({"lao": "x", "count": "3"}, "ตัวเลือกไม่ถูกต้อง"),
         ({"lao": str(lao_id), "school": str(school_id), "count": "3"},
-         said(app, "Choose a local administrative organisation or a school, not both.")),
-        ({"count": "3"}, said(app, "Choose a local administrative organisation or a school, not both.")),
+         said(app, "Choose one: a local administrative organisation or a school.")),
+        ({"count": "3"}, said(app, "Choose one: a local administrative organisation or a school.")),
         ({"lao": str(lao_id), "count": "0"}, said(app, "The sample size must be greater than zero.")),
         ({"lao": str(lao_id), "count": "3", "percent": "10"},
          said(app, "Give either a number of learners or a percentage, not both.")),

@@ -80,7 +80,7 @@ def test_a_school_cannot_confirm_twice_or_for_another_school(app, fresh, ctx):
         db.session.commit()
         with pytest.raises(Refused) as refused:
             confirm_school(org(School, SCHOOL_OF["school"]), year())
-        assert "ยืนยันแล้ว" in str(refused.value)
+        assert "ยืนยันไว้แล้วก่อนหน้านี้" in str(refused.value)
         db.session.rollback()
         with pytest.raises(OutOfScope):
             confirm_school(org(School, "1050130002"), year())
@@ -282,7 +282,7 @@ def test_the_workflow_api_answers_status_and_refuses_with_409(app, client, fresh
     done = client.post("/api/v1/workflow/confirm", json={"org": SCHOOL_OF["school"], "year": 2569}, headers=headers)
     assert done.status_code == 200 and done.json["state"] == CONFIRMED
     again = client.post("/api/v1/workflow/confirm", json={"org": SCHOOL_OF["school"], "year": 2569}, headers=headers)
-    assert again.status_code == 409 and any("ยืนยันแล้ว" in reason for reason in again.json["message"])
+    assert again.status_code == 409 and any("ยืนยันไว้แล้วก่อนหน้านี้" in reason for reason in again.json["message"])
     foreign = client.post("/api/v1/workflow/confirm", json={"org": "1040130001", "year": 2569}, headers=headers)
     assert foreign.status_code == 404
     lao = api_headers(client, "lao")
