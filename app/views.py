@@ -3,7 +3,17 @@
 import io
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, send_file, send_from_directory, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_appbuilder import BaseView, IndexView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import BaseApi, protect
@@ -1307,6 +1317,18 @@ class HelpView(BaseView):
                          download_name="%s.pdf" % _l("LEC user guide"))  # fmt: skip
 
 
+def not_found(error):
+    """A Thai page for an address that leads nowhere, or to a record outside the reader's area
+    (scoped fetches answer 404 alike, so as not to tell what exists); the REST API answers JSON."""
+    message = _l("The page or record was not found.")
+    if request.path.startswith("/api/"):
+        return {"message": str(message)}, 404
+    appbuilder = current_app.appbuilder
+    page = render_template("lec/not_found.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
+                           message=message)  # fmt: skip
+    return page, 404
+
+
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
 
 
@@ -1388,6 +1410,7 @@ def register(appbuilder):
         SchoolBuildingView, "School buildings", label=_l("School buildings"), icon="fa-building-o", **basic_data
     )
     appbuilder.add_view_no_menu(HelpView)
+    current_app.register_error_handler(404, not_found)
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
     for api in (

@@ -37,6 +37,22 @@ def test_wrong_password_is_refused_in_thai(client):
     assert "เข้าสู่ระบบไม่สำเร็จ" in response.get_data(as_text=True)
 
 
+def test_an_address_that_leads_nowhere_is_explained_in_thai_and_the_api_answers_json(client, ctx, as_user):
+    for reader in (client, as_user("school")):
+        response = reader.get("/no-such-screen/")
+        page = visible_text(response.get_data(as_text=True))
+        assert response.status_code == 404
+        assert "ไม่พบหน้าหรือรายการที่ต้องการ" in page and "กรุณาเปิดอีกครั้งจากเมนู" in page and "Not Found" not in page
+    outside = as_user("school").get("/schoolview/show/%d" % school_id("1040130001"))  # ขอนแก่น, not its own
+    assert outside.status_code == 404 and "ไม่พบหน้าหรือรายการที่ต้องการ" in outside.get_data(as_text=True)
+    api = client.get("/api/v1/no-such-thing/")
+    assert api.status_code == 404 and api.json == {"message": "ไม่พบหน้าหรือรายการที่ต้องการ"}
+
+
+def school_id(code):
+    return db.session.scalar(select(School.id).where(School.code == code))
+
+
 def test_school_adds_a_learner_with_a_buddhist_era_birth_date(app, ctx, as_user):
     form = learner_form(app, first_name="ปิ่นมณี")
     response = as_user("school").post("/studentview/add", data=form, follow_redirects=True)
