@@ -195,12 +195,15 @@ def confirm_school(school, year):
 
 
 def take_back_school(school, year):
-    """The school re-opens its own confirmation, until its LAO has confirmed."""
+    """The school re-opens its own confirmation, until its LAO has confirmed and while its entry
+    window is open: after the deadline a re-opened school could neither correct nor confirm again,
+    and its LAO could not confirm either."""
     _require(school, {"school"})
     confirmation = confirmation_of(school, year, lock=True)
     reasons = []
     if confirmation.state != CONFIRMED:
         reasons.append(_("The school has not confirmed."))
+    _require_open_window(confirmation, reasons)
     if confirmation_of(school.lao, year, share=True).state == CONFIRMED:
         reasons.append(_("The LAO has already confirmed; ask it to return the school."))
     if reasons:

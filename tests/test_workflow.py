@@ -152,6 +152,26 @@ def test_the_school_takes_back_until_its_lao_confirms(app, fresh, ctx):
     db.session.rollback()
 
 
+def test_the_school_cannot_take_back_after_its_deadline_where_it_could_not_confirm_again(app, fresh, ctx):
+    school, current = org(School, SCHOOL_OF["school"]), year()
+    original = current.school_deadline
+    with as_account(app, "school"):
+        confirm_school(school, current)
+        db.session.commit()
+    current.school_deadline = date.today() - timedelta(days=1)
+    db.session.commit()
+    try:
+        with as_account(app, "school"), pytest.raises(Refused) as refused:
+            take_back_school(school, current)
+        assert "ปิดรับข้อมูล" in str(refused.value)
+        db.session.rollback()
+        assert state(school) == CONFIRMED
+    finally:
+        db.session.rollback()
+        current.school_deadline = original
+        db.session.commit()
+
+
 def test_an_lao_confirms_only_when_every_school_has_and_is_told_which_have_not(app, fresh, ctx):
     with as_account(app, "lao"), pytest.raises(Refused) as refused:
         confirm_lao(org(Lao, "3500101"), year())
