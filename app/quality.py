@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from stdnum import exceptions as stdnum_errors
 from stdnum.th import pin
 
-from . import choices, db
+from . import choices, db, labels
 from .errors import Invalid
 from .models import (
     PROFILE_COUNTS,
@@ -143,8 +143,48 @@ def validate(item):
         errors["built_year_be"] = _("A Buddhist-era year, e.g. 2545.")
     if isinstance(item, Student):
         errors.update(student_errors(item))
+    if isinstance(item, AcademicYear):
+        errors.update(academic_year_errors(item))
     if errors:
         raise Invalid(errors)
+
+
+YEAR_DATES = ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"]
+
+
+def check_year_date(earlier, value, field):
+    """A year's dates follow the order of the work: entry opens, then schools, LAOs and provinces
+    confirm. ``earlier`` is the date before ``field`` in YEAR_DATES."""
+    if earlier and value and value < earlier:
+        before = labels.ACADEMIC_YEAR[YEAR_DATES[YEAR_DATES.index(field) - 1]]
+        raise Invalid({field: _("Must not be earlier than the %(date)s.", date=before)})
+    return value
+
+
+def check_one_current_year(year_be, is_current, field="is_current"):
+    """One year is current; the database's unique index refuses a second one too, but only as a
+    "duplicate"."""
+    if is_current:
+        with db.session.no_autoflush:
+            current = db.session.scalar(
+                select(AcademicYear.year).where(AcademicYear.is_current, AcademicYear.year != year_be)
+            )
+        if current is not None:
+            raise Invalid({field: _("Academic year %(year)s is the current year: make it not current first.",
+                                    year=current)})  # fmt: skip
+    return is_current
+
+
+def academic_year_errors(year):
+    errors = {}
+    checks = [(check_year_date, getattr(year, earlier), getattr(year, field), field)
+              for earlier, field in zip(YEAR_DATES, YEAR_DATES[1:], strict=False)]  # fmt: skip
+    for check, *arguments in checks + [(check_one_current_year, year.year, year.is_current, "is_current")]:
+        try:
+            check(*arguments)
+        except Invalid as error:
+            errors.update(error.errors)
+    return errors
 
 
 def student_errors(student):

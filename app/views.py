@@ -611,14 +611,11 @@ class AcademicYearView(LecModelView):
         "is_current": choices.label_of(choices.YES_NO),
     }
     form_extra_fields = {
-        name: date_field(labels.ACADEMIC_YEAR[name], InputRequired())
-        for name in ["entry_opens", "school_deadline", "lao_deadline", "province_deadline"]
-    }
-
-    def post_add(self, item):
-        """Opening a year creates every organisation's confirmation for it at once."""
-        workflow.open_confirmations(item.id)
-        db.session.commit()
+        name: date_field(labels.ACADEMIC_YEAR[name], InputRequired(), *([Rule(quality.check_year_date, earlier)]
+                                                                        if earlier else []))
+        for earlier, name in zip([None, *quality.YEAR_DATES], quality.YEAR_DATES, strict=False)
+    }  # fmt: skip
+    validators_columns = {"is_current": [Rule(quality.check_one_current_year, "year")]}
 
 
 class ProvinceApi(LecModelApi):

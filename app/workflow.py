@@ -108,6 +108,15 @@ def open_confirmations(year_id, connection=None):
     return run(select(func.count()).where(Confirmation.academic_year_id == year_id)).scalar()
 
 
+@event.listens_for(Session, "after_flush")
+def open_the_current_year(session, flush_context):
+    """A year made current, on any screen, the API or the command line, opens every
+    organisation's confirmation at once (see open_confirmations)."""
+    for year in [*session.new, *session.dirty]:
+        if isinstance(year, AcademicYear) and year.is_current and inspect(year).attrs.is_current.history.added:
+            open_confirmations(year.id, session.connection())
+
+
 # -- entry window ---------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from app.quality import (
     ERROR,
     SHARED_PHONE_LIMIT,
     WARNING,
+    YEAR_DATES,
     check_birth_date,
     clean_g_code,
     clean_identifier,
@@ -27,7 +28,7 @@ from app.quality import (
 from app.thai import format_be_date
 from app.workflow import Refused, confirm_school
 
-from conftest import SCHOOL_OF, learner_form, new_national_id, visible_text
+from conftest import SCHOOL_OF, api_headers, learner_form, new_national_id, visible_text
 
 VALID = "1101700230708"
 
@@ -350,3 +351,39 @@ def test_the_school_explains_its_warnings_on_the_report(app, as_user):
             db.session.execute(delete(QualityExplanation))
             db.session.connection().execute(delete(Student).where(Student.id == old))  # test cleanup
             db.session.commit()
+
+
+def year_form(academic_year, **changes):
+    """The academic-year form as central submits it, in Buddhist-era dates."""
+    fields = {name: format_be_date(getattr(academic_year, name)) for name in YEAR_DATES}
+    return {"year": str(academic_year.year), "is_current": "y" if academic_year.is_current else "", **fields,
+            **changes}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("school_deadline", -1, "ต้องไม่ก่อนวันเปิดให้บันทึกข้อมูล"),
+        ("lao_deadline", -1, "ต้องไม่ก่อนวันกำหนดยืนยันของสถานศึกษา"),
+        ("province_deadline", -1, "ต้องไม่ก่อนวันกำหนดยืนยันของ อปท."),
+    ],
+)
+def test_a_year_s_dates_follow_the_order_of_the_work_on_the_screen_and_in_the_api(
+    app, ctx, as_user, field, value, message
+):
+    year = this_year()
+    earlier = YEAR_DATES[YEAR_DATES.index(field) - 1]
+    too_early = getattr(year, earlier) + timedelta(days=value)
+    kept = getattr(year, field)
+    page = as_user("central").post(
+        "/academicyearview/edit/%d" % year.id, data=year_form(year, **{field: format_be_date(too_early)}),
+        follow_redirects=True,
+    )  # fmt: skip
+    assert message in visible_text(page.get_data(as_text=True))
+    client = app.test_client()
+    response = client.put("/api/v1/academic_year/%d" % year.id, json={field: too_early.isoformat()},
+                          headers=api_headers(client, "central"))  # fmt: skip
+    assert response.status_code == 400 and message in str(response.json)
+    db.session.expire_all()
+    assert getattr(this_year(), field) == kept
+

@@ -194,5 +194,7 @@ def test_a_second_current_year_is_refused_in_thai(as_user):
         "is_current": "y",
     }
     response = as_user("central").post("/academicyearview/add", data=form, follow_redirects=True)
-    assert "ขัดแย้ง" in visible_text(response.get_data(as_text=True))
+    assert "เป็นปีการศึกษาปัจจุบันอยู่ กรุณายกเลิกการเป็นปีปัจจุบันของปีนั้นก่อน" in visible_text(
+        response.get_data(as_text=True)
+    )
     assert "2601" not in visible_text(as_user("central").get("/academicyearview/list/").get_data(as_text=True))

@@ -494,3 +494,30 @@ def test_every_organisation_has_its_confirmation_as_soon_as_the_year_opens(app, 
         "province": db.session.scalar(select(func.count(Province.id))),
     }
     assert open_confirmations(year().id) == sum(counts.values())  # nothing twice
+
+
+def test_a_year_made_current_through_the_api_opens_every_confirmation_at_once(app, ctx):
+    """Not only the academic-year screen: any entry point that makes a year current opens it."""
+    current = year()
+    client = app.test_client()
+    headers = api_headers(client, "central")
+    dates = {name: (getattr(current, name) + timedelta(days=365)).isoformat()
+             for name in ("entry_opens", "school_deadline", "lao_deadline", "province_deadline")}  # fmt: skip
+    added = client.post("/api/v1/academic_year/", json={"year": current.year + 1, "is_current": False, **dates},
+                        headers=headers)  # fmt: skip
+    assert added.status_code == 201, added.json
+    next_id = added.json["id"]
+    try:
+        assert db.session.scalar(select(func.count()).where(Confirmation.academic_year_id == next_id)) == 0
+        for year_id, is_current in ((current.id, False), (next_id, True)):
+            made = client.put("/api/v1/academic_year/%d" % year_id, json={"is_current": is_current}, headers=headers)
+            assert made.status_code == 200, made.json
+        organisations = sum(db.session.scalar(select(func.count(model.id))) for model in (School, Lao, Province))
+        assert db.session.scalar(select(func.count()).where(Confirmation.academic_year_id == next_id)) == organisations
+    finally:
+        with acting_as(None):
+            db.session.execute(text("DELETE FROM confirmation WHERE academic_year_id = %d" % next_id))
+            db.session.execute(text("UPDATE academic_year SET is_current = false WHERE id = %d" % next_id))
+            db.session.execute(text("UPDATE academic_year SET is_current = true WHERE id = %d" % current.id))
+            db.session.execute(text("DELETE FROM academic_year WHERE id = %d" % next_id))
+            db.session.commit()
