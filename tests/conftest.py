@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -160,3 +161,18 @@ def learner_form(app, **changes):
 def visible_text(html):
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def close_entry_until(year, deadline):
+    """Put `deadline` and every deadline before it at yesterday, as the calendar would (a year's
+    dates keep the order of the work); returns the dates to put back with ``restore_dates``."""
+    names = ["school_deadline", "lao_deadline", "province_deadline"]
+    saved = {name: getattr(year, name) for name in names}
+    for name in names[: names.index(deadline) + 1]:
+        setattr(year, name, date.today() - timedelta(days=1))
+    return saved
+
+
+def restore_dates(year, saved):
+    for name, value in saved.items():
+        setattr(year, name, value)

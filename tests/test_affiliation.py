@@ -5,7 +5,6 @@ per class level and sex, or states that there is none; that is part of its confi
 locked with it. A school records its profile (personnel, classrooms) and its buildings; they are
 locked with the school's confirmation, like its learners."""
 
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from app.models import (
 )
 from app.workflow import CONFIRMED, Locked, Refused, confirm_lao, confirm_school, confirmation_of
 
-from conftest import SCHOOL_OF, api_headers, login
+from conftest import SCHOOL_OF, api_headers, close_entry_until, login, restore_dates
 
 DEMO_LAO = "3500101"  # เทศบาลนครเชียงใหม่: the "lao" account's own
 SMALL_LAO = "5500103"  # เทศบาลตำบลสุเทพ: one centre, no other-affiliation data in the demo
@@ -234,8 +233,7 @@ def test_a_confirmed_lao_refuses_any_other_entry_point(app, confirmed_lao):
 def test_a_closed_lao_window_locks_its_other_affiliation_data(app):
     with app.app_context():
         current = year()
-        saved = current.lao_deadline
-        current.lao_deadline = date.today() - timedelta(days=1)
+        saved = close_entry_until(current, "lao_deadline")
         db.session.commit()
         try:
             with as_account(app, "lao"):
@@ -244,7 +242,7 @@ def test_a_closed_lao_window_locks_its_other_affiliation_data(app):
                     db.session.commit()
                 db.session.rollback()
         finally:
-            db.session.get(AcademicYear, current.id).lao_deadline = saved
+            restore_dates(db.session.get(AcademicYear, current.id), saved)
             db.session.commit()
 
 

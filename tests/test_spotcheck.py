@@ -34,7 +34,7 @@ from app.spotcheck import (
 )
 from app.workflow import CONFIRMED, Refused, confirmation_of, current_year
 
-from conftest import SCHOOL_OF, new_national_id, visible_text
+from conftest import SCHOOL_OF, close_entry_until, new_national_id, visible_text
 
 LAO_CODE = "3500101"  # เทศบาลนครเชียงใหม่
 LAO_SCHOOLS = ("1050130001", "1050130002", "2050130001")
@@ -195,7 +195,7 @@ def test_a_closed_entry_window_refuses_drawing_and_recording(app, ctx):
     lao, year = org(Lao, LAO_CODE), current_year()
     with as_account(app, "province"):
         check = draw_spot_check(lao, year, count=3)
-        year.province_deadline = date.today() - timedelta(days=1)
+        close_entry_until(year, "province_deadline")
         with pytest.raises(Refused) as refused:
             draw_spot_check(lao, year, count=3)
         assert "%d" % year.year in str(refused.value)  # the deadline, in the Buddhist era
