@@ -306,8 +306,8 @@ def _card_template(c):
     paragraph(c, _("Valid until"), 10, 58, TEXT_WIDTH, label)
     paragraph(
         c,
-        _("Scan the QR code, or open the address below and type the code; then set your own password "
-          "and register. The code works once."),
+        _("Scan the QR code, or type the address below (it carries the code) into a browser; then set "
+          "your own password and register. The code works once."),
         10, 34, CARD_WIDTH - 20, style(7, leading=8.5),
     )  # fmt: skip
     c.endForm()
