@@ -2,7 +2,9 @@
 --keep), and the figures every table starts with."""
 
 import argparse
+import statistics
 import sys
+import time
 
 from sqlalchemy import func, select
 
@@ -40,3 +42,13 @@ def learners_and_largest_province(year, schema):
         .limit(1)
     ).one()
     return learners, province_id, province_learners
+
+
+def median_seconds(run, runs=3):
+    """The median time of `runs` calls of `run`."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

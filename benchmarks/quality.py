@@ -9,31 +9,18 @@ pass of every check over the scope), each the median of three runs. Targets (iss
 the whole country under 30 s."""
 
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from national import learners_and_largest_province, national_app  # noqa: E402
+from national import learners_and_largest_province, median_seconds, national_app  # noqa: E402
 from sqlalchemy import distinct, func, select, text  # noqa: E402
 from table import print_table  # noqa: E402
 
 from app import db  # noqa: E402
 from app.quality import counts, findings, report, schools_of  # noqa: E402
 from app.workflow import current_year  # noqa: E402
-
-RUNS = 3
-
-
-def median_seconds(run):
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main():

@@ -13,7 +13,6 @@ the export under 300 MB."""
 import itertools
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -23,24 +22,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from flask import g  # noqa: E402
-from national import learners_and_largest_province, national_app  # noqa: E402
+from national import learners_and_largest_province, median_seconds, national_app  # noqa: E402
 from table import print_table  # noqa: E402
 
 from app.exports import write_xlsx  # noqa: E402
 from app.reports import ENTERED, head_count  # noqa: E402
 from app.workflow import current_year  # noqa: E402
 
-RUNS = 3
 EXPORT_ROWS = 100_000
-
-
-def median_seconds(run):
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def export_learners(app, path):
