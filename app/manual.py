@@ -140,27 +140,29 @@ def language():
 def guide_of(user):
     """The guide of the user's role; a visitor who has not signed in (a clerk with a new QR sheet)
     gets the schools' guide, which most readers need."""
-    names = {role.name for role in getattr(user, "roles", None) or ()}
-    for key in GUIDES:
-        if any(ROLE_GUIDES[role] == key for role in names if role in ROLE_GUIDES):
-            return key
-    return "school"
+    theirs = {ROLE_GUIDES[role.name] for role in getattr(user, "roles", None) or () if role.name in ROLE_GUIDES}
+    return next((key for key in GUIDES if key in theirs), "school")
+
+
+def written():
+    """The guides whose Thai file is there: a file someone removed by mistake takes its screens'
+    links elsewhere, and out of the PDF, instead of breaking them."""
+    return [key for key in GUIDES if (GUIDE / "th" / (key + ".md")).exists()]
 
 
 def guides_for(user):
-    """Every guide that is written, the user's own first; a guide file someone removed by mistake
-    takes its screens' links elsewhere instead of breaking them."""
+    """Every written guide, the user's own first."""
     own = guide_of(user)
-    return [key for key in [own] + [key for key in GUIDES if key != own] if (GUIDE / "th" / (key + ".md")).exists()]
+    return sorted(written(), key=lambda key: key != own)
 
 
 def help_link(endpoint=None, user=None):
     """Where the "วิธีใช้" link of the screen at `endpoint` (the current one by default) leads: that
     screen's section in the user's own guide, or in the first other guide that explains it."""
     section = SCREENS.get((endpoint or request.endpoint or "").split(".")[0])
-    keys = guides_for(user or current_user)
-    for key in keys:
-        if section and section in dict(guide(key, language()).sections):
+    lang = language()
+    for key in guides_for(user or current_user):
+        if section and section in dict(guide(key, lang).sections):
             return url_for("HelpView.show", key=key, _anchor=section)
     return url_for("HelpView.index")
 
@@ -302,27 +304,28 @@ def _page_number(canvas, document):
     canvas.restoreState()
 
 
-def guide_pdf(lang="th"):
-    """The whole guide, every role's part, as one A4 PDF in Sarabun: for printing and for the letter
-    to the provinces. Built again only when a guide or a picture changed."""
+def guide_pdf():
+    """The whole guide, every role's part, as one A4 PDF in Sarabun in the reader's language: for
+    printing and for the letter to the provinces. Built again only when a guide or a picture
+    changed (or the day, which the cover prints)."""
     files = sorted([*GUIDE.glob("*/*.md"), *IMAGES.glob("*.png")])
-    return _guide_pdf(lang, tuple((str(path), path.stat().st_mtime_ns) for path in files), str(get_locale()))
+    return _guide_pdf(language(), tuple((str(path), path.stat().st_mtime_ns) for path in files), date.today())
 
 
 @lru_cache(maxsize=4)
-def _guide_pdf(lang, _files, _locale):
+def _guide_pdf(lang, _files, today):
     styles = _Styles()
     out = io.BytesIO()
     title = _("LEC user guide")
     system = _("Local Education Center information system")
     document = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                                  bottomMargin=16 * mm, title=title, author=system, lang=lang)  # fmt: skip
-    guides = [guide(key, lang) for key in GUIDES]
+    guides = [guide(key, lang) for key in written()]
     story = [
         Spacer(1, 60 * mm),
         Shaped(escape(title), styles.title),
         Shaped(escape(system), styles.h2),
-        Shaped(escape(_("Printed on %(date)s", date=format_be_date(date.today()))), styles.body),
+        Shaped(escape(_("Printed on %(date)s", date=format_be_date(today))), styles.body),
         Spacer(1, 10 * mm),
         Shaped(escape(_("Contents")), styles.h3),
     ]

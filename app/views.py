@@ -1310,7 +1310,7 @@ class HelpView(BaseView):
 
     @expose("/guide.pdf")
     def pdf(self):
-        return send_file(io.BytesIO(manual.guide_pdf(manual.language())), mimetype="application/pdf",
+        return send_file(io.BytesIO(manual.guide_pdf()), mimetype="application/pdf",
                          download_name="%s.pdf" % _l("LEC user guide"))  # fmt: skip
 
 
