@@ -11,12 +11,12 @@ from datetime import date, timedelta
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, insert, select, text
 from stdnum.th import pin
 
 from app import create_app, db
 from app.demo import seed_demo
-from app.models import School, Student
+from app.models import AcademicYear, School, Student
 
 pytest_plugins = ["browsing"]  # the browser tests' live server, Chromium and steps
 
@@ -176,3 +176,16 @@ def close_entry_until(year, deadline):
 def restore_dates(year, saved):
     for name, value in saved.items():
         setattr(year, name, value)
+
+
+def add_closed_year(year_be):
+    """An earlier academic year, closed and not current, written straight to the table (its dates
+    from 16 May of that year, as the year left them); returns its id."""
+    may16 = date(year_be - 543, 5, 16)
+    return db.session.execute(
+        insert(AcademicYear.__table__).values(
+            year=year_be, entry_opens=may16, school_deadline=may16 + timedelta(days=60),
+            lao_deadline=may16 + timedelta(days=65), province_deadline=may16 + timedelta(days=70),
+            is_current=False,
+        )
+    ).inserted_primary_key[0]  # fmt: skip

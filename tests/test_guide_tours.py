@@ -29,7 +29,7 @@ from app.audit import acting_as
 from app.credentials import reissue_for_accounts
 from app.models import AcademicYear, Confirmation, Credential, Lao, Province, School, Student
 
-from conftest import PASSWORD
+from conftest import PASSWORD, add_closed_year
 
 LAO_NAME = "เทศบาลนครเชียงใหม่"
 DOI_NGOEN = "โรงเรียนเทศบาลดอยเงิน"
@@ -71,13 +71,7 @@ def last_year_of_the_school(app):
         school_id = db.session.scalar(select(School.id).where(School.name_th == SCHOOL_NAME))
         year_be = current.year - 1
         may16 = date(year_be - 543, 5, 16)
-        year_id = db.session.execute(
-            insert(AcademicYear.__table__).values(
-                year=year_be, entry_opens=may16, school_deadline=may16 + timedelta(days=60),
-                lao_deadline=may16 + timedelta(days=65), province_deadline=may16 + timedelta(days=70),
-                is_current=False,
-            )
-        ).inserted_primary_key[0]  # fmt: skip
+        year_id = add_closed_year(year_be)
         for first_name, last_name, sex, level, age in LAST_YEAR:
             db.session.execute(insert(Student.__table__).values(
                 academic_year_id=year_id, school_id=school_id, id_kind="national_id", id_number=new_national_id(),

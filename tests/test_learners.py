@@ -21,7 +21,7 @@ from app.models import AcademicYear, Confirmation, HistoryEntry, School, Student
 from app.thai import format_be_date
 from app.workflow import Locked, Refused, confirm_school, current_year, take_back_school
 
-from conftest import SCHOOL_OF, api_headers, learner_of, new_national_id, visible_text
+from conftest import SCHOOL_OF, add_closed_year, api_headers, learner_of, new_national_id, visible_text
 
 FOREIGN_SCHOOL = "1040130001"  # โรงเรียนเทศบาลสวนสนุก, ขอนแก่น
 SIBLING_SCHOOL = "1050130002"  # the school account's LAO, not its own school
@@ -459,14 +459,7 @@ def last_year(app, open_year):
         rows = last_years_learners(date(now.year - 543 - 1, 5, 16))
     try:
         with app.app_context():
-            may16 = date(year_be - 543, 5, 16)
-            year_id = db.session.execute(
-                insert(AcademicYear.__table__).values(
-                    year=year_be, entry_opens=may16, school_deadline=may16 + timedelta(days=60),
-                    lao_deadline=may16 + timedelta(days=65), province_deadline=may16 + timedelta(days=70),
-                    is_current=False,
-                )
-            ).inserted_primary_key[0]  # fmt: skip
+            year_id = add_closed_year(year_be)
             for row in rows:
                 db.session.execute(insert(Student.__table__).values(academic_year_id=year_id, **row))
             db.session.commit()
