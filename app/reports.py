@@ -26,7 +26,7 @@ from . import choices, db, pdf
 from .errors import OutOfScope
 from .exports import download
 from .models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
-from .scope import CENTRAL, Node, current_node, readable
+from .scope import CENTRAL, Node, current_node, organisation_in_subtree
 from .scope import lao_ids as scope_lao_ids
 from .scope import school_ids as scope_school_ids
 from .thai import format_be_date, format_be_datetime
@@ -34,8 +34,6 @@ from .thai import format_be_date, format_be_datetime
 ENTERED, CONFIRMED = "entered", "confirmed"
 BASES = [(ENTERED, _l("Data as entered")), (CONFIRMED, _l("Confirmed data"))]
 COUNTRY = "country"
-MODELS = {"province": Province, "lao": Lao, "school": School}
-RANK = {CENTRAL: 0, COUNTRY: 0, "province": 1, "lao": 2, "school": 3}
 LEVEL_OF = {Province: "province", Lao: "lao", School: "school"}
 # The parts one level down, and the column that places a learner's school in one of them.
 PARTS = {
@@ -50,26 +48,15 @@ GROUP_OF_LEVEL = {level: group for group, levels in choices.LEVELS_OF_GROUP.item
 BAHT = Decimal("1")
 
 
-class OrganisationOutOfScope(OutOfScope):
-    pass
-
-
 def organisation_of(level, org_id, node=None):
-    """The organisation whose report is asked for (None: the country, for central users), when it
-    is the user's own node or lies below it; otherwise OutOfScope, even for the user's ancestors,
-    whose names they may read but whose other schools they may not count."""
+    """The organisation whose report is asked for (None: the country, for central users), by the
+    one rule for pages that name an organisation (scope.organisation_in_subtree)."""
     node = node or current_node()
     if level == COUNTRY:
         if node.level != CENTRAL:
-            raise OrganisationOutOfScope(level)
+            raise OutOfScope(level)
         return None
-    model = MODELS.get(level)
-    if model is None or RANK[level] < RANK.get(node.level, 99):
-        raise OrganisationOutOfScope(level)
-    organisation = db.session.scalar(select(model).where(model.id == org_id, readable(model, node)))
-    if organisation is None:
-        raise OrganisationOutOfScope(level)
-    return organisation
+    return organisation_in_subtree(level, org_id, node)
 
 
 def previous_year(year):

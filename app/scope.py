@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, false, inspect, literal, or_, select, true
 from sqlalchemy.orm import Session
 
+from . import db
 from .audit import current_user_id
 from .errors import OutOfScope
 from .models import (
@@ -197,6 +198,26 @@ def spot_checks_of(node):
         return or_(SpotCheck.lao_id == node.id, SpotCheck.school_id.in_(school_ids(node)))
     sampled = select(SpotCheckItem.spot_check_id).where(SpotCheckItem.school_id == node.id)
     return or_(SpotCheck.school_id == node.id, SpotCheck.id.in_(sampled))
+
+
+ORGANISATIONS = {PROVINCE: Province, LAO: Lao, SCHOOL: School}
+RANK = {CENTRAL: 0, PROVINCE: 1, LAO: 2, SCHOOL: 3}
+LARGEST_ID = 2**31 - 1  # an integer column's range on every backend
+
+
+def organisation_in_subtree(level, org_id, node=None):
+    """The organisation a page names (``level`` and id), when it is the reader's own node or lies
+    below it; anything else is OutOfScope, ancestors and siblings included. The one rule for every
+    page that takes an organisation: a user reads the names of the organisations above it in
+    lists, but a page of its LAO or province would count (and name) other schools' learners."""
+    node = node or current_node()
+    model = ORGANISATIONS.get(level)
+    if model is None or not 0 < org_id <= LARGEST_ID or RANK[level] < RANK.get(node.level, len(RANK)):
+        raise _out_of_scope()
+    organisation = db.session.scalar(select(model).where(model.id == org_id, readable(model, node)))
+    if organisation is None:
+        raise _out_of_scope()
+    return organisation
 
 
 def readable(model, node=None):

@@ -70,14 +70,13 @@ from .reports import (
     BASES,
     COUNTRY,
     ENTERED,
-    OrganisationOutOfScope,
     baht,
     budget,
     budget_download,
     head_count,
     head_count_download,
 )
-from .scope import current_node, readable
+from .scope import ORGANISATIONS, current_node, organisation_in_subtree, readable
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
@@ -810,16 +809,13 @@ class ImportView(BaseView):
         return page, status
 
 
-ORGANISATIONS = {"school": School, "lao": Lao, "province": Province}
-
-
 def organisation_or_404(level, org_id):
-    """The school, LAO or province the user may read, or a 404."""
-    model = ORGANISATIONS.get(level)
-    organisation = model and db.session.scalar(select(model).where(model.id == org_id, readable(model)))
-    if organisation is None:
+    """The school, LAO or province a page names, by the one rule (own node or below), or a 404."""
+    try:
+        return organisation_in_subtree(level, org_id)
+    except OutOfScope:
         abort(404)
-    return organisation
+
 
 RETURNS = {"school": workflow.return_school, "lao": workflow.return_lao, "province": workflow.return_province}
 
@@ -1071,7 +1067,7 @@ class ReportView(BaseView):
     def _run(compute, level, org_id, *args):
         try:
             return compute(level, org_id, workflow.current_year(), *args)
-        except OrganisationOutOfScope:
+        except OutOfScope:
             abort(404)
 
 

@@ -20,7 +20,7 @@ from app import choices, db
 from app.audit import acting_as
 from app.errors import OutOfScope
 from app.models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
-from app.reports import CONFIRMED, ENTERED, OrganisationOutOfScope, budget, head_count
+from app.reports import CONFIRMED, ENTERED, budget, head_count
 from app.workflow import confirm_school, confirmation_of
 
 from conftest import SCHOOL_OF, login, new_national_id, visible_text
@@ -402,7 +402,7 @@ def test_the_country_report_is_central_only_and_sums_its_provinces(app):
         report = head_count("country", 0, this_year())
         assert {part.code for part, _line in report.parts} >= {"50", "40"}
         assert sum(line.total for _part, line in report.parts) == report.total.total
-        with pytest.raises(OrganisationOutOfScope), account(app, "province"):
+        with pytest.raises(OutOfScope), account(app, "province"):
             head_count("country", 0, this_year())
 
 

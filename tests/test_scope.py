@@ -5,12 +5,13 @@ tree, for every restricted demo account, and tries each verb on a row of the oth
 (ขอนแก่น). A view added later without scoping shows that row and fails here."""
 
 import pytest
+from flask import url_for
 from flask_appbuilder import ModelRestApi, ModelView
 from sqlalchemy import func, select
 from stdnum.th import pin
 from test_views import learner_form
 
-from app import db
+from app import db, quality
 from app.audit import acting_as
 from app.credentials import issue_credentials
 from app.models import (
@@ -26,6 +27,7 @@ from app.models import (
     SchoolProfile,
     Student,
 )
+from app.scope import ORGANISATIONS, RANK, node_of, readable
 
 from conftest import SCHOOL_OF, api_headers, learner_of, login
 
@@ -284,3 +286,86 @@ def test_central_and_managers_read_everything(as_user):
     for username in ["central", "manager"]:
         page = as_user(username).get("/schoolview/list/").get_data(as_text=True)
         assert "โรงเรียนเทศบาลสวนสนุก" in page and "โรงเรียนเทศบาลวัดเกตการาม" in page
+
+
+# -- pages that name an organisation: one rule, own node or below ----------------------------------
+
+NOT_THERE = {404, 403}  # 403: a page the role never has, whatever the organisation
+ROUTE_VALUES = {"step": ["return", "exception"], "fmt": ["csv", "xlsx", "pdf"], "rule": sorted(quality.CHECK)}
+ORG_ARGUMENTS = {"org_id": None, "school_id": "school", "lao_id": "lao", "province_id": "province"}
+
+
+def organisation_routes(app):
+    """Every registered route that names an organisation, with the level it takes (None: from the
+    path's own <level>)."""
+    for rule in app.url_map.iter_rules():
+        named = [argument for argument in rule.arguments if argument in ORG_ARGUMENTS]
+        if named and not rule.rule.startswith("/api/"):
+            yield rule, named[0]
+
+
+def urls_for(app, rule, argument, level, org_id):
+    values = [{}]
+    for name in sorted(rule.arguments - {argument, "level"}):
+        values = [{**done, name: value} for done in values for value in ROUTE_VALUES[name]]
+    fixed = {argument: org_id, **({"level": level} if "level" in rule.arguments else {})}
+    with app.test_request_context():
+        return [url_for(rule.endpoint, **fixed, **more) for more in values]
+
+
+def outside(app, username):
+    """Organisations outside the account's subtree (its ancestors, a sibling at each level, the
+    other province), and the national IDs and names of the active learners outside it."""
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username=username)
+        node = node_of(user)
+        targets = []
+        for level, model in ORGANISATIONS.items():
+            rows = db.session.scalars(
+                select(model).where(~readable(model, node) | (RANK[level] < RANK[node.level])).order_by(model.id)
+            ).all()  # fmt: skip
+            ancestors = db.session.scalars(select(model).where(readable(model, node))).all()
+            targets += [(level, row.id) for row in rows[:3]]
+            targets += [(level, row.id) for row in ancestors if RANK[level] < RANK[node.level]]
+        learners = db.session.execute(
+            select(Student.id_number, Student.first_name, Student.last_name)
+            .where(~readable(Student, node), Student.status == "active")
+        ).all()  # fmt: skip
+    leaks = {number for number, _first, _last in learners} | {"%s %s" % (first, last) for _n, first, last in learners}
+    return sorted(set(targets)), leaks
+
+
+@pytest.mark.parametrize("username", RESTRICTED)
+def test_no_page_that_names_an_organisation_opens_an_ancestor_or_a_sibling(app, username):
+    """Quality, workflow changes and reasons, reports, budget, boards, downloads: an organisation
+    above the reader or beside it answers 404, and no answer shows a learner outside its subtree."""
+    client = login(app.test_client(), username)
+    targets, leaks = outside(app, username)
+    assert targets and leaks
+    walked = []
+    for rule, argument in organisation_routes(app):
+        for level, org_id in targets:
+            if ORG_ARGUMENTS[argument] not in (None, level):
+                continue
+            for url in urls_for(app, rule, argument, level, org_id):
+                answer = client.post(url) if "GET" not in rule.methods else client.get(url)
+                body = answer.get_data(as_text=True) if answer.mimetype.startswith("text/") else ""
+                assert answer.status_code in NOT_THERE, (url, answer.status_code)
+                assert not [leak for leak in leaks if leak in body], url
+                walked.append(url)
+    assert any("/quality/" in url for url in walked) and any("/reports/budget/" in url for url in walked)
+
+
+@pytest.mark.parametrize("username", RESTRICTED)
+def test_a_reader_opens_the_pages_of_its_own_node(app, username):
+    client = login(app.test_client(), username)
+    with app.app_context():
+        node = node_of(app.appbuilder.sm.find_user(username=username))
+    for url in ("/quality/%s/%d", "/reports/%s/%d", "/reports/budget/%s/%d", "/workflow/changes/%s/%d"):
+        assert client.get(url % (node.level, node.id)).status_code == 200, url % (node.level, node.id)
+
+
+def test_an_id_beyond_the_column_range_is_a_404_not_a_fault(app, as_user):
+    client = as_user("central")
+    for url in ("/quality/school/%d", "/reports/lao/%d", "/workflow/changes/province/%d"):
+        assert client.get(url % 2**70).status_code == 404
