@@ -13,15 +13,22 @@ from .audit import acting_as
 from .errors import LecError
 from .models import Lao, Province, School
 from .scope import readable
-from .security import CENTRAL, check_password
+from .security import CENTRAL, UnknownGrants, check_password
 
 lec = AppGroup("lec", help="LEC commands.")
 
 
 @lec.command("sync-roles")
 def sync_roles():
-    """Make the roles in the database match app/security.py."""
-    current_app.appbuilder.sm.sync_roles()
+    """Make the roles in the database match app/security.py; a grant naming no permission fails
+    the command, listed, and changes no role."""
+    try:
+        current_app.appbuilder.sm.sync_roles()
+    except UnknownGrants as error:
+        click.echo("declared grants that name no permission (verb on resource):", err=True)
+        for verb, resource in error.pairs:
+            click.echo("  %s on %s" % (verb, resource), err=True)
+        raise click.exceptions.Exit(1) from None
     click.echo("roles synced")
 
 

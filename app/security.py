@@ -1,8 +1,9 @@
 """Who may do what: the LEC roles, declared as data and synced by ``flask lec sync-roles``.
 
-A role is a list of grants: (resource, verbs). Resources are the names Flask-AppBuilder gives
-views, APIs and menu entries; the sync turns grants into FAB permission rows and removes any
-permission that is not declared here, so the database always matches this file."""
+A role is a list of grants: (resource, verbs), named in app/permissions.py (screens and APIs have
+verbs of their own). The sync turns grants into FAB permission rows, removes any permission that
+is not declared here, and refuses a grant that names no permission, so the database always matches
+this file."""
 
 import time
 import weakref
@@ -34,9 +35,88 @@ from . import db
 from .audit import record_event
 from .base_views import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .choices import YES_NO, label_of
-from .errors import Invalid
+from .errors import Invalid, LecError
 from .forms import choice_field
 from .models import LecUser
+from .permissions import (
+    ACADEMIC_YEAR_API,
+    ACADEMIC_YEAR_VIEW,
+    API_READ,
+    API_WRITE,
+    BUDGET_RATE_VIEW,
+    CAN_ADD,
+    CAN_DELETE,
+    CAN_EDIT,
+    CAN_GET,
+    CAN_INFO,
+    CAN_LIST,
+    CAN_POST,
+    CAN_PUT,
+    CAN_SHOW,
+    CHART_VIEW,
+    CREDENTIAL_VIEW,
+    IMPORT_VIEW,
+    LAO_API,
+    LAO_VIEW,
+    LEARNER_API,
+    LEARNERS_VIEW,
+    MENU_ACADEMIC_YEARS,
+    MENU_ACCESS,
+    MENU_BASIC_DATA,
+    MENU_BUDGET,
+    MENU_BUDGET_RATES,
+    MENU_CHARTS,
+    MENU_CONFIRMATION,
+    MENU_CREDENTIALS,
+    MENU_DRAW_SPOT_CHECK,
+    MENU_HEAD_COUNT,
+    MENU_IMPORT,
+    MENU_LAOS,
+    MENU_LEARNERS,
+    MENU_NEW_YEAR,
+    MENU_NO_OTHER_SCHOOLS,
+    MENU_ORGANISATIONS,
+    MENU_OTHER_SCHOOLS,
+    MENU_PROVINCES,
+    MENU_QUALITY,
+    MENU_REMOVED_LEARNERS,
+    MENU_REPORTS,
+    MENU_SCHOOL_BUILDINGS,
+    MENU_SCHOOL_PROFILES,
+    MENU_SCHOOLS,
+    MENU_SECURITY,
+    MENU_SPOT_CHECK_RESULTS,
+    MENU_SPOT_CHECKING,
+    MENU_SPOT_CHECKS,
+    MENU_USERS,
+    NO_OTHER_SCHOOLS_API,
+    NO_OTHER_SCHOOLS_VIEW,
+    OTHER_SCHOOL_API,
+    OTHER_SCHOOL_VIEW,
+    PROVINCE_API,
+    PROVINCE_VIEW,
+    QUALITY_VIEW,
+    REMOVED_STUDENT_VIEW,
+    REPORT_VIEW,
+    RESET_MY_PASSWORD_VIEW,
+    SCHOOL_API,
+    SCHOOL_BUILDING_API,
+    SCHOOL_BUILDING_VIEW,
+    SCHOOL_PROFILE_API,
+    SCHOOL_PROFILE_VIEW,
+    SCHOOL_VIEW,
+    SCREEN_READ,
+    SCREEN_WRITE,
+    SPOT_CHECK_ITEM_VIEW,
+    SPOT_CHECK_PAGE,
+    SPOT_CHECK_VIEW,
+    STUDENT_API,
+    STUDENT_VIEW,
+    USER_INFO_EDIT_VIEW,
+    USER_VIEW,
+    WORKFLOW_API,
+    WORKFLOW_VIEW,
+)
 from .scope import USER_PLACEMENT, current_node, node_of
 
 CENTRAL = "ส่วนกลาง"
@@ -45,120 +125,130 @@ LAO = "อปท."
 SCHOOL = "สถานศึกษา"
 MANAGER = "ผู้บริหาร"
 
-READ = ("can_list", "can_show", "can_get", "can_info")
-WRITE = READ + ("can_add", "can_edit", "can_delete", "can_post", "can_put")
-MENU = ("menu_access",)
+MENU = (MENU_ACCESS,)
 
-ORGANISATION_MENUS = [
-    ("Organisations", MENU),
-    ("Provinces", MENU),
-    ("Local administrative organisations", MENU),
-    ("Schools and centres", MENU),
-    ("Academic years", MENU),
-    ("Learners", MENU),
-    ("Removed learners", MENU),
-]
+
+def reads(screens=(), apis=()):
+    """Reading rows: listing and showing them on screens, getting them and their _info by API."""
+    return [(screen, SCREEN_READ) for screen in screens] + [(api, API_READ) for api in apis]
+
+
+def writes(screens=(), apis=()):
+    """Reading, adding, editing and deleting rows, on screens and by API."""
+    return [(screen, SCREEN_WRITE) for screen in screens] + [(api, API_WRITE) for api in apis]
+
+
+def edits(screen, api):
+    """Changing existing rows (no add, no delete), on the screen and by API."""
+    return [(screen, (CAN_EDIT,)), (api, (CAN_PUT,))]
+
+
+def menus(*entries):
+    return [(entry, MENU) for entry in entries]
+
+
+ORGANISATION_MENUS = menus(
+    MENU_ORGANISATIONS, MENU_PROVINCES, MENU_LAOS, MENU_SCHOOLS, MENU_ACADEMIC_YEARS, MENU_LEARNERS,
+    MENU_REMOVED_LEARNERS,
+)  # fmt: skip
+# One's own account (FAB's screens); switching the language needs no permission.
 SELF_SERVICE = [
-    ("LecUserView", ("can_userinfo", "userinfoedit", "resetmypassword")),
-    ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
-    ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
-    ("LocaleView", ("can_index",)),
+    (USER_VIEW, ("can_userinfo", "userinfoedit", "resetmypassword")),
+    (RESET_MY_PASSWORD_VIEW, ("can_this_form_get", "can_this_form_post")),
+    (USER_INFO_EDIT_VIEW, ("can_this_form_get", "can_this_form_post")),
 ]
-
-
-def reads(*resources):
-    return [(resource, READ) for resource in resources]
-
-
-def writes(*resources):
-    return [(resource, WRITE) for resource in resources]
-
-
-ORGANISATION_VIEWS = ("ProvinceView", "LaoView", "SchoolView", "AcademicYearView", "StudentView", "RemovedStudentView")
-ORGANISATION_APIS = ("ProvinceApi", "LaoApi", "SchoolApi", "AcademicYearApi", "StudentApi")
-READ_ALL = reads(*ORGANISATION_VIEWS, *ORGANISATION_APIS)
-EDIT = ("can_edit", "can_put")
+READ_ALL = reads(
+    screens=(PROVINCE_VIEW, LAO_VIEW, SCHOOL_VIEW, ACADEMIC_YEAR_VIEW, STUDENT_VIEW, REMOVED_STUDENT_VIEW),
+    apis=(PROVINCE_API, LAO_API, SCHOOL_API, ACADEMIC_YEAR_API, STUDENT_API),
+)
 # Managing the accounts of one's own subtree (app/scope.py decides which accounts), and handing
 # out credential sheets for it (app/credentials.py).
 ISSUE = ("issue_credentials", "reissue_all_credentials")
 # Importing a learner list for a school of one's own subtree (app/importer.py).
-IMPORT = [("ImportView", ("can_upload", "can_template", "can_preview", "can_commit")), ("Import learners", MENU)]
+IMPORT = [(IMPORT_VIEW, ("can_upload", "can_template", "can_preview", "can_commit"))] + menus(MENU_IMPORT)
 ACCOUNTS = [
-    ("LecUserView", ("can_list", "can_show", "can_add", "can_edit", "reissue_credentials")),
-    ("CredentialView", ("can_list", "can_show", "reissue_credentials")),
-    ("Security", MENU),
-    ("List Users", MENU),
-    ("Issued credentials", MENU),
-]
+    (USER_VIEW, (CAN_LIST, CAN_SHOW, CAN_ADD, CAN_EDIT, "reissue_credentials")),
+    (CREDENTIAL_VIEW, (CAN_LIST, CAN_SHOW, "reissue_credentials")),
+] + menus(MENU_SECURITY, MENU_USERS, MENU_CREDENTIALS)
 
 # Learners leave the count by removal, never by a delete (app/learners.py): no role holds
 # can_delete on them. The school enters, removes and restores its learners and starts the new year;
 # its LAO restores and may start the year for its schools.
-LEARNER_ENTRY = [("StudentView", ("can_add", "can_edit")), ("StudentApi", ("can_post", "can_put"))]
-REMOVE = [("StudentView", ("remove_learners",)), ("LearnersView", ("can_remove",)), ("LearnerApi", ("can_remove",))]
-RESTORE = [("RemovedStudentView", ("restore_learners",)), ("LearnerApi", ("can_restore",))]
-ROLL_OVER = [("LearnersView", ("can_rollover",)), ("Start the new year", MENU)]
+LEARNER_ENTRY = [(STUDENT_VIEW, (CAN_ADD, CAN_EDIT)), (STUDENT_API, (CAN_POST, CAN_PUT))]
+REMOVE = [(STUDENT_VIEW, ("remove_learners",)), (LEARNERS_VIEW, ("can_remove",)), (LEARNER_API, ("can_remove",))]
+RESTORE = [(REMOVED_STUDENT_VIEW, ("restore_learners",)), (LEARNER_API, ("can_restore",))]
+ROLL_OVER = [(LEARNERS_VIEW, ("can_rollover",))] + menus(MENU_NEW_YEAR)
 
 # The confirmation workflow (app/workflow.py decides what each level may do, and when).
-BOARD = [("WorkflowView", ("can_board", "can_changes")), ("WorkflowApi", ("can_get",)), ("Confirmation status", MENU)]
-STEPS_API = [("WorkflowApi", ("can_post",))]
-REASONS = [("WorkflowView", ("can_give_reason",))]
+BOARD = [(WORKFLOW_VIEW, ("can_board", "can_changes")), (WORKFLOW_API, (CAN_GET,))] + menus(MENU_CONFIRMATION)
+STEPS_API = [(WORKFLOW_API, (CAN_POST,))]
+REASONS = [(WORKFLOW_VIEW, ("can_give_reason",))]
 # The data-quality report (app/quality.py); the school explains the warnings it keeps.
-QUALITY = [("QualityView", ("can_report",)), ("Data quality", MENU)]
-EXPLAIN = [("QualityView", ("can_explain",))]
+QUALITY = [(QUALITY_VIEW, ("can_report",))] + menus(MENU_QUALITY)
+EXPLAIN = [(QUALITY_VIEW, ("can_explain",))]
 # Head-count reports and the budget estimate (app/reports.py, each over one's own subtree), and
 # the budget rates, which every level reads and only central sets (it holds every permission).
-REPORTS = [("ReportView", ("can_report",)), ("BudgetRateView", ("can_list", "can_show"))] + [
-    ("Reports", MENU), ("Head-count report", MENU), ("Budget estimate", MENU), ("Budget rates", MENU),
-]  # fmt: skip
+REPORTS = (
+    [(REPORT_VIEW, ("can_report",))]
+    + reads(screens=(BUDGET_RATE_VIEW,))
+    + menus(MENU_REPORTS, MENU_HEAD_COUNT, MENU_BUDGET, MENU_BUDGET_RATES)
+)
 # The charts (app/charts.py): every role reads them over its own scope.
-CHARTS = [("ChartView", ("can_index",)), ("Charts", MENU)]
+CHARTS = [(CHART_VIEW, ("can_index",))] + menus(MENU_CHARTS)
 # Spot checks (app/spotcheck.py decides who draws and records, and when): the province draws them
 # and records the results; every level reads the results of the learners in its scope.
-SPOT_CHECKS = reads("SpotCheckView", "SpotCheckItemView") + [
-    ("SpotCheckPage", ("can_show",)), ("Spot checking", MENU), ("Spot checks", MENU), ("Spot-check results", MENU),
-]  # fmt: skip
-DRAW_SPOT_CHECKS = [("SpotCheckPage", ("can_draw", "can_record")), ("Draw a spot check", MENU)]
+SPOT_CHECKS = (
+    reads(screens=(SPOT_CHECK_VIEW, SPOT_CHECK_ITEM_VIEW))
+    + [(SPOT_CHECK_PAGE, (CAN_SHOW,))]
+    + menus(MENU_SPOT_CHECKING, MENU_SPOT_CHECKS, MENU_SPOT_CHECK_RESULTS)
+)
+DRAW_SPOT_CHECKS = [(SPOT_CHECK_PAGE, ("can_draw", "can_record"))] + menus(MENU_DRAW_SPOT_CHECK)
 
 # Basic data beside the learners: the LAO records the schools of other affiliations in its area (or
 # that there are none), the school its profile and buildings; app/scope.py keeps each to its own.
-AFFILIATION = ("OtherSchoolView", "NoOtherSchoolsView", "OtherSchoolApi", "NoOtherSchoolsApi")
-PROFILE = ("SchoolProfileView", "SchoolBuildingView", "SchoolProfileApi", "SchoolBuildingApi")
-AFFILIATION_MENUS = [("Schools of other affiliations", MENU), ("No school of another affiliation", MENU)]
-PROFILE_MENUS = [("Basic data", MENU), ("School profiles", MENU), ("School buildings", MENU)]
-READ_BASIC_DATA = reads(*AFFILIATION, *PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS
+AFFILIATION = dict(screens=(OTHER_SCHOOL_VIEW, NO_OTHER_SCHOOLS_VIEW), apis=(OTHER_SCHOOL_API, NO_OTHER_SCHOOLS_API))
+PROFILE = dict(screens=(SCHOOL_PROFILE_VIEW, SCHOOL_BUILDING_VIEW), apis=(SCHOOL_PROFILE_API, SCHOOL_BUILDING_API))
+AFFILIATION_MENUS = menus(MENU_OTHER_SCHOOLS, MENU_NO_OTHER_SCHOOLS)
+PROFILE_MENUS = menus(MENU_BASIC_DATA, MENU_SCHOOL_PROFILES, MENU_SCHOOL_BUILDINGS)
+READ_BASIC_DATA = reads(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS
 
 # Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, FAB's security
 # screens and the OpenAPI document included. The others are declared here; which rows each may
 # read or write is decided by the user's organisation node (app/scope.py), not by the role.
 ROLES = {
     PROVINCE: READ_ALL
-    + writes("LaoView", "SchoolView", "LaoApi", "SchoolApi")
+    + writes(screens=(LAO_VIEW, SCHOOL_VIEW), apis=(LAO_API, SCHOOL_API))
     + IMPORT
-    + [("ProvinceView", ISSUE), ("LaoView", ISSUE), ("SchoolView", ISSUE)]
-    + [("ProvinceView", ("confirm_province",)), ("LaoView", ("return_lao",))]
+    + [(PROVINCE_VIEW, ISSUE), (LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
+    + [(PROVINCE_VIEW, ("confirm_province",)), (LAO_VIEW, ("return_lao",))]
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS
     + ACCOUNTS + READ_BASIC_DATA,
     LAO: READ_ALL
-    + [("LaoView", EDIT), ("LaoApi", EDIT)]
-    + writes("SchoolView", "SchoolApi")
+    + edits(LAO_VIEW, LAO_API)
+    + writes(screens=(SCHOOL_VIEW,), apis=(SCHOOL_API,))
     + IMPORT
-    + [("LaoView", ISSUE), ("SchoolView", ISSUE)]
-    + [("LaoView", ("confirm_lao",)), ("SchoolView", ("return_school",))]
+    + [(LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
+    + [(LAO_VIEW, ("confirm_lao",)), (SCHOOL_VIEW, ("return_school",))]
     + RESTORE + ROLL_OVER
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS
-    + ACCOUNTS + writes(*AFFILIATION) + reads(*PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS,
+    + ACCOUNTS + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS,
     SCHOOL: READ_ALL
-    + [("SchoolView", EDIT), ("SchoolApi", EDIT)]
+    + edits(SCHOOL_VIEW, SCHOOL_API)
     + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER
     + IMPORT
-    + [("SchoolView", ("confirm_school", "take_back_school"))]
+    + [(SCHOOL_VIEW, ("confirm_school", "take_back_school"))]
     + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS
-    + writes(*PROFILE) + PROFILE_MENUS,
+    + writes(**PROFILE) + PROFILE_MENUS,
     MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
-}
+}  # fmt: skip
 for grants in ROLES.values():
     grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHARTS)
+
+
+def declared(grants):
+    """A role's grants as the (verb, resource) pairs FAB stores."""
+    return {(verb, resource) for resource, verbs in grants for verb in verbs}
+
 
 # How high each role stands (nobody grants a role above their own), and at which organisation
 # levels an account may hold it.
@@ -179,16 +269,16 @@ ORG_LEVELS = [
 
 
 VERBS = {
-    "can_list": _l("view list"),
-    "can_show": _l("view details"),
-    "can_add": _l("add"),
-    "can_edit": _l("edit"),
-    "can_delete": _l("delete"),
-    "can_get": _l("read via API"),
-    "can_info": _l("read via API"),
-    "can_post": _l("add via API"),
-    "can_put": _l("edit via API"),
-    "menu_access": _l("open menu"),
+    CAN_LIST: _l("view list"),
+    CAN_SHOW: _l("view details"),
+    CAN_ADD: _l("add"),
+    CAN_EDIT: _l("edit"),
+    CAN_DELETE: _l("delete"),
+    CAN_GET: _l("read via API"),
+    CAN_INFO: _l("read via API"),
+    CAN_POST: _l("add via API"),
+    CAN_PUT: _l("edit via API"),
+    MENU_ACCESS: _l("open menu"),
 }
 
 
@@ -215,6 +305,14 @@ def describe_permissions(permissions):
     return "\n".join(
         sorted("%s: %s" % (VERBS.get(p.permission.name, p.permission.name), _(p.view_menu.name)) for p in permissions)
     )
+
+
+class UnknownGrants(LecError):
+    """Roles declare permissions that no view, API or menu entry has: (verb, resource) pairs."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+        super().__init__("declared grants that name no permission: " + ", ".join("%s on %s" % p for p in pairs))
 
 
 class LecRoleView(RoleModelView):
@@ -460,20 +558,24 @@ class LecSecurityManager(SecurityManager):
         record_event("login_failed", user.username, actor_id=user.id)
         db.session.commit()
 
-
     def sync_roles(self):
         """Create FAB's permission rows for every registered view, then make each declared
-        role hold exactly its declared grants."""
+        role hold exactly its declared grants. A grant naming a permission no view has (a typo, a
+        screen verb on an API) would silently take a right away: refuse them all, change nothing."""
         for name in (self.auth_role_admin, self.auth_role_public):
             self.find_role(name) or self.add_role(name)
         self.appbuilder.add_permissions(update_perms=True)  # the admin role gets them all
-        for name, grants in ROLES.items():
+        options = joinedload(PermissionView.permission), joinedload(PermissionView.view_menu)
+        existing = {
+            (pvm.permission.name, pvm.view_menu.name): pvm
+            for pvm in self.session.scalars(select(PermissionView).options(*options))
+        }
+        wanted = {name: declared(grants) for name, grants in ROLES.items()}
+        unknown = sorted(set().union(*wanted.values()) - set(existing))
+        if unknown:
+            self.session.rollback()
+            raise UnknownGrants(unknown)
+        for name, pairs in wanted.items():
             role = self.find_role(name) or self.add_role(name)
-            wanted = []
-            for resource, verbs in grants:
-                for verb in verbs:
-                    pvm = self.find_permission_view_menu(verb, resource)
-                    if pvm is not None:
-                        wanted.append(pvm)
-            role.permissions = wanted
+            role.permissions = [existing[pair] for pair in sorted(pairs)]
         self.session.commit()

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from app import db
 from app.models import AuditEvent, Lao, LecUser, School
-from app.security import ROLES
+from app.permissions import CAN_LIST, STUDENT_API, STUDENT_VIEW
+from app.security import MANAGER, ROLES, declared
 
 from conftest import PASSWORD, api_headers, close, database_url, login, make_app, visible_text
 
@@ -30,12 +31,25 @@ def new_account_form(app, username, level, code, role_name, password="Strong-pas
     }  # fmt: skip
 
 
-def test_roles_are_synced_from_their_declaration(app):
+def held_by(app, role_name):
     with app.app_context():
-        for name, grants in ROLES.items():
-            held = {(pv.permission.name, pv.view_menu.name) for pv in app.appbuilder.sm.find_role(name).permissions}
-            declared = {(verb, resource) for resource, verbs in grants for verb in verbs}
-            assert held <= declared and held, name
+        role = app.appbuilder.sm.find_role(role_name)
+        return {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+
+
+def test_every_role_holds_exactly_what_it_declares(app):
+    for name, grants in ROLES.items():
+        assert held_by(app, name) == declared(grants), name
+
+
+def test_a_grant_that_names_no_permission_fails_the_sync_and_changes_no_role(app, monkeypatch):
+    before = held_by(app, MANAGER)
+    typo = [(STUDENT_API, (CAN_LIST,)), (STUDENT_VIEW, ("can_lsit",))]  # a screen verb on an API; a typo
+    monkeypatch.setitem(ROLES, MANAGER, ROLES[MANAGER] + typo)
+    result = app.test_cli_runner().invoke(args=["lec", "sync-roles"])
+    assert result.exit_code != 0
+    assert "can_list on StudentApi" in result.output and "can_lsit on StudentView" in result.output
+    assert held_by(app, MANAGER) == before
 
 
 def test_security_screens_are_central_only(as_user):
