@@ -6,6 +6,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
+from stdnum.th import pin
 
 from app import db
 from app.audit import acting_as
@@ -66,8 +67,11 @@ def test_an_unknown_code_cannot_be_stored(ctx):
 def test_a_legacy_row_with_a_bad_identifier_can_still_be_changed_elsewhere(ctx):
     """Removing a ghost carried over from the old system must not require fixing its ID first."""
     legacy = db.session.scalar(select(Student).where(Student.last_name == "ไม่มีตัวตน"))
-    legacy.room = "2"
+    legacy.room = "3" if legacy.room == "2" else "2"
     db.session.flush()
+    stored = db.session.execute(select(Student.room, Student.id_number).where(Student.id == legacy.id)).one()
+    assert stored == (legacy.room, legacy.id_number)
+    assert not pin.is_valid(legacy.id_number)  # still the bad identifier it came with
 
 
 def test_rows_record_who_created_and_changed_them(ctx):
