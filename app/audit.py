@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, and_, event, insert, inspect, not_, select
 from sqlalchemy.orm import Session, declared_attr, joinedload, relationship
@@ -98,9 +97,9 @@ def record_event(action, target="", detail="", actor_id=None):
 # Every insert, update and delete of a tracked model becomes one ``HistoryEntry`` holding only the
 # fields that changed, {field: [old, new]} (no entry when nothing really changed):
 #
-# - before_flush: refuse any change to the history itself; read the stored values of rows about to
-#   be deleted, and the old values of fields that were set without being loaded first, while the
-#   database still holds them
+# - before_flush: refuse any change to the history itself and the other APPEND_ONLY tables; read the
+#   stored values of rows about to be deleted, and the old values of fields that were set without
+#   being loaded first, while the database still holds them
 # - after_flush: the attribute history is still there, inserted rows have their ids, and every
 #   before_flush listener (normalising, stamping, workflow) has run, so the values are those stored.
 #   All entries of one flush go to the database in one executemany INSERT.
@@ -115,12 +114,32 @@ _PENDING = "lec_history_pending"
 _reason = ContextVar("lec_change_reason", default=None)
 
 
-class HistoryIsAppendOnly(LecError):
+class AppendOnly(LecError):
+    """Something tried to change or delete a row of a table that is only ever added to."""
+
+
+class HistoryIsAppendOnly(AppendOnly):
     """Something tried to change or delete a row of the change history."""
 
 
-def _refuse_history_change():
-    return HistoryIsAppendOnly(_("The change history cannot be changed or deleted."))
+# The tables whose rows are only ever added: the change history, and the figures a province
+# confirmed (app/snapshots.py). The ORM refuses to change or delete their rows, one by one or in bulk.
+APPEND_ONLY = {
+    "history": (HistoryIsAppendOnly, _l("The change history cannot be changed or deleted.")),
+    **{
+        table: (AppendOnly, _l("Figures a province has confirmed cannot be changed or deleted."))
+        for table in ("snapshot", "snapshot_count", "snapshot_other_count")
+    },
+}
+
+
+def _refuse_change(table):
+    refusal, message = APPEND_ONLY[table]
+    return refusal(str(message))
+
+
+def _append_only(obj):
+    return getattr(obj, "__tablename__", None) in APPEND_ONLY
 
 
 @contextmanager
@@ -197,13 +216,14 @@ def _set_unloaded(history):
 
 @event.listens_for(Session, "before_flush")
 def prepare_history(session, flush_context, instances):
-    """Refuse changes to the history; read what only the database still knows before it changes."""
-    history_entry, tracked = _registry()
+    """Refuse changes to the append-only tables; read what only the database still knows before it
+    changes."""
+    tracked = _registry()[1]
     pending = {"deleted": [], "unloaded": {}}
     session.info[_PENDING] = pending  # replaces whatever a failed flush left behind
     for obj in session.deleted:
-        if isinstance(obj, history_entry):
-            raise _refuse_history_change()
+        if _append_only(obj):
+            raise _refuse_change(obj.__tablename__)
         spec = tracked.get(type(obj))
         if spec is not None:
             state = inspect(obj)
@@ -212,9 +232,9 @@ def prepare_history(session, flush_context, instances):
             pending["deleted"].append((obj, spec, {key: state.dict.get(key) for key in spec.columns}))
     unloaded = {}  # model → {row id: keys set without their old value loaded}
     for obj in session.dirty:
-        if isinstance(obj, history_entry):
+        if _append_only(obj):
             if session.is_modified(obj):
-                raise _refuse_history_change()
+                raise _refuse_change(obj.__tablename__)
             continue
         spec = tracked.get(type(obj))
         state = inspect(obj)
@@ -236,12 +256,12 @@ def prepare_history(session, flush_context, instances):
 
 
 @event.listens_for(Session, "do_orm_execute")
-def refuse_bulk_history_changes(orm_execute_state):
+def refuse_bulk_append_only_changes(orm_execute_state):
     """``session.execute(update(HistoryEntry) ...)`` and bulk deletes skip the flush: refuse them too."""
     if orm_execute_state.is_update or orm_execute_state.is_delete:
-        table = getattr(orm_execute_state.statement, "table", None)
-        if getattr(table, "name", None) == "history":
-            raise _refuse_history_change()
+        table = getattr(getattr(orm_execute_state.statement, "table", None), "name", None)
+        if table in APPEND_ONLY:
+            raise _refuse_change(table)
 
 
 @event.listens_for(Session, "after_flush")

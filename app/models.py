@@ -568,3 +568,61 @@ class HistoryEntry(Model):
         from .audit import history_summary
 
         return history_summary(self)
+
+
+class Snapshot(Model):
+    """A province's figures for one academic year as they stood when it confirmed (DESIGN.md §4.8):
+    version 1, 2, ... each time it confirms the year. The budget and the confirmed reports read the
+    latest version, never the live rows, so a later correction changes nothing already sent up until
+    the province confirms again. Append-only (app/audit.py refuses changes and deletions)."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (UniqueConstraint("academic_year_id", "province_id", "version", name="uq_snapshot_version"),)
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    province_id = Column(Integer, ForeignKey("province.id"), nullable=False, index=True)
+    province = relationship(Province)
+    version = Column(Integer, nullable=False)
+    transition_id = Column(Integer, ForeignKey("transition.id"), nullable=False, unique=True)
+    transition = relationship(Transition)
+    confirmed_on = Column(DateTime, nullable=False)
+    confirmed_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    confirmed_by = relationship(User, foreign_keys=[confirmed_by_id])
+
+    def __repr__(self):
+        return "%s v%d" % (self.province, self.version)
+
+
+class SnapshotCount(Model):
+    """Learners of one school in one class level and sex in a snapshot, placed in the tree (LAO,
+    province) as it stood then."""
+
+    __tablename__ = "snapshot_count"
+    __table_args__ = (Index("ix_snapshot_count_snapshot_school", "snapshot_id", "school_id"),)
+    id = Column(Integer, primary_key=True)
+    snapshot_id = Column(Integer, ForeignKey("snapshot.id"), nullable=False)
+    snapshot = relationship(Snapshot)
+    province_id = Column(Integer, ForeignKey("province.id"), nullable=False, index=True)
+    lao_id = Column(Integer, ForeignKey("lao.id"), nullable=False, index=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    class_level = Column(String(3), nullable=False)
+    sex = Column(String(1), nullable=False)
+    learners = Column(Integer, nullable=False)
+
+
+class SnapshotOtherCount(Model):
+    """Learners of one school of another affiliation in one class level and sex in a snapshot, as
+    the LAO had recorded them (name and affiliation as they stood)."""
+
+    __tablename__ = "snapshot_other_count"
+    __table_args__ = (Index("ix_snapshot_other_count_snapshot_lao", "snapshot_id", "lao_id"),)
+    id = Column(Integer, primary_key=True)
+    snapshot_id = Column(Integer, ForeignKey("snapshot.id"), nullable=False)
+    snapshot = relationship(Snapshot)
+    lao_id = Column(Integer, ForeignKey("lao.id"), nullable=False, index=True)
+    name = Column(String(200), nullable=False)
+    affiliation = Column(String(20), nullable=False)
+    class_level = Column(String(3), nullable=False)
+    sex = Column(String(1), nullable=False)
+    learners = Column(Integer, nullable=False)

@@ -3,9 +3,11 @@
 Every figure is counted by the database (GROUP BY over the learners of the organisation's schools;
 never a Python loop over learners, never Flask-AppBuilder's chart views, which load every row).
 Removed learners are never counted. Two bases: the data as entered (every active learner) and
-confirmed data (only schools whose confirmation for the year is ``confirmed``); the budget is
-always estimated on confirmed data. A report is for the user's own node or a node inside their
-subtree; anything else is ``OutOfScope`` (a 404), ancestors included."""
+confirmed data, which app/snapshots.py defines: a province's latest snapshot where it has one
+(final), else the live learners of the schools that confirmed (provisional, and said so on every
+page); the budget is always estimated on confirmed data, its final and provisional baht apart.
+A report is for the user's own node or a node inside their subtree; anything else is
+``OutOfScope`` (a 404), ancestors included."""
 
 import io
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from .models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Pr
 from .scope import CENTRAL, Node, current_node, organisation_in_subtree
 from .scope import lao_ids as scope_lao_ids
 from .scope import school_ids as scope_school_ids
+from .snapshots import confirmed_learners, confirmed_others, difference, standings, total, versions
 from .thai import format_be_date, format_be_datetime
 
 ENTERED, CONFIRMED = "entered", "confirmed"
@@ -45,6 +48,8 @@ PARTS = {
 LEVEL_LABEL = dict(choices.CLASS_LEVELS)
 LEVEL_ORDER = {code: position for position, (code, _label) in enumerate(choices.CLASS_LEVELS)}
 GROUP_OF_LEVEL = {level: group for group, levels in choices.LEVELS_OF_GROUP.items() for level in levels}
+# On the confirmed basis: the column of app/snapshots.py's rows that places them in a part one level down.
+PART_COLUMN = {COUNTRY: "province_id", "province": "lao_id", "lao": "school_id", "school": "school_id"}
 BAHT = Decimal("1")
 
 
@@ -63,20 +68,18 @@ def previous_year(year):
     return db.session.scalar(select(AcademicYear).where(AcademicYear.year == year.year - 1))
 
 
-def _learners(year_id, level, org_id, basis):
-    """Conditions for the learners counted: the year's active learners of the organisation's
-    schools, and on the confirmed basis only those of schools that have confirmed the year."""
+def _learners(year_id, level, org_id):
+    """Conditions for the learners counted as entered: the year's active learners of the
+    organisation's schools."""
     conditions = [Student.academic_year_id == year_id, Student.status == "active"]
     if level != COUNTRY:
         conditions.append(Student.school_id.in_(scope_school_ids(Node(level, org_id))))
-    if basis == CONFIRMED:
-        confirmed = select(Confirmation.school_id).where(
-            Confirmation.academic_year_id == year_id,
-            Confirmation.org_level == "school",
-            Confirmation.state == "confirmed",
-        )
-        conditions.append(Student.school_id.in_(confirmed))
     return conditions
+
+
+def _confirmed_rows(year_id, level, org_id):
+    """app/snapshots.py's confirmed learners of the organisation (the country: all of them)."""
+    return confirmed_learners(year_id, None if level == COUNTRY else level, org_id)
 
 
 def _placed(query, key):
@@ -89,11 +92,25 @@ def _placed(query, key):
 
 def counts(year_id, level, org_id, basis=ENTERED):
     """{(part id, class level, sex): learners} for the organisation in one query."""
-    _model, key = PARTS[level]
-    query = select(key, Student.class_level, Student.sex, func.count()).select_from(Student)
-    query = _placed(query, key).where(*_learners(year_id, level, org_id, basis))
-    rows = db.session.execute(query.group_by(key, Student.class_level, Student.sex))
-    return {(part, class_level, sex): number for part, class_level, sex, number in rows}
+    if basis == CONFIRMED:
+        rows = _confirmed_rows(year_id, level, org_id)
+        key = rows.c[PART_COLUMN[level]]
+        query = select(key, rows.c.class_level, rows.c.sex, total(rows.c.learners))
+        query = query.group_by(key, rows.c.class_level, rows.c.sex)
+    else:
+        _model, key = PARTS[level]
+        query = select(key, Student.class_level, Student.sex, func.count()).select_from(Student)
+        query = _placed(query, key).where(*_learners(year_id, level, org_id))
+        query = query.group_by(key, Student.class_level, Student.sex)
+    return {(part, class_level, sex): number for part, class_level, sex, number in db.session.execute(query)}
+
+
+def final_and_provisional(year_id, level, org_id):
+    """(learners of province-confirmed snapshots, learners confirmed below the province only) of
+    the organisation on the confirmed basis."""
+    rows = _confirmed_rows(year_id, level, org_id)
+    found = dict(db.session.execute(select(rows.c.final, total(rows.c.learners)).group_by(rows.c.final)).all())
+    return found.get(1, 0), found.get(0, 0)
 
 
 @dataclass
@@ -130,6 +147,37 @@ class HeadCount:
     total: Line = field(default_factory=Line)
     parts: list = field(default_factory=list)  # (organisation one level down, Line)
     other: "HeadCount | None" = None  # the schools of other affiliations in the area, the same way
+    # On the confirmed basis (app/snapshots.py): how confirmed the organisation and each part are,
+    # the learners of final and of provisional figures, and the province's snapshot versions.
+    standing: object = None
+    standings: dict = field(default_factory=dict)  # part id → Standing
+    final: int = 0
+    provisional: int = 0
+    versions: list = field(default_factory=list)
+    difference: object = None
+
+
+def province_id_of(organisation):
+    """The province an organisation lies in (None for the country)."""
+    if isinstance(organisation, Province):
+        return organisation.id
+    if isinstance(organisation, Lao):
+        return organisation.province_id
+    return organisation.lao.province_id if isinstance(organisation, School) else None
+
+
+def _confirmed_standing(report, level, org_id):
+    """Fill in what the confirmed basis adds: standings, final and provisional learners, and for
+    an organisation inside a province the province's versions with the difference between the
+    latest two, for this organisation."""
+    year = report.year
+    if report.organisation is not None:
+        report.standing = standings([report.organisation], year.id)[report.organisation.id]
+        report.versions = versions(province_id_of(report.organisation), year.id, level, org_id)
+        if len(report.versions) > 1:
+            report.difference = difference(report.versions[-2], report.versions[-1], level, org_id, LEVEL_LABEL)
+    report.standings = standings([part for part, _line in report.parts], year.id)
+    report.final, report.provisional = final_and_provisional(year.id, level, org_id)
 
 
 def head_count(level, org_id, year, basis=ENTERED):
@@ -158,17 +206,40 @@ def head_count(level, org_id, year, basis=ENTERED):
         parts = db.session.scalars(_parts_of(model, level, org_id)).all()
         report.parts = [(part, by_part.get(part.id, Line(last_year=previous))) for part in parts]
     report.other = other_affiliations(level, org_id, year, basis)
+    if basis == CONFIRMED:
+        _confirmed_standing(report, level, org_id)
     return report
 
 
 # -- the same for the schools of other affiliations in an LAO's area (app/models.py, OtherSchool) --------
 
-OTHER_PARTS = {COUNTRY: Lao.province_id, "province": OtherSchool.lao_id, "lao": OtherSchool.id}
+OTHER_PARTS = {COUNTRY: Lao.province_id, "province": OtherSchool.lao_id, "lao": OtherSchool.name}
+OTHER_PART_COLUMN = {COUNTRY: "province_id", "province": "lao_id", "lao": "name"}
+SEX_WORDS = {"M": "male", "F": "female"}
+
+
+@dataclass(frozen=True)
+class OtherPart:
+    """A school of another affiliation as a confirmed snapshot recorded it."""
+
+    name: str
+    affiliation: str
 
 
 def other_counts(year_id, level, org_id, basis=ENTERED):
-    """{part id: {(class level, sex): learners}} of the schools of other affiliations that the LAOs
-    of the organisation recorded; on the confirmed basis only those of LAOs that have confirmed."""
+    """{part: {(class level, sex): learners}} of the schools of other affiliations that the LAOs
+    of the organisation recorded (a part: a province's or LAO's id, or for an LAO the school's
+    name); on the confirmed basis as app/snapshots.py defines it."""
+    if basis == CONFIRMED:
+        rows = confirmed_others(year_id, None if level == COUNTRY else level, org_id)
+        key = rows.c[OTHER_PART_COLUMN[level]]
+        query = select(key, rows.c.class_level, rows.c.sex, total(rows.c.learners))
+        found = {}
+        for part, class_level, sex, number in db.session.execute(
+            query.group_by(key, rows.c.class_level, rows.c.sex)
+        ):
+            found.setdefault(part, {})[(class_level, SEX_WORDS[sex])] = number
+        return found
     key = OTHER_PARTS[level]
     columns = [func.sum(getattr(OtherSchool, name)) for name in choices.OTHER_SCHOOL_COUNTS]
     query = select(key, *columns).where(OtherSchool.academic_year_id == year_id)
@@ -176,11 +247,6 @@ def other_counts(year_id, level, org_id, basis=ENTERED):
         query = query.join(Lao, Lao.id == OtherSchool.lao_id)
     if level != COUNTRY:
         query = query.where(OtherSchool.lao_id.in_(scope_lao_ids(Node(level, org_id))))
-    if basis == CONFIRMED:
-        confirmed = select(Confirmation.lao_id).where(
-            Confirmation.academic_year_id == year_id, Confirmation.org_level == "lao", Confirmation.state == "confirmed"
-        )
-        query = query.where(OtherSchool.lao_id.in_(confirmed))
     found = {}
     for part, *sums in db.session.execute(query.group_by(key)):
         pairs = zip(choices.OTHER_SCHOOL_COUNTS, sums, strict=True)
@@ -215,14 +281,23 @@ def other_affiliations(level, org_id, year, basis=ENTERED):
         for code in sorted(by_level, key=LEVEL_ORDER.get)
         if by_level[code].total or by_level[code].last_year
     ]
-    if level == "lao":
+    if level == "lao" and basis == CONFIRMED:
+        rows = confirmed_others(year.id, level, org_id)
+        parts = [OtherPart(*row) for row in db.session.execute(
+            select(rows.c.name, rows.c.affiliation).distinct().order_by(rows.c.name)
+        )]  # fmt: skip
+    elif level == "lao":
         parts = db.session.scalars(
             select(OtherSchool).where(OtherSchool.lao_id == org_id, OtherSchool.academic_year_id == year.id)
             .order_by(OtherSchool.name)
         ).all()  # fmt: skip
     else:
         parts = db.session.scalars(_parts_of(PARTS[level][0], level, org_id)).all()
-    report.parts = [(part, by_part.get(part.id, Line(last_year=previous))) for part in parts]
+    report.parts = [
+        (part, by_part.get(part.name if level == "lao" else part.id, Line(last_year=previous))) for part in parts
+    ]
+    if basis == CONFIRMED and level != "lao":
+        report.standings = standings(parts, year.id)
     return report
 
 
@@ -237,21 +312,29 @@ def _parts_of(model, level, org_id):
 
 
 def table_of(report):
-    """The head-count as header and rows, for the CSV and .xlsx downloads."""
+    """The head-count as header and rows, for the CSV and .xlsx downloads; on the confirmed basis
+    each organisation's row also says how it is confirmed."""
+    confirmed = report.basis == CONFIRMED
+
+    def status(standing):
+        return [standing_text(standing) if standing is not None else ""] if confirmed else []
+
     header = [_("Class level"), _("Male"), _("Female"), _("Total"), _("Last year"), _("Change")]
-    rows = [[label, line.male, line.female, line.total, line.last_year, line.change] for _c, label, line in report.rows]
+    header += [_("Confirmation status")] if confirmed else []
+    rows = [[label, line.male, line.female, line.total, line.last_year, line.change, *status(None)]
+            for _c, label, line in report.rows]  # fmt: skip
     rows.append([_("Total"), report.total.male, report.total.female, report.total.total, report.total.last_year,
-                 report.total.change])  # fmt: skip
+                 report.total.change, *status(report.standing)])  # fmt: skip
     for part, line in report.parts:
         rows.append(["%s (%s)" % (part.name_th, part.code), line.male, line.female, line.total, line.last_year,
-                     line.change])  # fmt: skip
+                     line.change, *status(report.standings.get(part.id))])  # fmt: skip
     if report.other is not None:
         other = report.other
-        rows.append([_("Schools of other affiliations"), "", "", "", "", ""])
-        rows += [[label, line.male, line.female, line.total, line.last_year, line.change]
+        rows.append([_("Schools of other affiliations"), "", "", "", "", "", *status(None)])
+        rows += [[label, line.male, line.female, line.total, line.last_year, line.change, *status(None)]
                  for _c, label, line in other.rows]  # fmt: skip
         rows.append([_("Total"), other.total.male, other.total.female, other.total.total, other.total.last_year,
-                     other.total.change])  # fmt: skip
+                     other.total.change, *status(None)])  # fmt: skip
     return header, rows
 
 
@@ -264,69 +347,111 @@ def rates_of(year):
     ).all()
 
 
-def _level_group():
-    return case(GROUP_OF_LEVEL, value=Student.class_level)
+@dataclass
+class Amount:
+    learners: int = 0
+    baht: Decimal = Decimal(0)
+
+    def add(self, learners, baht):
+        self.learners += learners
+        self.baht += baht
+
+
+@dataclass
+class BudgetItem:
+    """One rate: the learners and baht of final (province-confirmed) and of provisional figures."""
+
+    rate: BudgetRate
+    final: Amount = field(default_factory=Amount)
+    provisional: Amount = field(default_factory=Amount)
+
+
+@dataclass
+class BudgetPart:
+    organisation: object
+    standing: object
+    final: Decimal = Decimal(0)
+    provisional: Decimal = Decimal(0)
 
 
 @dataclass
 class Budget:
+    """``total`` counts only final figures (the provinces' snapshots); ``provisional`` is the rest,
+    confirmed below the province only, shown apart."""
+
     level: str
     organisation: object
     year: AcademicYear
-    items: list = field(default_factory=list)  # (rate, learners, baht)
-    parts: list = field(default_factory=list)  # (organisation one level down, baht)
+    items: list = field(default_factory=list)  # BudgetItem per rate
+    parts: list = field(default_factory=list)  # BudgetPart per organisation one level down
     total: Decimal = Decimal(0)
+    provisional: Decimal = Decimal(0)
+    standing: object = None  # of the organisation itself (None: the country)
 
 
 def budget(level, org_id, year):
-    """Confirmed head-counts times the year's rates. Each school's amount for each item is rounded
-    to the baht (money goes to schools); every total above is a sum of those."""
+    """Confirmed head-counts (app/snapshots.py) times the year's rates, final and provisional
+    apart. Each school's amount for each item is rounded to the baht (money goes to schools);
+    every total above is a sum of those. A province returned for correction after a snapshot
+    still counts its last snapshot as final: that is the figure it sent up."""
     organisation = organisation_of(level, org_id)
-    group = _level_group().label("level_group")
+    rows = _confirmed_rows(year.id, level, org_id)
+    group = case(GROUP_OF_LEVEL, value=rows.c.class_level)
     per_school = (
-        select(Student.school_id, group, func.count().label("n"))
-        .where(*_learners(year.id, level, org_id, CONFIRMED))
-        .group_by(Student.school_id, group)
+        select(rows.c.province_id, rows.c.lao_id, rows.c.school_id, rows.c.final, group.label("level_group"),
+               total(rows.c.learners).label("n"))
+        .group_by(rows.c.province_id, rows.c.lao_id, rows.c.school_id, rows.c.final, group)
         .subquery()
-    )
+    )  # fmt: skip
     yearly = func.coalesce(BudgetRate.per_head, BudgetRate.per_day * BudgetRate.days)
     amount = func.round(per_school.c.n * yearly, 0)
-    model, key = PARTS[level]
-    key = {Student.school_id: per_school.c.school_id}.get(key, key)
+    key = per_school.c[PART_COLUMN[level]]
     query = (
-        select(key, BudgetRate.id, func.sum(per_school.c.n), func.sum(amount, type_=Numeric(18, 2)))
+        select(key, per_school.c.final, BudgetRate.id, func.sum(per_school.c.n),
+               func.sum(amount, type_=Numeric(18, 2)))
         .select_from(per_school)
         .join(BudgetRate, and_(BudgetRate.level_group == per_school.c.level_group,
-                               BudgetRate.academic_year_id == year.id))  # fmt: skip
-    )
-    if key is not per_school.c.school_id:
-        query = query.join(School, School.id == per_school.c.school_id)
-        if key is Lao.province_id:
-            query = query.join(Lao, Lao.id == School.lao_id)
-    by_item, by_part = {}, {}
-    for part, rate_id, learners, baht in db.session.execute(query.group_by(key, BudgetRate.id)):
-        baht = Decimal(baht).quantize(BAHT, ROUND_HALF_UP)
-        learners_so_far, baht_so_far = by_item.get(rate_id, (0, Decimal(0)))
-        by_item[rate_id] = (learners_so_far + learners, baht_so_far + baht)
-        by_part[part] = by_part.get(part, Decimal(0)) + baht
+                               BudgetRate.academic_year_id == year.id))
+        .group_by(key, per_school.c.final, BudgetRate.id)
+    )  # fmt: skip
     report = Budget(level, organisation, year)
-    report.items = [(rate, *by_item.get(rate.id, (0, Decimal(0)))) for rate in rates_of(year)]
-    report.total = sum((baht for _rate, _learners, baht in report.items), Decimal(0))
+    report.items = [BudgetItem(rate) for rate in rates_of(year)]
+    by_item, by_part = {item.rate.id: item for item in report.items}, {}
+    for part, final, rate_id, learners, baht in db.session.execute(query):
+        baht = Decimal(baht).quantize(BAHT, ROUND_HALF_UP)
+        kind = "final" if final else "provisional"
+        getattr(by_item[rate_id], kind).add(learners, baht)
+        by_part.setdefault(part, {"final": Decimal(0), "provisional": Decimal(0)})[kind] += baht
+    report.total = sum((item.final.baht for item in report.items), Decimal(0))
+    report.provisional = sum((item.provisional.baht for item in report.items), Decimal(0))
+    if organisation is not None:
+        report.standing = standings([organisation], year.id)[organisation.id]
+    model, _key = PARTS[level]
     if model is not None:
         parts = db.session.scalars(_parts_of(model, level, org_id)).all()
-        report.parts = [(part, by_part.get(part.id, Decimal(0))) for part in parts]
+        standing = standings(parts, year.id)
+        report.parts = [BudgetPart(part, standing[part.id], **by_part.get(part.id, {})) for part in parts]
     return report
 
 
+def standing_text(standing):
+    """A standing as one line of a download: how it is confirmed, and whether it is final."""
+    return " · ".join(str(words) for words in (standing.text(), standing.note()) if words)
+
+
 def budget_table(report):
-    header = [_("Budget item"), _("Level group"), _("Baht per head per year"), _("Learners (confirmed)"),
-              _("Amount (baht)")]  # fmt: skip
+    header = [_("Budget item"), _("Level group"), _("Baht per head per year"), _("Learners (final)"),
+              _("Final amount (baht)"), _("Learners (provisional)"), _("Provisional amount (baht)"),
+              _("Confirmation status")]  # fmt: skip
     groups = dict(choices.LEVEL_GROUPS)
-    rows = [[rate.item, str(groups[rate.level_group]), rate.yearly, learners, baht]
-            for rate, learners, baht in report.items]  # fmt: skip
-    rows.append([_("Total"), "", "", "", report.total])
-    for part, baht in report.parts:
-        rows.append(["%s (%s)" % (part.name_th, part.code), "", "", "", baht])
+    rows = [[item.rate.item, str(groups[item.rate.level_group]), item.rate.yearly, item.final.learners,
+             item.final.baht, item.provisional.learners, item.provisional.baht, ""]
+            for item in report.items]  # fmt: skip
+    status = standing_text(report.standing) if report.standing is not None else ""
+    rows.append([_("Total"), "", "", "", report.total, "", report.provisional, status])
+    for part in report.parts:
+        rows.append(["%s (%s)" % (part.organisation.name_th, part.organisation.code), "", "", "", part.final, "",
+                     part.provisional, standing_text(part.standing)])  # fmt: skip
     return header, rows
 
 
@@ -457,6 +582,8 @@ def summary_pdf(report):
         story += [cell(_("Schools of other affiliations"), bold), counts_table(report.other), Spacer(1, 5 * mm)]
     if report.organisation is not None:
         story.append(cell("%s: %s" % (_("Confirmation status"), confirmation_text(report.organisation, report.year))))
+    if report.standing is not None:
+        story.append(cell(standing_text(report.standing)))
     story.append(Spacer(1, 18 * mm))
     dots = "." * 60
     signatures = [

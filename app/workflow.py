@@ -33,6 +33,7 @@ from .models import (
 )
 from .quality import school_problems
 from .scope import current_node, readable
+from .snapshots import freeze_province
 from .thai import format_be_date
 
 OPEN, CONFIRMED = "open", "confirmed"
@@ -272,9 +273,12 @@ def confirm_lao(lao, year):
 
 
 def confirm_province(province, year):
-    """Refused until every LAO of the province has confirmed."""
+    """Refused until every LAO of the province has confirmed. Freezes the province's figures as its
+    next snapshot version (app/snapshots.py), which the budget reads."""
     laos = db.session.scalars(select(Lao).where(Lao.province_id == province.id).order_by(Lao.code)).all()
-    return _confirm_above(province, year, laos, "province")
+    record = _confirm_above(province, year, laos, "province")
+    freeze_province(province, year, record)
+    return record
 
 
 def _return(organisation, parent, year, reason, actor_level):

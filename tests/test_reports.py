@@ -234,11 +234,14 @@ def known_school(app, fresh, ctx):
 
 
 def test_budget_multiplies_confirmed_counts_by_the_rates_to_the_baht(app, known_school):
+    """The school confirmed, its province has not: every baht is provisional, none final."""
     year = this_year()
     db.session.add(BudgetRate(academic_year_id=year.id, item="ทดสอบเศษสตางค์", level_group="primary",
                               per_head=Decimal("333.33")))  # fmt: skip
     report = budget("school", known_school.id, year)
-    amounts = {(rate.item, rate.level_group): (learners, baht) for rate, learners, baht in report.items}
+    amounts = {(item.rate.item, item.rate.level_group): (item.provisional.learners, item.provisional.baht)
+               for item in report.items}  # fmt: skip
+    assert all(item.final.learners == item.final.baht == 0 for item in report.items) and report.total == 0
     # the example rates: lunch 20 × 200 days, teaching 1,700 / 1,900, uniforms 300 / 360 / 450 / 500
     assert amounts[("ค่าอาหารกลางวัน (ตัวอย่าง)", "kindergarten")] == (3, Decimal(12000))
     assert amounts[("ค่าอาหารกลางวัน (ตัวอย่าง)", "primary")] == (2, Decimal(8000))
@@ -249,11 +252,12 @@ def test_budget_multiplies_confirmed_counts_by_the_rates_to_the_baht(app, known_
     assert amounts[("ค่าเครื่องแบบนักเรียน (ตัวอย่าง)", "lower_secondary")] == (0, Decimal(0))
     assert amounts[("ค่าเครื่องแบบนักเรียน (ตัวอย่าง)", "upper_secondary")] == (1, Decimal(500))
     assert amounts[("ทดสอบเศษสตางค์", "primary")] == (2, Decimal(667))  # 666.66 rounded to the baht
-    assert report.total == Decimal(12000 + 8000 + 5100 + 3800 + 900 + 720 + 500 + 667)
+    assert report.provisional == Decimal(12000 + 8000 + 5100 + 3800 + 900 + 720 + 500 + 667)
     lao = budget("lao", known_school.lao_id, year)  # no other school of the LAO has confirmed
-    assert lao.total == report.total and dict((p.id, b) for p, b in lao.parts)[known_school.id] == report.total
+    assert lao.provisional == report.provisional and lao.total == 0
+    assert {part.organisation.id: part.provisional for part in lao.parts}[known_school.id] == report.provisional
     province = budget("province", known_school.lao.province_id, year)
-    assert province.total == report.total
+    assert province.provisional == report.provisional and province.total == 0
 
 
 def test_the_budget_page_shows_the_example_rates_as_examples(app, as_user):
@@ -354,6 +358,28 @@ def test_reports_download_as_csv_and_xlsx(app):
     response = client.get("/reports/budget/lao/%d/xlsx" % school.lao_id)
     sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
     assert any("(ตัวอย่าง)" in str(row[0]) for row in sheet.iter_rows(values_only=True))
+
+
+def test_the_budget_and_confirmed_downloads_carry_final_and_provisional_apart(app, fresh, as_user):
+    """One school of ขอนแก่น confirmed, the province not: its baht are provisional, none final, and
+    its LAO's row says so."""
+    with app.app_context():
+        lao = org(Lao, "3400101")
+        school = db.session.scalars(select(School).where(School.lao_id == lao.id).order_by(School.code)).first()
+        confirmation_of(school, this_year()).state = "confirmed"
+        db.session.commit()
+        province_id, lao_id, lao_code, school_name = lao.province_id, lao.id, lao.code, school.name_th
+    client = as_user("central")
+    rows = csv_rows(client.get("/reports/budget/province/%d/csv" % province_id))
+    assert rows[0][3:8] == ["จำนวนนักเรียน (ข้อมูลที่จังหวัดยืนยัน)", "จำนวนเงินตามข้อมูลที่จังหวัดยืนยัน (บาท)",
+                            "จำนวนนักเรียน (ข้อมูลเบื้องต้น)", "จำนวนเงินเบื้องต้น (บาท)", "สถานะการยืนยันข้อมูล"]
+    total = next(row for row in rows if row[0] == "รวม")
+    assert total[4] == "0" and int(total[6]) > 0 and "ยังไม่ใช่ข้อมูลที่จังหวัดยืนยัน" in total[7]
+    part = next(row for row in rows if row[0].endswith("(%s)" % lao_code))
+    assert part[4] == "0" and part[6] == total[6] and "ยืนยันโดยสถานศึกษาเท่านั้น" in part[7]
+    rows = csv_rows(client.get("/reports/lao/%d/csv?basis=confirmed" % lao_id))
+    assert rows[0][-1] == "สถานะการยืนยันข้อมูล"
+    assert "ยังไม่ใช่ข้อมูลที่จังหวัดยืนยัน" in next(row for row in rows if row[0].startswith(school_name))[-1]
 
 
 # -- the printable summary --------------------------------------------------------------------------
