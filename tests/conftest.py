@@ -3,6 +3,7 @@
 Each backend gets its own database (a temporary SQLite file, or a fresh PostgreSQL schema that is
 dropped at the end), built by the real migrations, the real role sync and the real demo seed."""
 
+import hashlib
 import os
 import re
 import uuid
@@ -99,14 +100,16 @@ def fresh(app):
         db.session.commit()
 
 
-def wipe_snapshots():
-    """Take back the snapshots provinces froze as they confirmed (app/snapshots.py): append-only
-    for the application, so a test that confirms a province would change every later test's
-    confirmed figures."""
+def wipe_snapshots(after_step=0):
+    """Take back the snapshots provinces froze as they confirmed (app/snapshots.py) at steps after
+    ``after_step``: append-only for the application, so a test that confirms a province would change
+    every later test's confirmed figures."""
     connection = db.session.connection()
-    for table in ("snapshot_other_count", "snapshot_count", "snapshot"):
+    taken = "SELECT id FROM snapshot WHERE transition_id > :step"
+    for table, where in (("snapshot_other_count", "snapshot_id IN (%s)" % taken),
+                         ("snapshot_count", "snapshot_id IN (%s)" % taken), ("snapshot", "transition_id > :step")):
         with append_only_lifted(connection, table):
-            connection.execute(text('DELETE FROM "%s"' % table))
+            connection.execute(text('DELETE FROM "%s" WHERE %s' % (table, where)), {"step": after_step})
 
 
 @pytest.fixture
@@ -151,14 +154,15 @@ def new_national_id(seed):
 
 
 def learner_form(app, **changes):
-    """A valid add/edit form for a learner of the school account's own school."""
+    """A valid add/edit form for a learner of the school account's own school; its national ID is a
+    digest of the changes, the same in every run (``hash()`` of a string changes per process)."""
     with app.app_context():
         school = db.session.scalar(select(School).where(School.code == SCHOOL_OF["school"]))
         form = {
             "academic_year": "1",
             "school": str(school.id),
             "id_kind": "national_id",
-            "id_number": new_national_id(abs(hash(str(changes))) % 10**9),
+            "id_number": new_national_id(int(hashlib.sha256(str(changes).encode()).hexdigest(), 16) % 10**9),
             "prefix": "เด็กหญิง",
             "first_name": "ปิ่นมณี",
             "last_name": "ชื่นชม",

@@ -21,7 +21,15 @@ from app.models import AcademicYear, Confirmation, HistoryEntry, School, Student
 from app.thai import format_be_date
 from app.workflow import Locked, Refused, confirm_school, current_year, take_back_school
 
-from conftest import SCHOOL_OF, add_closed_year, api_headers, learner_of, new_national_id, visible_text
+from conftest import (
+    SCHOOL_OF,
+    add_closed_year,
+    api_headers,
+    append_only_lifted,
+    learner_of,
+    new_national_id,
+    visible_text,
+)
 
 FOREIGN_SCHOOL = "1040130001"  # โรงเรียนเทศบาลสวนสนุก, ขอนแก่น
 SIBLING_SCHOOL = "1050130002"  # the school account's LAO, not its own school
@@ -64,8 +72,9 @@ def erase(condition):
     with their history: SQLite gives a deleted row's id to the next row, which would inherit it."""
     connection = db.session.connection()
     ids = list(connection.scalars(select(Student.id).where(condition)))
-    connection.execute(delete(HistoryEntry.__table__).where(HistoryEntry.table_name == "student",
-                                                            HistoryEntry.row_id.in_(ids)))  # fmt: skip
+    with append_only_lifted(connection, "history"):
+        connection.execute(delete(HistoryEntry.__table__).where(HistoryEntry.table_name == "student",
+                                                                HistoryEntry.row_id.in_(ids)))  # fmt: skip
     connection.execute(delete(Student.__table__).where(Student.id.in_(ids)))
     db.session.commit()
 
