@@ -61,3 +61,10 @@ benchmark-national: translations
 .PHONY: loadtest
 loadtest: translations
 	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS)
+
+# Schemathesis over every operation of the OpenAPI document, as central and as a school clerk, on a
+# database of its own: 2,000 examples per operation and generation mode (make test runs 2).
+.PHONY: fuzz
+FUZZ_EXAMPLES ?= 2000
+fuzz: translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_api_fuzz.py $(PYTEST_ARGS)

@@ -4,12 +4,26 @@ They carry the cross-cutting behaviour once: the domain rules in ``app.quality``
 row is added or changed, domain refusals become Thai messages (a flash on screens, a 400 JSON
 body in the API), and lists have a stable order."""
 
+import json
 import re
 import threading
+import urllib.parse
 
+import jsonschema
 import marshmallow
+import prison
 from flask import abort, current_app, jsonify, make_response, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
+from flask_appbuilder.api import BaseApi, merge_response_func, protect, rison, safe
+from flask_appbuilder.api.convert import Model2SchemaConverter
+from flask_appbuilder.api.schemas import get_info_schema, get_item_schema, get_list_schema
+from flask_appbuilder.const import (
+    API_DESCRIPTION_COLUMNS_RIS_KEY,
+    API_LABEL_COLUMNS_RIS_KEY,
+    API_SHOW_COLUMNS_RIS_KEY,
+    API_SHOW_TITLE_RIS_KEY,
+)
+from flask_appbuilder.hooks import before_request
 from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterConverter, get_field_setup_query
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -17,7 +31,8 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import func, inspect, or_, select
+from marshmallow_sqlalchemy.fields import Related
+from sqlalchemy import BigInteger, Integer, SmallInteger, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, selectinload
@@ -128,6 +143,16 @@ class LecInterface(SQLAInterface):
         except (TypeError, ValueError):
             return None
         return self.session.get(model, key)
+
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        """The row with this key, or None when the key is not a whole number the key column can
+        hold (``/api/v1/student/33916394660960133120``, ``/edit/abc``): a 404, not a database error."""
+        key_type = self.get_pk().type
+        if isinstance(key_type, Integer):
+            id = whole_number(id, key_type)
+            if id is None:
+                return None
+        return super().get(id, filters, select_columns, outer_default_load)
 
     def _get_base_query(self, query, *args, **kwargs):
         return super()._get_base_query(query.filter(readable(self.obj)), *args, **kwargs)
@@ -386,25 +411,268 @@ class PerThreadSchema:
         api.__dict__.pop("_per_thread", None)
 
 
-class LecModelApi(ModelRestApi):
-    """A REST resource under /api/v1/. Bad input is a 400 that names the field, in Thai."""
+LARGEST = ((BigInteger, 2**63 - 1), (SmallInteger, 2**15 - 1), (Integer, 2**31 - 1))
+UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
-    allow_browser_login = True
-    add_model_schema = PerThreadSchema()
-    edit_model_schema = PerThreadSchema()
-    base_order = ("id", "asc")
 
-    def pre_add(self, item):
-        refuse_unknown_references(item)
-        validate(item)
+def whole_number(value, column_type=None):
+    """``value`` as an int when it is a whole number (or its decimal digits) that a column of this
+    type can hold (64 bits when no type is given); else None."""
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,20}", value):
+        value = int(value)
+    if type(value) is not int:
+        return None
+    limit = next((top for kind, top in LARGEST if isinstance(column_type, kind)), 2**63 - 1)
+    return value if -limit - 1 <= value <= limit else None
 
-    def pre_update(self, item):
-        refuse_unknown_references(item)
-        validate(item)
+
+def unreadable(value):
+    """The first text or number in a request's data that no column could store: text with control
+    characters or a broken (unpaired surrogate) character, or a whole number beyond 64 bits."""
+    if isinstance(value, str):
+        return value if UNREADABLE.search(value) else None
+    if isinstance(value, dict):
+        return next((bad for pair in value.items() for bad in map(unreadable, pair) if bad is not None), None)
+    if isinstance(value, list):
+        return next((bad for item in value if (bad := unreadable(item)) is not None), None)
+    if type(value) is int and whole_number(value) is None:
+        return value
+    return None
+
+
+UNREADABLE_TEXT = _l("Contains control characters or broken characters, or a number too large to store.")
+NOT_AN_ID = _l("Give the id (a whole number) of a record.")
+NO_SUCH_RECORD = _l("No such record among those of your organisation.")
+BAD_QUERY = _l("The q argument is not valid: give a rison object such as (page:0,page_size:25).")
+BAD_QUERY_VALUE = _l("The q argument has a value that is not allowed at: %(where)s")
+BAD_REQUEST = _l("The request is not valid.")
+NOT_FOUND = _l("Not found, or outside your area.")
+NOT_SIGNED_IN = _l("Sign in first (the sign-in may have expired).")
+FORBIDDEN = _l("Your role may not do this.")
+RANGE = _l("Must be between {min} and {max}.")
+
+
+class RelatedId(Related, marshmallow.fields.Integer):
+    """A many-to-one relation in an API body: the id of a row the caller may read. Anything else
+    (an object, a list, a fraction, an id beyond the key's range, a row outside the caller's
+    scope) is refused for this field; marshmallow-sqlalchemy would make a new empty row of an
+    object, or fail in the database on the rest."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        model = self.related_model
+        key = inspect(model).primary_key[0]
+        number = whole_number(value, key.type) if not isinstance(value, str) else None
+        if number is None:
+            raise marshmallow.ValidationError(str(NOT_AN_ID))
+        session = current_app.appbuilder.session
+        row = session.scalar(select(model).where(key == number, readable(model)))
+        if row is None:
+            raise marshmallow.ValidationError(str(NO_SUCH_RECORD))
+        return row
+
+
+class LecSchemaConverter(Model2SchemaConverter):
+    """FAB's schemas for LEC's API bodies: a relation is a ``RelatedId``, a whole number stays in
+    its column's range, and a relation that may be empty shows as null in the document."""
+
+    def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
+        field = super()._column2field(datamodel, column, nested, parent_schema_name)
+        name = column.name
+        if datamodel.is_relation_many_to_one(name) and isinstance(field, Related):
+            return RelatedId(required=field.required, allow_none=datamodel.is_nullable(name))
+        if datamodel.is_relation_many_to_one(name):
+            field.allow_none = datamodel.is_nullable(name)
+        elif isinstance(field, marshmallow.fields.Integer) and name in datamodel.list_columns:
+            limit = next(top for kind, top in LARGEST if isinstance(datamodel.list_columns[name].type, kind))
+            field.validators.append(marshmallow.validate.Range(-limit - 1, limit, error=str(RANGE)))
+        return field
+
+
+def api_response(description, **properties):
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"type": "object", "properties": properties}}},
+    }
+
+
+MESSAGE = {
+    "description": "In Thai: a sentence, a list of reasons, or one message per field of the body",
+    "oneOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "additionalProperties": {}},
+    ],
+}
+REFUSALS = {
+    "400": {"$ref": "#/components/responses/lec_400"},
+    "401": {"$ref": "#/components/responses/401"},
+    "403": {"$ref": "#/components/responses/lec_403"},
+    "404": {"$ref": "#/components/responses/lec_404"},
+    "409": {"$ref": "#/components/responses/lec_409"},
+}
+
+
+class LecApi:
+    """What every LEC REST API shares, FAB's generic ones included (mix in before ``BaseApi``):
+    text no column can store is a 400 naming the field before anything runs, and every refusal
+    reads in Thai, as the OpenAPI document describes (``REFUSALS``)."""
+
+    responses = {
+        **BaseApi.responses,
+        "lec_400": api_response("Bad input (Thai)", message=MESSAGE, detail={"type": "string"}),
+        "lec_403": api_response("The role may not do this (Thai)", message=MESSAGE),
+        "lec_404": api_response("No such record in the user's area (Thai)", message=MESSAGE),
+        "lec_409": api_response("Refused by the workflow: locked, or not ready (Thai)", message=MESSAGE),
+    }
+
+    @before_request
+    def refuse_unreadable_input(self):
+        """Control characters and broken characters fail in PostgreSQL, and numbers beyond 64 bits
+        in SQLite, as a server error: refuse them in the query string and the JSON body first."""
+        body = request.get_json(silent=True) if request.is_json else None
+        places = [(name, request.args.getlist(name)) for name in request.args]
+        places += list(body.items()) if isinstance(body, dict) else [("body", body)]
+        errors = {str(name): str(UNREADABLE_TEXT) for name, value in places if unreadable(value) is not None}
+        if errors:
+            return self.response(400, message=errors)
+        return None
+
+    def response_400(self, message=None):
+        """LEC's own refusals carry a dict of Thai messages per field; FAB's are one English
+        sentence, kept as ``detail`` under a Thai message."""
+        if isinstance(message, str) or message is None:
+            return self.response(400, message=str(BAD_REQUEST), detail=message or "")
+        return self.response(400, message=message)
+
+    def response_401(self):
+        return self.response(401, message=str(NOT_SIGNED_IN))
+
+    def response_403(self):
+        return self.response(403, message=str(FORBIDDEN))
+
+    def response_404(self):
+        return self.response(404, message=str(NOT_FOUND))
 
     def response_422(self, message=None):
         """FAB answers 422 for schema errors; LEC answers 400, with Thai messages per field."""
         return self.response_400(message=message)
+
+
+RISON_SCHEMAS = {"get_list": get_list_schema, "get": get_item_schema, "info": get_info_schema}
+
+
+def model_api_spec(name):
+    """The OpenAPI operations of a LecModelApi named ``name``, as LEC answers them (FAB's own
+    document says ids are strings, 422 for bad input, and no 403 or 409)."""
+    schema = "#/components/schemas/%s." % name
+    item = {"type": "object"}
+    return {
+        "get_list": {"get": {"responses": {
+            "200": api_response(
+                "Rows in the user's area", ids={"type": "array", "items": {"type": "integer"}},
+                count={"type": "integer"}, result={"type": "array", "items": {"$ref": schema + "get_list"}},
+                label_columns=item, list_columns={"type": "array"}, order_columns={"type": "array"},
+                description_columns=item, list_title={"type": "string"},
+            ),
+            **REFUSALS,
+        }}},
+        "get": {"get": {"responses": {
+            "200": api_response(
+                "The row", id={"type": "integer"}, result={"$ref": schema + "get"}, label_columns=item,
+                show_columns={"type": "array"}, description_columns=item, show_title={"type": "string"},
+            ),
+            **REFUSALS,
+        }}},
+        "info": {"get": {"responses": {
+            "200": api_response(
+                "What the forms of this resource take", add_columns={"type": "array", "items": item},
+                edit_columns={"type": "array", "items": item}, filters=item, permissions={"type": "array"},
+                add_title={"type": "string"}, edit_title={"type": "string"},
+            ),
+            **REFUSALS,
+        }}},
+        "post": {"post": {"responses": {
+            "201": api_response("Added", id={"type": "integer"}, result={"$ref": schema + "post"}),
+            **REFUSALS,
+        }}},
+        "put": {"put": {"responses": {
+            "200": api_response("Changed", result={"$ref": schema + "put"}),
+            **REFUSALS,
+        }}},
+        "delete": {"delete": {"responses": {"200": api_response("Deleted", message={"type": "string"}), **REFUSALS}}},
+    }  # fmt: skip
+
+
+class LecModelApi(LecApi, ModelRestApi):
+    """A REST resource under /api/v1/. Bad input is a 400 that names the field, in Thai: a key
+    that is no row's (404), a ``q`` that is not a rison object of FAB's shape, a relation that is
+    not the id of a row in the user's area, a number beyond its column, unstorable text."""
+
+    allow_browser_login = True
+    add_model_schema = PerThreadSchema()
+    edit_model_schema = PerThreadSchema()
+    model2schemaconverter = LecSchemaConverter
+    base_order = ("id", "asc")
+
+    @property
+    def openapi_spec_methods(self):
+        return model_api_spec(type(self).__name__)
+
+    @before_request(only=list(RISON_SCHEMAS))
+    def refuse_bad_query(self):
+        """FAB's ``rison`` decorator fails with a server error on some text that is not rison
+        (``q=5.79e+16``), and answers in English; read ``q`` as it does, and refuse in Thai."""
+        value = request.args.get("q")
+        if not value:
+            return None
+        try:
+            args = prison.loads(value)
+        except Exception:
+            try:
+                args = json.loads(urllib.parse.parse_qs("q=" + value)["q"][0])
+            except Exception:
+                args = None
+        if not isinstance(args, dict):
+            return self.response(400, message={"q": str(BAD_QUERY)})
+        try:
+            jsonschema.validate(args, RISON_SCHEMAS[request.endpoint.rsplit(".", 1)[-1]])
+        except jsonschema.ValidationError as error:
+            where = "/".join(map(str, error.absolute_path)) or "q"
+            return self.response(400, message={"q": str(BAD_QUERY_VALUE) % {"where": where}})
+        return None
+
+    @expose("/<pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    @rison(get_item_schema)
+    @merge_response_func(ModelRestApi.merge_show_label_columns, API_LABEL_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_show_columns, API_SHOW_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_show_title, API_SHOW_TITLE_RIS_KEY)
+    def get(self, pk, **kwargs):
+        return self.get_headless(pk, **kwargs)
+
+    get.__doc__ = ModelRestApi.get.__doc__  # FAB's operation, any key: one that is no row's is a 404, not a 405
+
+    def get_headless(self, pk, **kwargs):
+        response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200:  # FAB echoes the key as it came in the address
+            response.set_data(json.dumps({**response.get_json(), "id": int(pk)}))
+        return response
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """FAB translates a missing description as gettext(""), which is the catalog's header."""
+        info = super()._get_field_info(field, filter_rel_field, page, page_size)
+        description = self.description_columns.get(field.name)
+        info["description"] = str(_(description)) if description else ""
+        return info
+
+    def pre_add(self, item):
+        validate(item)
+
+    def pre_update(self, item):
+        validate(item)
 
     def post_headless(self):
         return self._refusing_in_thai(super().post_headless)
@@ -419,20 +687,8 @@ class LecModelApi(ModelRestApi):
         try:
             return write(*args)
         except Invalid as error:
-            return self.response_400(message=error.errors)
+            return self.response(400, message=error.errors)
         except (Conflict, OutOfScope) as error:
-            return self.response_400(message=str(error))
+            return self.response(400, message=str(error))
         except Locked as error:
             return self.response(409, message=str(error))
-
-
-def refuse_unknown_references(item):
-    """marshmallow-sqlalchemy turns an unknown id into a new, empty parent row; refuse it."""
-    errors = {}
-    for relation in inspect(type(item)).relationships:
-        if relation.direction.name == "MANYTOONE":
-            parent = getattr(item, relation.key)
-            if parent is not None and not inspect(parent).persistent:
-                errors[relation.key] = _("No such record.")
-    if errors:
-        raise Invalid(errors)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from stdnum.th import pin
 
 from app import db
-from app.models import School, Student
+from app.models import AcademicYear, Lao, NoOtherSchools, School, Student
 
 from conftest import SCHOOL_OF, api_headers
 
@@ -157,3 +157,94 @@ def test_edits_at_the_same_moment_in_one_app_never_cross(app):
     assert set(answers) == {200}
     assert rooms == {ids[0]: "a39", ids[1]: "b39"}
     assert after == before, "an edit inserted a copy of its learner"
+
+
+# -- every bad input is a 4xx in Thai, and writes nothing (issue 15; tests/test_api_fuzz.py) -------
+
+HUGE = 33916394660960133120  # beyond 64 bits
+
+
+def count_rows(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.parametrize("resource, model", [("student", Student), ("lao", Lao), ("school", School),
+                                             ("no_other_schools", NoOtherSchools)])  # fmt: skip
+@pytest.mark.parametrize("key", [HUGE, 2**31, -(2**63) - 1, "abc"])
+def test_a_key_no_row_can_have_is_a_404_in_thai_for_every_method(app, client, resource, model, key):
+    headers = api_headers(client, "central")
+    before = count_rows(app, model)
+    calls = (client.get, client.put) + ((client.delete,) if resource != "student" else ())  # learners: never deleted
+    for call in calls:
+        response = call("/api/v1/%s/%s" % (resource, key), json={"note": "x"}, headers=headers)
+        assert response.status_code == 404, (call, response.json)
+        assert "ไม่พบข้อมูล" in response.json["message"]
+    assert count_rows(app, model) == before
+
+
+@pytest.mark.parametrize("address", [
+    "/api/v1/province/74?q=5.79e+16", "/api/v1/student/_info?q=4.77e+16", "/api/v1/school_profile/_info?q=1e9",
+    "/api/v1/student/?q=!(1,2)", "/api/v1/student/?q=(page:'x')", "/api/v1/student/?q=(((",
+])  # fmt: skip
+def test_a_q_that_is_not_a_rison_object_of_the_expected_shape_is_a_400_in_thai(client, address):
+    response = client.get(address, headers=api_headers(client, "central"))
+    assert response.status_code == 400
+    assert "ค่า q" in response.json["message"]["q"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"id": 1}, "จำนวนเต็ม"), ([1], "จำนวนเต็ม"), (2.4e107, "จำนวนเต็ม"), (1.5, "จำนวนเต็ม"), ("1", "จำนวนเต็ม"),
+    (HUGE, "ใหญ่เกิน"), (2**40, "จำนวนเต็ม"), (999999, "ไม่พบ"),
+])  # fmt: skip
+def test_a_relation_that_is_not_an_id_of_a_row_is_a_400_naming_the_field(app, school_api, value, message):
+    client, headers = school_api
+    before = count_learners(app)
+    response = client.post("/api/v1/student/", json=learner(app, school=value), headers=headers)
+    assert response.status_code == 400
+    assert message in str(response.json["message"]["school"])
+    assert count_learners(app) == before
+
+
+def test_a_relation_to_a_row_outside_the_users_area_is_a_400_naming_the_field(app, school_api):
+    client, headers = school_api
+    with app.app_context():
+        elsewhere = db.session.scalar(select(School.id).where(School.code == SCHOOL_OF["cdc"]))
+    before = count_learners(app)
+    response = client.post("/api/v1/student/", json=learner(app, school=elsewhere), headers=headers)
+    assert response.status_code == 400 and "ไม่พบ" in str(response.json["message"]["school"])
+    assert count_learners(app) == before
+
+
+def test_a_relation_given_as_an_object_is_a_400_for_an_lao_too(app, client):
+    headers = api_headers(client, "central")
+    before = count_rows(app, Lao)
+    body = {"code": "99999999", "name_th": "ทดสอบ", "kind": "tambon", "province": {"id": 1}}
+    response = client.post("/api/v1/lao/", json=body, headers=headers)
+    assert response.status_code == 400 and "จำนวนเต็ม" in str(response.json["message"]["province"])
+    assert count_rows(app, Lao) == before
+
+
+@pytest.mark.parametrize("text", ["ชื่อ\ud800", "ชื่อ\x00", "\x1b[31m", "ชื่อ\x7f"])
+def test_text_with_broken_or_control_characters_is_a_400_naming_the_field(app, school_api, text):
+    client, headers = school_api
+    before = count_learners(app)
+    response = client.post("/api/v1/student/", json=learner(app, first_name=text), headers=headers)
+    assert response.status_code == 400 and "อักขระ" in response.json["message"]["first_name"]
+    learner_id = client.get("/api/v1/student/", headers=headers).json["ids"][0]
+    edited = client.put("/api/v1/student/%d" % learner_id, json={"last_name": text}, headers=headers)
+    assert edited.status_code == 400 and "อักขระ" in edited.json["message"]["last_name"]
+    if "\ud800" not in text:  # a broken character cannot travel in an address
+        search = "/api/v1/student/?q=(filters:!((col:first_name,opr:sw,value:'%s')))" % text
+        assert client.get(search, headers=headers).status_code == 400
+    assert count_learners(app) == before
+
+
+def test_a_number_beyond_its_column_is_a_400_naming_the_field(app, client):
+    headers = api_headers(client, "central")
+    before = count_rows(app, AcademicYear)
+    body = {"year": 2**31, "entry_opens": "2030-05-16", "school_deadline": "2030-07-15",
+            "lao_deadline": "2030-07-20", "province_deadline": "2030-07-25", "is_current": False}  # fmt: skip
+    response = client.post("/api/v1/academic_year/", json=body, headers=headers)
+    assert response.status_code == 400 and "ต้องอยู่ระหว่าง" in str(response.json["message"]["year"])
+    assert count_rows(app, AcademicYear) == before

@@ -204,7 +204,7 @@ def test_rest_post_into_a_foreign_school_is_a_400_in_thai_and_writes_nothing(app
     before = count(app, Student)
     headers = api_headers(client, "school")
     response = client.post("/api/v1/student/", json=learner_json(app, FOREIGN_SCHOOL), headers=headers)
-    assert response.status_code == 400 and "หน่วยงานของท่าน" in response.json["message"]
+    assert response.status_code == 400 and "หน่วยงานของท่าน" in str(response.json["message"]["school"])
     response = client.post("/api/v1/student/", json=learner_json(app, SIBLING_SCHOOL), headers=headers)
     assert response.status_code == 400
     assert count(app, Student) == before
