@@ -241,7 +241,7 @@ def _parent_column(model, relation):
     return inspect(model).relationships[relation].local_remote_pairs[0][0].key
 
 
-def _placements(obj, relation):
+def parents_in_change(obj, relation):
     """Every parent id the row has had in this change: stored, assigned by id or by object."""
     state = inspect(obj)
     ids = set(state.attrs[_parent_column(type(obj), relation)].history.sum())
@@ -269,7 +269,7 @@ def _account_placements(user, node):
         if level not in USER_PLACEMENT or node.level not in USER_PLACEMENT[level][2]:
             raise _out_of_scope()
         column, ids, _managers = USER_PLACEMENT[level]
-        needed.append((ids, _placements(user, column[:-3])))
+        needed.append((ids, parents_in_change(user, column[:-3])))
     return needed
 
 
@@ -310,7 +310,7 @@ def refuse_out_of_scope_writes(session, flush_context, instances):
         if moved:
             if rule.own is not None and node.level not in rule.create:
                 raise _out_of_scope()
-            needed.append((rule.parent_ids, _placements(obj, rule.parent)))
+            needed.append((rule.parent_ids, parents_in_change(obj, rule.parent)))
     wanted = {}  # one query per kind of id, however many rows the flush holds
     for ids_of, ids in needed:
         wanted.setdefault(ids_of, set()).update(ids)

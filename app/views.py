@@ -859,10 +859,23 @@ class WorkflowView(BaseView):
     @expose("/board")
     @has_access
     def board(self):
-        year = workflow.current_year()
-        names = ("school_deadline", "lao_deadline", "province_deadline")
-        deadlines = {name: format_be_date(getattr(year, name)) for name in names}
-        return self.render_template("lec/board.html", year=year, rows=workflow.board(year), **deadlines)
+        """The board of the user's own node: the whole country for central."""
+        node = current_node()
+        return self._board(organisation_or_404(node.level, node.id) if node.level in ORGANISATIONS else None)
+
+    @expose("/board/<level>/<int:org_id>")
+    @has_access
+    @permission_name("board")
+    def board_of(self, level, org_id):
+        """The board of a node at or below the user's own (the drill-down)."""
+        return self._board(organisation_or_404(level, org_id))
+
+    def _board(self, organisation):
+        try:
+            board = workflow.board(workflow.current_year(), organisation)
+        except OutOfScope:
+            abort(404)
+        return self.render_template("lec/board.html", board=board)
 
     @expose("/changes/<level>/<int:org_id>")
     @has_access

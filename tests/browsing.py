@@ -27,7 +27,7 @@ from app.demo import current_academic_year_be
 from app.manual import IMAGES as GUIDE_IMAGES
 from app.models import Confirmation, Transition
 
-from conftest import BACKENDS, PASSWORD, close, database_url, make_app
+from conftest import BACKENDS, PASSWORD, append_only_lifted, close, database_url, make_app, wipe_snapshots
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -258,7 +258,9 @@ def confirmations_kept(app):
         yield
     finally:
         with app.app_context():
-            db.session.execute(delete(Transition).where(Transition.id > last_step))
+            wipe_snapshots(after_step=last_step)
+            with append_only_lifted(db.session.connection(), "transition"):
+                db.session.execute(delete(Transition).where(Transition.id > last_step))
             db.session.execute(update(Confirmation), kept)
             db.session.commit()
 

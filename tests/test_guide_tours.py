@@ -28,6 +28,7 @@ from app import db
 from app.audit import acting_as
 from app.credentials import reissue_for_accounts
 from app.models import AcademicYear, Confirmation, Credential, Lao, Province, School, Student
+from app.workflow import confirm_province, current_year
 
 from conftest import PASSWORD, add_closed_year
 
@@ -190,11 +191,18 @@ def test_an_lao_follows_its_schools_confirms_its_own_data_and_prints_the_credent
             reissue_for_accounts([app.appbuilder.sm.find_user(username=name) for name in ("school", "cdc")])
         log_in(page, "lao")
 
-        page.goto("/workflow/board")
+        page.goto("/workflow/board")  # its own state, then one row per school
         expect(page.locator(".panel-title").first).to_contain_text("สถานะการยืนยันข้อมูล ปีการศึกษา")
-        row = page.locator("#board tbody tr", has_text="%s (3500101)" % LAO_NAME)
-        expect(row.locator("td")).to_have_text(["เชียงใหม่", "%s (3500101)" % LAO_NAME, "2 / 3", "ยังไม่ยืนยัน",
-                                                re.compile(r"\d+")])  # fmt: skip
+        expect(page.locator(".panel-title").first).to_contain_text(LAO_NAME)
+        expect(page.locator("#board-own")).to_contain_text("ยังไม่ยืนยัน")
+        expect(page.locator("#board-summary")).to_contain_text("สถานศึกษาที่ยืนยันแล้ว: 2 / 3")
+        schools = page.locator("#board tbody tr")
+        expect(schools).to_have_count(3)
+        open_school = schools.filter(has_text="%s (1050130002)" % DOI_NGOEN)
+        expect(open_school.locator("td").nth(1)).to_have_text("ยังไม่ยืนยัน")
+        expect(open_school.locator("a", has_text="คุณภาพข้อมูล")).to_be_visible()  # what holds it up
+        expect(open_school.locator("a", has_text="ดูรายชื่อนักเรียน")).to_be_visible()
+        expect(schools.filter(has_text=SCHOOL_NAME)).to_contain_text("ยืนยันโดย ครูธุรการ")
         guide_shot(page, "board-lao")
 
         page.goto("/schoolview/list/")
@@ -272,13 +280,21 @@ def test_a_province_follows_its_laos_on_the_board_and_confirms_once_every_lao_ha
 
         page.goto("/workflow/board")
         expect(page.locator(".panel-title").first).to_contain_text("สถานะการยืนยันข้อมูล ปีการศึกษา")
+        expect(page.locator(".panel-title").first).to_contain_text("เชียงใหม่")
+        expect(page.locator("#board-summary")).to_contain_text("อปท. ที่ยืนยันแล้ว: 3 / 4")
         board = page.locator("#board tbody tr")
-        expect(board).to_have_count(1 + len(laos))  # the province's line, then one per LAO
-        expect(board.first).to_contain_text("เชียงใหม่")
-        expect(board.first).to_contain_text("อปท. ที่ยืนยันแล้ว: 3 / 4")
-        expect(board.filter(has_text="องค์การบริหารส่วนตำบลแม่เหียะ").locator("td").nth(3)).to_have_text("ยังไม่ยืนยัน")
-        expect(board.filter(has_text=LAO_NAME).locator("td").nth(3)).to_have_text("ยืนยันแล้ว")
+        expect(board).to_have_count(len(laos))  # one row per LAO
+        expect(board.filter(has_text="องค์การบริหารส่วนตำบลแม่เหียะ").locator("td").nth(1)).to_have_text("ยังไม่ยืนยัน")
+        expect(board.filter(has_text=LAO_NAME).locator("td").nth(1)).to_contain_text("ยืนยันแล้ว")
+        expect(board.filter(has_text=LAO_NAME).locator("td").nth(2)).to_have_text("3 / 3")
         guide_shot(page, "board-province")
+
+        board.filter(has_text=LAO_NAME).locator("a", has_text=LAO_NAME).click()  # down to the LAO's schools
+        expect(page.locator(".panel-title").first).to_contain_text(LAO_NAME)
+        expect(page.locator("#board tbody tr")).to_have_count(3)
+        expect(page.locator("#board-path li")).to_have_text(["เชียงใหม่", LAO_NAME])
+        page.locator("#board-path a", has_text="เชียงใหม่").click()  # and back up
+        expect(page.locator("#board tbody tr")).to_have_count(len(laos))
 
         page.goto("/laoview/list/")
         expect(page.locator(".panel-heading .panel-title").first).to_have_text("องค์กรปกครองส่วนท้องถิ่น (อปท.)")
@@ -306,7 +322,9 @@ def test_central_sets_the_years_deadlines_and_reads_the_accounts_board_budget_re
             schools = db.session.scalars(select(School.code).join(Lao).where(Lao.code.in_(laos))).all()
         confirm_directly(app, schools, School)
         confirm_directly(app, laos, Lao)
-        confirm_directly(app, ["50"], Province, by="province")
+        with app.app_context(), acting_as(user_id(app, "province")):  # through the step: it freezes the snapshot
+            confirm_province(db.session.scalar(select(Province).where(Province.code == "50")), current_year())
+            db.session.commit()
         log_in(page, "central")
 
         page.goto("/academicyearview/list/")
@@ -322,11 +340,14 @@ def test_central_sets_the_years_deadlines_and_reads_the_accounts_board_budget_re
             expect(row_with_cell(page, username)).to_have_count(1)
         guide_shot(page, "accounts")
 
-        page.goto("/workflow/board")
-        totals = page.locator("#board tr.province-total")
-        expect(totals).to_have_count(2)
-        expect(totals.filter(has_text="เชียงใหม่")).to_contain_text("อปท. ที่ยืนยันแล้ว: 4 / 4")
-        expect(totals.filter(has_text="ขอนแก่น")).to_contain_text("อปท. ที่ยืนยันแล้ว: 0 / 3")
+        page.goto("/workflow/board")  # every province; those with LAOs registered come first
+        expect(page.locator("#board-summary")).to_contain_text("จังหวัดที่ยืนยันแล้ว: 1 / 77")
+        provinces = page.locator("#board tbody tr")
+        expect(provinces.nth(0)).to_contain_text("ขอนแก่น")
+        expect(provinces.nth(0)).to_contain_text("0 / 3")
+        expect(provinces.nth(1)).to_contain_text("เชียงใหม่")
+        expect(provinces.nth(1)).to_contain_text("4 / 4")
+        expect(provinces.nth(1)).to_contain_text("ยืนยันโดย เจ้าหน้าที่ จังหวัดเชียงใหม่")
         guide_shot(page, "board-central")
 
         page.goto("/budgetrateview/list/")

@@ -4,12 +4,14 @@ Each test works on its own demo school, LAO and province of เชียงใ�
 between tests; ขอนแก่น stays as the out-of-scope neighbour."""
 
 import os
+import re
 import threading
 import time
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from app import db
 from app.audit import acting_as
@@ -21,6 +23,7 @@ from app.workflow import (
     OPEN,
     Locked,
     Refused,
+    board,
     confirm_lao,
     confirm_province,
     confirm_school,
@@ -33,7 +36,16 @@ from app.workflow import (
     take_back_school,
 )
 
-from conftest import SCHOOL_OF, api_headers, learner_form, learner_of, login, visible_text
+from conftest import (
+    SCHOOL_OF,
+    api_headers,
+    close_entry_until,
+    learner_form,
+    learner_of,
+    login,
+    restore_dates,
+    visible_text,
+)
 
 
 def as_account(app, username):
@@ -312,15 +324,216 @@ def test_the_workflow_api_answers_status_and_refuses_with_409(app, client, fresh
     assert back.status_code == 200 and back.json["history"][-1]["reason"] == "ทดสอบ"
 
 
-def test_the_status_board_counts_confirmations_in_scope(app, as_user, fresh):
-    with app.app_context(), as_account(app, "school"):
-        confirm_school(org(School, SCHOOL_OF["school"]), year())
+# -- the status board, per level (central → provinces → LAOs → schools) ---------------------------
+
+CHIANG_MAI_LAOS = ["3500101", "5500103", "6500101", "6500104"]
+KHON_KAEN_LAOS = ["3400101", "4401601", "6400105"]
+
+
+def set_states(model, codes, to_state=CONFIRMED, **fields):
+    """Put the confirmations straight into a state (the steps themselves are tested above)."""
+    for code in codes:
+        confirmation = confirmation_of(org(model, code), year())
+        confirmation.state = to_state
+        for name, value in fields.items():
+            setattr(confirmation, name, value)
+    db.session.commit()
+
+
+@dataclass
+class BoardPage:
+    """The board as a reader sees it: the status code, the page's text, the text of the node's own
+    state, the way back up (the breadcrumb's items), and each row of the table as its text, its
+    class and its links, in the order shown."""
+
+    status: int
+    text: str
+    own: str
+    path: list
+    rows: list
+
+
+def board_of(client, url="/workflow/board"):
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    own = re.search(r'<div id="board-own"[^>]*>(.*?)</div>', html, flags=re.S)
+    path = re.search(r'<ol class="breadcrumb" id="board-path">(.*?)</ol>', html, flags=re.S)
+    table = re.search(r'<table[^>]*id="board".*?<tbody>(.*?)</tbody>', html, flags=re.S)
+    rows = []
+    for attributes, cells in re.findall(r"<tr([^>]*)>(.*?)</tr>", table.group(1) if table else "", flags=re.S):
+        rows.append({
+            "text": visible_text(cells), "class": re.search(r'class="([^"]*)"', attributes).group(1),
+            "links": re.findall(r'href="([^"]+)"', cells),
+        })  # fmt: skip
+    return BoardPage(
+        response.status_code, visible_text(html), visible_text(own.group(1)) if own else "",
+        [visible_text(item) for item in re.findall(r"<li[^>]*>(.*?)</li>", path.group(1), flags=re.S)] if path else [],
+        rows,
+    )  # fmt: skip
+
+
+def row_of(rows, code):
+    (row,) = [row for row in rows if "(%s)" % code in row["text"]]
+    return row
+
+
+def test_central_sees_every_province_with_its_state_and_its_laos_confirmed_out_of_all(app, as_user, fresh):
+    with app.app_context():
+        set_states(Lao, CHIANG_MAI_LAOS)
+        set_states(Province, ["50"], confirmed_by_id=app.appbuilder.sm.find_user(username="province").id,
+                   confirmed_on=datetime(2026, 6, 20, 9, 30))  # fmt: skip
+        set_states(Lao, KHON_KAEN_LAOS[:1])
+        provinces = db.session.scalar(select(func.count(Province.id)))
+    page = board_of(as_user("central"))
+    rows = page.rows
+    assert page.status == 200 and "สถานะการยืนยันข้อมูล ปีการศึกษา 2569: ทั้งประเทศ" in page.text
+    assert len(rows) == provinces  # every province, those with nothing registered under them last
+    chiang_mai, khon_kaen = row_of(rows, "50"), row_of(rows, "40")
+    assert "ยืนยันแล้ว" in chiang_mai["text"] and "4 / 4" in chiang_mai["text"]
+    assert "ยืนยันโดย เจ้าหน้าที่ จังหวัดเชียงใหม่ เมื่อ 20/06/2569" in chiang_mai["text"]
+    assert "ยังไม่ยืนยัน" in khon_kaen["text"] and "1 / 3" in khon_kaen["text"]
+    assert chiang_mai["class"] == "success" and khon_kaen["class"] == ""
+    assert rows.index(chiang_mai) < 2 and rows.index(khon_kaen) < 2
+    assert "จังหวัดที่ยืนยันแล้ว: 1 / %d" % provinces in page.text
+
+
+def test_a_province_sees_its_own_state_and_its_laos_and_not_the_other_provinces(app, as_user, fresh):
+    with app.app_context():
+        confirm_all_schools_of(app, "3500101")
+        set_states(Lao, ["5500103"])
+    page = board_of(as_user("province"))
+    rows = page.rows
+    assert page.status == 200 and page.own.startswith("เชียงใหม่: ยังไม่ยืนยัน") and "คุณภาพข้อมูล" in page.own
+    assert sorted(code for code in CHIANG_MAI_LAOS if row_of(rows, code)) == sorted(CHIANG_MAI_LAOS)
+    assert len(rows) == 4 and "ขอนแก่น" not in page.text and "4401601" not in page.text
+    assert "อปท. ที่ยืนยันแล้ว: 1 / 4" in page.text
+    assert "3 / 3" in row_of(rows, "3500101")["text"]  # its schools confirmed out of all
+    assert "ยืนยันแล้ว" in row_of(rows, "5500103")["text"]
+
+
+def test_an_lao_sees_its_schools_with_their_learners_errors_and_what_holds_them_up(app, as_user, fresh):
+    with app.app_context():
+        set_states(School, [SCHOOL_OF["school"]])
+        doi_ngoen = org(School, "1050130002")
+        learners = db.session.scalar(
+            select(func.count(Student.id)).where(Student.school_id == doi_ngoen.id, Student.status == "active")
+        )
+    page = board_of(as_user("lao"))
+    rows = page.rows
+    assert page.status == 200 and page.own.startswith("เทศบาลนครเชียงใหม่: ยังไม่ยืนยัน")
+    assert "สถานศึกษาที่ยืนยันแล้ว: 1 / 3" in page.text
+    assert len(rows) == 3 and "ขอนแก่น" not in page.text
+    confirmed, open_school = row_of(rows, SCHOOL_OF["school"]), row_of(rows, "1050130002")
+    assert "ยืนยันแล้ว" in confirmed["text"] and "/quality/school/" not in " ".join(confirmed["links"])
+    assert "ยังไม่ยืนยัน" in open_school["text"] and str(learners) in open_school["text"]
+    assert "/quality/school/%d" % doi_ngoen.id in open_school["links"]  # the demo's data errors are there
+    learners_link = next(link for link in open_school["links"] if link.startswith("/studentview/list/"))
+    listed = visible_text(as_user("lao").get(learners_link.replace("&amp;", "&")).get_data(as_text=True))
+    assert "โรงเรียนเทศบาลดอยเงิน" in listed and "โรงเรียนเทศบาลวัดเกตการาม" not in listed
+    with app.app_context(), as_account(app, "lao"):
+        counted = row_of_board(board(year(), org(Lao, "3500101")), "1050130002")
+        assert counted.learners == learners and counted.errors > 0
+
+
+def row_of_board(board_, code):
+    (row,) = [row for row in board_.rows if row.code == code]
+    return row
+
+
+def test_a_school_sees_its_own_state_what_holds_it_up_and_whether_its_lao_has_confirmed(app, as_user, fresh):
+    page = board_of(as_user("school"))
+    assert page.status == 200 and page.own.startswith("โรงเรียนเทศบาลวัดเกตการาม: ยังไม่ยืนยัน") and page.rows == []
+    assert "คุณภาพข้อมูล" in page.own and "ดูรายชื่อนักเรียน" in page.own
+    assert "อปท. เทศบาลนครเชียงใหม่: ยังไม่ยืนยัน" in page.own and "จังหวัด เชียงใหม่: ยังไม่ยืนยัน" in page.own
+    with app.app_context():
+        confirm_all_schools_of(app, "3500101")
+        set_states(Lao, ["3500101"], confirmed_by_id=app.appbuilder.sm.find_user(username="lao").id,
+                   confirmed_on=datetime(2026, 6, 25, 14, 0))  # fmt: skip
+    own = board_of(as_user("school")).own
+    assert own.startswith("โรงเรียนเทศบาลวัดเกตการาม: ยืนยันแล้ว") and "คุณภาพข้อมูล" not in own
+    assert "อปท. เทศบาลนครเชียงใหม่: ยืนยันแล้ว ยืนยันโดย เจ้าหน้าที่ เทศบาลนครเชียงใหม่ เมื่อ 25/06/2569" in own
+
+
+def test_the_board_drills_down_from_central_to_a_province_to_an_lao(app, as_user, fresh):
+    central = as_user("central")
+    with app.app_context():
+        province, lao = org(Province, "50"), org(Lao, "3500101")
+    assert "/workflow/board/province/%d" % province.id in row_of(board_of(central).rows, "50")["links"]
+    page = board_of(central, "/workflow/board/province/%d" % province.id)
+    assert page.status == 200 and len(page.rows) == 4 and page.path == ["ทั้งประเทศ", "เชียงใหม่"]  # the way back up
+    assert "/workflow/board/lao/%d" % lao.id in row_of(page.rows, "3500101")["links"]
+    page = board_of(central, "/workflow/board/lao/%d" % lao.id)
+    assert page.status == 200 and len(page.rows) == 3 and page.path == ["ทั้งประเทศ", "เชียงใหม่", "เทศบาลนครเชียงใหม่"]
+    assert row_of(page.rows, "1050130002")
+    assert board_of(as_user("province"), "/workflow/board/lao/%d" % lao.id).path == ["เชียงใหม่", "เทศบาลนครเชียงใหม่"]
+    assert len(board_of(as_user("manager"), "/workflow/board/province/%d" % province.id).rows) == 4  # reads it too
+
+
+def test_a_late_row_stands_out_and_comes_first_and_an_exception_takes_it_back(app, as_user, fresh):
+    with app.app_context():
+        current = year()
+        saved = close_entry_until(current, "lao_deadline")
         db.session.commit()
-    page = visible_text(as_user("lao").get("/workflow/board").get_data(as_text=True))
-    assert "เทศบาลนครเชียงใหม่" in page and "1 / 3" in page
-    assert "ขอนแก่น" not in page
-    province = visible_text(as_user("province").get("/workflow/board").get_data(as_text=True))
-    assert "อปท. ที่ยืนยันแล้ว: 0 / 4" in province and "1 / 6" in province  # เชียงใหม่'s totals
+    try:
+        with app.app_context():
+            set_states(Lao, ["3500101", "5500103", "6500101"])  # อบต.แม่เหียะ has not confirmed
+        page = board_of(as_user("province"))
+        rows = page.rows
+        assert page.status == 200 and "เกินกำหนด: 1" in page.text and "เกินกำหนด" not in page.own  # its deadline is ahead
+        late = rows[0]
+        assert "(6500104)" in late["text"] and late["class"] == "danger"
+        assert "เกินกำหนด" in late["text"] and "เลยกำหนดแล้ว" in late["text"]
+        assert all(row["class"] == "success" for row in rows[1:])
+        with app.app_context():
+            set_states(Lao, ["6500104"], OPEN, exception_until=date.today() + timedelta(days=3))
+        rows = board_of(as_user("province")).rows
+        mae_hia = row_of(rows, "6500104")
+        assert "เกินกำหนด" not in mae_hia["text"] and mae_hia["class"] == ""
+        assert "ขยายเวลาถึง" in mae_hia["text"] and rows[-1] is mae_hia  # by code once nothing is late
+    finally:
+        with app.app_context():
+            restore_dates(year(), saved)
+            db.session.commit()
+
+
+def test_a_board_above_or_beside_ones_own_node_does_not_exist(app, as_user, fresh):
+    with app.app_context():
+        province, sibling, foreign = org(Province, "50"), org(Lao, "5500103"), org(Lao, "3400101")
+        own_school = org(School, SCHOOL_OF["school"])
+    lao = as_user("lao")
+    for url in (
+        "/workflow/board/province/%d" % province.id, "/workflow/board/lao/%d" % sibling.id,
+        "/workflow/board/lao/%d" % foreign.id, "/workflow/board/country/0", "/workflow/board/lao/99999999999",
+    ):  # fmt: skip
+        assert lao.get(url).status_code == 404, url
+    assert lao.get("/workflow/board/school/%d" % own_school.id).status_code == 200
+    assert as_user("school").get("/workflow/board/lao/%d" % sibling.id).status_code == 404
+
+
+def test_the_board_counts_in_a_fixed_number_of_queries_whatever_the_size(app, ctx):
+    def queries_for(organisation):
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            with as_account(app, "central"):
+                board(year(), organisation)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    province, lao = org(Province, "50"), org(Lao, "3500101")
+    queries_for(lao)  # once first, so that the way up (the LAO's province) is loaded like on a page
+    before = [queries_for(None), queries_for(province), queries_for(lao)]
+    for number in range(5):  # more LAOs and schools, in a savepoint that is rolled back
+        extra = Lao(code="59990%02d" % number, kind="sao", name_th="อบต.ทดสอบ %d" % number, province=province)
+        db.session.add_all([extra, *[School(code="10599%03d%02d" % (number, n), kind="school",
+                                            name_th="โรงเรียนทดสอบ %d" % n, lao=extra) for n in range(4)]])  # fmt: skip
+        db.session.add(School(code="10599999%02d" % number, kind="school", name_th="โรงเรียนเพิ่ม", lao=lao))
+    db.session.flush()
+    assert [queries_for(None), queries_for(province), queries_for(lao)] == before
+    assert len(board(year(), lao).rows) == 8 and len(board(year(), province).rows) == 9
+    db.session.rollback()
 
 
 # -- concurrency -----------------------------------------------------------------------------------
@@ -330,7 +543,9 @@ def test_the_status_board_counts_confirmations_in_scope(app, as_user, fresh):
 def test_an_edit_and_a_confirmation_at_the_same_moment_never_leave_an_edit_after_the_lock(app, fresh):
     """Two real PostgreSQL transactions start together, many rounds. The edit holds its place for a
     moment between its checks and its commit; the confirmation must wait for it (or the edit must
-    be refused): an edit may never commit after the confirmation took the lock."""
+    be refused): an edit may never commit after the confirmation took the lock. The database tells
+    the order, not a clock: once it holds the lock, the confirmation reads the learner, and an edit
+    that committed must be what it read."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite has one writer at a time; the race is PostgreSQL's")
     with app.app_context():
@@ -338,44 +553,49 @@ def test_an_edit_and_a_confirmation_at_the_same_moment_never_leave_an_edit_after
     landed = refused = 0
     for round_number in range(15):
         barrier = threading.Barrier(2)
-        times = {}
+        room = "r%d" % round_number
+        outcome = {}
 
-        def edit(barrier, times, round_number):
+        def edit(barrier, outcome, room):
             with app.app_context(), as_account(app, "school"):
                 learner = db.session.get(Student, own)
                 barrier.wait()
-                learner.room = "r%d" % round_number
+                learner.room = room
                 try:
                     db.session.flush()  # the lock check has run; now linger before committing
                     time.sleep(0.05)
                     db.session.commit()
-                    times["edit_committed"] = time.monotonic()
+                    outcome["edit_committed"] = True
                 except Locked:
                     db.session.rollback()
 
-        def confirm(barrier, times):
+        def confirm(barrier, outcome):
             with app.app_context(), as_account(app, "school"):
                 school = org(School, SCHOOL_OF["school"])
                 barrier.wait()
                 time.sleep(0.01)
                 confirmation_of(school, year(), lock=True)
-                times["confirm_locked"] = time.monotonic()
+                outcome["room_under_the_lock"] = db.session.scalar(select(Student.room).where(Student.id == own))
                 confirm_school(school, year())
                 db.session.commit()
 
         threads = [
-            threading.Thread(target=edit, args=(barrier, times, round_number)),
-            threading.Thread(target=confirm, args=(barrier, times)),
+            threading.Thread(target=edit, args=(barrier, outcome, room)),
+            threading.Thread(target=confirm, args=(barrier, outcome)),
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        if "edit_committed" in times:
+        with app.app_context():
+            stored = db.session.scalar(select(Student.room).where(Student.id == own))
+            assert state(org(School, SCHOOL_OF["school"])) == CONFIRMED
+        if outcome.get("edit_committed"):
             landed += 1
-            assert times["edit_committed"] <= times["confirm_locked"] + 0.005, "an edit landed after the lock"
+            assert stored == room and outcome["room_under_the_lock"] == room, "an edit landed after the lock"
         else:
             refused += 1
+            assert stored != room
         with app.app_context():
             db.session.execute(text("UPDATE confirmation SET state = 'open'"))
             db.session.commit()
@@ -521,3 +741,143 @@ def test_a_year_made_current_through_the_api_opens_every_confirmation_at_once(ap
             db.session.execute(text("UPDATE academic_year SET is_current = true WHERE id = %d" % current.id))
             db.session.execute(text("DELETE FROM academic_year WHERE id = %d" % next_id))
             db.session.commit()
+
+
+# -- the tree a confirmation counts ------------------------------------------------------------------
+
+CITY, SUTHEP, KHONKAEN = "3500101", "5500103", "40"  # the demo LAO; another LAO of เชียงใหม่; the other province
+MOVES = {
+    "moved to another LAO": lambda school: setattr(school, "lao", org(Lao, SUTHEP)),
+    "re-kinded": lambda school: setattr(school, "kind", "cdc"),
+    "given other levels": lambda school: setattr(school, "levels", "p1-p6"),
+    "removed": lambda school: db.session.delete(school),
+}
+
+
+@pytest.fixture
+def confirmed_city(app, fresh):
+    """เทศบาลนครเชียงใหม่ and its schools confirmed, and เชียงใหม่ above them (states set straight)."""
+    with app.app_context():
+        confirm_all_schools_of(app, CITY)
+        for model, code in ((Lao, CITY), (Province, "50")):
+            confirmation_of(org(model, code), year()).state = CONFIRMED
+        db.session.commit()
+
+
+def tree_of(school_code):
+    school = org(School, school_code)
+    return school and (school.lao.code, school.kind, school.levels)
+
+
+@pytest.mark.parametrize("change", sorted(MOVES))
+def test_a_confirmed_school_is_not_moved_re_kinded_given_other_levels_or_removed(app, confirmed_city, change):
+    with app.app_context(), as_account(app, "central"):
+        before = tree_of(SCHOOL_OF["school"])
+        MOVES[change](org(School, SCHOOL_OF["school"]))
+        with pytest.raises(Locked) as locked:
+            db.session.commit()
+        assert "ยืนยันข้อมูลแล้ว" in str(locked.value)
+        db.session.rollback()
+        assert tree_of(SCHOOL_OF["school"]) == before
+
+
+def test_a_confirmed_schools_contact_details_stay_editable(app, confirmed_city):
+    with app.app_context(), as_account(app, "central"):
+        school = org(School, SCHOOL_OF["school"])
+        before = (school.address, school.phone, school.head_name)
+        school.address, school.phone, school.head_name = "ถนนราชดำเนิน", "053-000000", "นางสาวใจดี มีสุข"
+        db.session.commit()
+        assert org(School, SCHOOL_OF["school"]).phone == "053-000000"
+        school.address, school.phone, school.head_name = before
+        db.session.commit()
+
+
+def test_nothing_is_added_to_or_moved_into_a_confirmed_lao(app, confirmed_city):
+    with app.app_context(), as_account(app, "central"):
+        schools = db.session.scalar(select(func.count(School.id)))
+        db.session.add(School(code="1050139999", name_th="โรงเรียนใหม่", kind="school", lao=org(Lao, CITY)))
+        with pytest.raises(Locked):
+            db.session.commit()
+        db.session.rollback()
+        org(School, "2050150001").lao = org(Lao, CITY)  # from an open LAO into the confirmed one
+        with pytest.raises(Locked):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(School.id))) == schools
+        assert tree_of("2050150001")[0] == SUTHEP
+
+
+def test_a_confirmed_province_takes_no_new_lao_and_loses_none(app, confirmed_city):
+    with app.app_context(), as_account(app, "central"):
+        laos = db.session.scalar(select(func.count(Lao.id)))
+        db.session.add(Lao(code="6509999", name_th="อบต.ใหม่", kind="sao", province=org(Province, "50")))
+        with pytest.raises(Locked):
+            db.session.commit()
+        db.session.rollback()
+        org(Lao, SUTHEP).province = org(Province, KHONKAEN)
+        with pytest.raises(Locked):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(Lao.id))) == laos
+        assert org(Lao, SUTHEP).province.code == "50"
+
+
+def test_the_rest_api_refuses_to_move_the_confirmed_tree_with_409(app, confirmed_city, client):
+    with app.app_context():
+        school, suthep, city = org(School, SCHOOL_OF["school"]).id, org(Lao, SUTHEP).id, org(Lao, CITY).id
+        schools = db.session.scalar(select(func.count(School.id)))
+    for username in ("central", "province"):
+        headers = api_headers(client, username)
+        for change in ({"lao": suthep}, {"kind": "cdc"}, {"levels": "p1-p6"}):
+            answer = client.put("/api/v1/school/%d" % school, json=change, headers=headers)
+            assert answer.status_code == 409 and "ยืนยันข้อมูลแล้ว" in answer.json["message"], change
+        new = {"code": "1050139998", "name_th": "โรงเรียนใหม่", "kind": "school", "lao": city}
+        assert client.post("/api/v1/school/", json=new, headers=headers).status_code == 409
+        phone = client.put("/api/v1/school/%d" % school, json={"phone": "053-111111"}, headers=headers)
+        assert phone.status_code == 200
+    assert client.delete("/api/v1/school/%d" % school, headers=api_headers(client, "central")).status_code == 409
+    with app.app_context():
+        assert tree_of(SCHOOL_OF["school"]) == (CITY, "school", org(School, SCHOOL_OF["school"]).levels)
+        assert org(School, SCHOOL_OF["school"]).kind == "school"
+        assert db.session.scalar(select(func.count(School.id))) == schools
+
+
+def test_the_screens_refuse_to_move_the_confirmed_tree_and_write_nothing(app, confirmed_city):
+    client = login(app.test_client(), "province")
+    with app.app_context():
+        school = org(School, SCHOOL_OF["school"])
+        form = {"code": school.code, "name_th": school.name_th, "kind": school.kind, "lao": str(org(Lao, SUTHEP).id),
+                "levels": school.levels or ""}  # fmt: skip
+        before, province = tree_of(SCHOOL_OF["school"]), org(Province, "50").id
+        counts = (db.session.scalar(select(func.count(School.id))), db.session.scalar(select(func.count(Lao.id))))
+    page = client.post("/schoolview/edit/%d" % school.id, data=form, follow_redirects=True)
+    assert "ยืนยันข้อมูลแล้ว" in visible_text(page.get_data(as_text=True))
+    client.post("/schoolview/add", data={**form, "code": "1050139997", "lao": str(org_id(app, Lao, CITY))})
+    client.post("/laoview/add", data={"code": "6509998", "name_th": "อบต.ใหม่", "kind": "sao", "province": province})
+    client.post("/schoolview/delete/%d" % school.id)
+    with app.app_context():
+        assert tree_of(SCHOOL_OF["school"]) == before
+        after = (db.session.scalar(select(func.count(School.id))), db.session.scalar(select(func.count(Lao.id))))
+        assert after == counts
+
+
+def org_id(app, model, code):
+    with app.app_context():
+        return org(model, code).id
+
+
+def test_a_school_returned_down_the_chain_may_be_re_kinded_again(app, fresh):
+    with app.app_context():
+        confirm_all_schools_of(app, CITY)
+        confirmation_of(org(Lao, CITY), year()).state = CONFIRMED
+        db.session.commit()
+        with as_account(app, "province"):
+            return_lao(org(Lao, CITY), year(), "แก้ประเภทสถานศึกษา")
+            db.session.commit()
+        with as_account(app, "lao"):
+            return_school(org(School, SCHOOL_OF["school"]), year(), "แก้ประเภทสถานศึกษา")
+            db.session.commit()
+        with as_account(app, "central"):
+            org(School, SCHOOL_OF["school"]).levels = "k1-p6"
+            db.session.commit()
+            assert org(School, SCHOOL_OF["school"]).levels == "k1-p6"
