@@ -65,7 +65,10 @@ LEC_LOCKOUT_MINUTES = int(os.environ.get("LEC_LOCKOUT_MINUTES", "15"))
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = os.environ.get("LEC_SECURE_COOKIES", "0") == "1"
+# Behind HTTPS (the load balancer ends TLS): Secure cookies and HSTS (app/headers.py); the demo on
+# http://127.0.0.1 leaves it off. LEC_SECURE_COOKIES=1 alone still makes the cookies Secure.
+LEC_HTTPS = os.environ.get("LEC_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = LEC_HTTPS or os.environ.get("LEC_SECURE_COOKIES", "0") == "1"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LEC_PROXY_COUNT = int(os.environ.get("LEC_PROXY_COUNT", "0"))

@@ -39,6 +39,10 @@ def create_app(config=None):
     proxies = int(app.config.get("LEC_PROXY_COUNT", 0))
     if proxies:  # behind load balancers: rate limits and audit events need the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    from . import faults, headers
+
+    headers.install(app)  # CSP, no framing, nosniff, referrer, HSTS and Secure cookies (LEC_HTTPS)
+    faults.register(app)  # Thai 503/500 pages (JSON on the API) instead of the framework's
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", app.config["LEC_DB_POOL"])  # sizing: config.py
     db.init_app(app)

@@ -28,3 +28,9 @@ def font(name):
 @assets.route("/js/plotly.min.js")
 def plotly_js():
     return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=365 * 24 * 3600)
+
+
+@assets.app_context_processor
+def plotly_version():
+    """The version in Plotly's URL, for every template that draws a chart (FAB's too)."""
+    return {"plotly_version": PLOTLY_VERSION}

@@ -70,7 +70,8 @@ def install(app):
     if not any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers):
         root.addHandler(json_handler())
     request_log.setLevel(logging.INFO)
-    request_log.disabled = False  # alembic's fileConfig (an in-process `flask db upgrade`) disables it
+    for name in (request_log.name, app.logger.name, "app.faults"):  # the request line, tracebacks, faults
+        logging.getLogger(name).disabled = False  # alembic's fileConfig (in-process `flask db upgrade`) disables them
     app.before_request(start_request)
     app.after_request(log_request)
 
@@ -95,5 +96,7 @@ def log_request(response):
         "remote_addr": request.remote_addr,
         "request_id": g.request_id,
     }
+    if "fault_reference" in g:  # the reference an unexpected error showed the user (app/faults.py)
+        fields["reference"] = g.fault_reference
     request_log.info("", extra={"fields": fields})
     return response
