@@ -4,8 +4,8 @@ carrying a short reference that the log carries too, so that a user who reads it
 leads support to the traceback. The REST API (/api/...) answers the same in JSON.
 
 The page extends FAB's bare init.html, not the site layout, and is rendered without Flask's context
-processors: the menu and Flask-Login's `current_user` ask the database, which may be what failed. Whatever the request had begun in the
-session is rolled back."""
+processors: the menu and Flask-Login's `current_user` ask the database, which may be what failed.
+Whatever the request had begun in the session is rolled back."""
 
 import logging
 import secrets
@@ -47,8 +47,9 @@ def database_unreachable(error):
     return answer(
         503,
         _l("The system is temporarily unavailable"),
-        _l("The database cannot be reached at the moment, so this request was not saved. Please try again in a "
-           "minute."),
+        _l(
+            "The database cannot be reached at the moment, so this request was not saved. Please try again in a minute."
+        ),
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
@@ -62,8 +63,10 @@ def unexpected(error):
     return answer(
         500,
         _l("Something went wrong"),
-        _l("The system could not complete this request, so it was not saved. Please try again; if it happens "
-           "again, tell the support team this reference."),
+        _l(
+            "The system could not complete this request, so it was not saved. Please try again; if it happens "
+            "again, tell the support team this reference."
+        ),
         reference=reference,
     )
 

@@ -53,7 +53,7 @@ def test_the_sign_in_page_carries_the_security_headers_and_its_scripts_the_nonce
     response = client.get("/login/")
     assert response.status_code == 200
     csp = assert_secured(response)
-    nonce = next(source for source in csp["script-src"] if source.startswith("'nonce-"))[len("'nonce-"):-1]
+    nonce = next(source for source in csp["script-src"] if source.startswith("'nonce-"))[len("'nonce-") : -1]
     scripts = re.findall(r"<script\b[^>]*>", response.get_data(as_text=True))
     assert scripts and all('nonce="%s"' % nonce in tag for tag in scripts), scripts
     assert client.get("/login/").headers["Content-Security-Policy"] != response.headers["Content-Security-Policy"]
