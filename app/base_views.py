@@ -651,15 +651,10 @@ class LecModelApi(LecApi, ModelRestApi):
     @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_show_title, API_SHOW_TITLE_RIS_KEY)
     def get(self, pk, **kwargs):
-        return self.get_headless(pk, **kwargs)
+        key = whole_number(pk)
+        return self.get_headless(key, **kwargs) if key is not None else self.response_404()
 
     get.__doc__ = ModelRestApi.get.__doc__  # FAB's operation, any key: one that is no row's is a 404, not a 405
-
-    def get_headless(self, pk, **kwargs):
-        response = super().get_headless(pk, **kwargs)
-        if response.status_code == 200:  # FAB echoes the key as it came in the address
-            response.set_data(json.dumps({**response.get_json(), "id": int(pk)}))
-        return response
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         """FAB translates a missing description as gettext(""), which is the catalog's header."""

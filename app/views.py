@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from . import audit, charts, choices, credentials, db, labels, learners, manual, quality, spotcheck, workflow
 from .assets import PLOTLY_VERSION
-from .base_views import LecInterface, LecModelApi, LecModelView
+from .base_views import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
 from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
 from .forms import (
@@ -377,7 +377,7 @@ def iso_date(value, field):
         raise Invalid({field: str(message)}) from None
 
 
-class LearnerApi(BaseApi):
+class LearnerApi(LecApi, BaseApi):
     """Removal and restoring for scripts, with the screens' rules and scope: POST /remove
     {ids, reason, removed_on (ISO), note} and /restore {ids}. Bad input is a 400 by field, a
     learner outside the user's subtree a 404, a refusal (already removed, locked) a 409."""
@@ -389,6 +389,38 @@ class LearnerApi(BaseApi):
     @protect()
     @permission_name("remove")
     def remove(self):
+        """Take learners out of the count
+        ---
+        post:
+          description: >-
+            Removes the learners (ids) with a reason and the date they left; the school's own
+            learners while its data is open, or its LAO's.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [ids, reason, removed_on]
+                  properties:
+                    ids: {type: array, minItems: 1, items: {type: integer}}
+                    reason: {type: string, description: "moved, dropped_out, died, duplicate or other"}
+                    removed_on: {type: string, format: date, description: ISO date (Christian era)}
+                    note: {type: string, nullable: true}
+          responses:
+            200:
+              $ref: '#/components/responses/lec_learners'
+            400:
+              $ref: '#/components/responses/lec_400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/lec_403'
+            404:
+              $ref: '#/components/responses/lec_404'
+            409:
+              $ref: '#/components/responses/lec_409'
+        """
         return self._answer(
             lambda chosen, payload: learners.remove_learners(
                 chosen, payload.get("reason"), iso_date(payload.get("removed_on"), "removed_on"), payload.get("note")
@@ -399,13 +431,50 @@ class LearnerApi(BaseApi):
     @protect()
     @permission_name("restore")
     def restore(self):
+        """Bring removed learners back into the count
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [ids]
+                  properties:
+                    ids: {type: array, minItems: 1, items: {type: integer}}
+          responses:
+            200:
+              $ref: '#/components/responses/lec_learners'
+            400:
+              $ref: '#/components/responses/lec_400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/lec_403'
+            404:
+              $ref: '#/components/responses/lec_404'
+            409:
+              $ref: '#/components/responses/lec_409'
+        """
         return self._answer(lambda chosen, payload: learners.restore_learners(chosen))
+
+    responses = {
+        **LecApi.responses,
+        "lec_learners": {
+            "description": "The learners changed, and their status now",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "ids": {"type": "array", "items": {"type": "integer"}}, "status": {"type": "string"},
+            }}}},
+        },
+    }  # fmt: skip
 
     def _answer(self, step):
         payload = request.get_json(silent=True)
         payload = payload if isinstance(payload, dict) else {}
         ids = payload.get("ids")
-        if not isinstance(ids, list) or not ids or any(type(value) is not int for value in ids):
+        keys = ids if isinstance(ids, list) else []
+        if not keys or any(type(key) is not int or whole_number(key, Student.id.type) is None for key in keys):
             return self.response_400(message={"ids": str(_l("Give the learners' ids as a list of numbers."))})
         try:
             done = step(learners.learners_by_id(ids), payload)
@@ -1107,17 +1176,69 @@ class BudgetRateView(LecModelView):
     }
 
 
-class WorkflowApi(BaseApi):
+WORKFLOW_BODY = """
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [org, year]
+                  properties:
+                    org: {type: string, description: "The organisation's code (school, LAO or province)"}
+                    year: {type: integer, description: "The academic year, Buddhist era (2569)"}
+%s          responses:
+            200:
+              $ref: '#/components/responses/lec_workflow'
+            400:
+              $ref: '#/components/responses/lec_400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/lec_403'
+            404:
+              $ref: '#/components/responses/lec_404'
+            409:
+              $ref: '#/components/responses/lec_409'
+"""
+REASON = "                    reason: {type: string, description: Why (required)}\n"
+
+
+def json_body():
+    """The request's JSON object; anything else reads as an empty one (each field then missing)."""
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else {}
+
+
+def workflow_spec(summary, extra=""):
+    """An ``@expose`` docstring for a workflow step: its body and LEC's answers."""
+    return "%s\n---\npost:%s" % (summary, WORKFLOW_BODY % extra)
+
+
+class WorkflowApi(LecApi, BaseApi):
     """The confirmation steps for scripts: same rules and scope as the screens; refusals are 409."""
 
     resource_name = "workflow"
     allow_browser_login = True
+    responses = {
+        **LecApi.responses,
+        "lec_workflow": {
+            "description": "The organisation's confirmation now, and the steps open to the user",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "org": {"type": "string"}, "name": {"type": "string"}, "year": {"type": "integer"},
+                "state": {"type": "string"}, "confirmed_on": {"type": "string", "nullable": True},
+                "confirmed_by": {"type": "string", "nullable": True}, "entry_open": {"type": "boolean"},
+                "deadline": {"type": "string", "format": "date"}, "days_left": {"type": "integer"},
+                "history": {"type": "array", "items": {"type": "object"}}, "next": {"type": "object"},
+            }}}},
+        },
+    }  # fmt: skip
 
     def _target(self, payload):
-        code, year_value = payload.get("org"), str(payload.get("year") or "")
+        code, year_value = payload.get("org"), whole_number(str(payload.get("year") or ""))
         year = None
-        if year_value.isdigit():
-            year = db.session.scalar(select(AcademicYear).where(AcademicYear.year == int(year_value)))
+        if year_value is not None:
+            year = db.session.scalar(select(AcademicYear).where(AcademicYear.year == year_value))
         organisation = find_organisation(str(code)) if code else None
         return organisation, year
 
@@ -1140,38 +1261,67 @@ class WorkflowApi(BaseApi):
     @protect()
     @permission_name("get")
     def status(self):
+        """An organisation's confirmation in a year
+        ---
+        get:
+          parameters:
+          - {in: query, name: org, required: true, schema: {type: string}}
+          - {in: query, name: year, required: true, schema: {type: integer}}
+          responses:
+            200:
+              $ref: '#/components/responses/lec_workflow'
+            400:
+              $ref: '#/components/responses/lec_400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/lec_403'
+            404:
+              $ref: '#/components/responses/lec_404'
+        """
         return self._answer(request.args, lambda organisation, year: None)
 
     @expose("/confirm", methods=["POST"])
     @protect()
     @permission_name("post")
     def confirm(self):
-        return self._answer(request.get_json(silent=True) or {}, lambda o, y: workflow.STEPS[type(o)]["confirm"](o, y))
+        return self._answer(json_body(), lambda o, y: workflow.STEPS[type(o)]["confirm"](o, y))
+
+    confirm.__doc__ = workflow_spec("Confirm an organisation's data for the year (school, LAO or province)")
 
     @expose("/take-back", methods=["POST"])
     @protect()
     @permission_name("post")
     def take_back(self):
-        return self._answer(request.get_json(silent=True) or {}, workflow.take_back_school)
+        return self._answer(json_body(), workflow.take_back_school)
+
+    take_back.__doc__ = workflow_spec("Take back a school's confirmation while its LAO has not confirmed")
 
     @expose("/return", methods=["POST"])
     @protect()
     @permission_name("post")
     def give_back(self):
-        payload = request.get_json(silent=True) or {}
+        payload = json_body()
         return self._answer(payload, lambda o, y: workflow.STEPS[type(o)]["return"](o, y, payload.get("reason")))
+
+    give_back.__doc__ = workflow_spec("Return a confirmation to the organisation below, with a reason", REASON)
 
     @expose("/exception", methods=["POST"])
     @protect()
     @permission_name("post")
     def exception(self):
-        payload = request.get_json(silent=True) or {}
+        payload = json_body()
         try:
-            until = date.fromisoformat(payload.get("until") or "")
+            until = date.fromisoformat(str(payload.get("until") or ""))
         except ValueError:
             message = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
             return self.response_400(message={"until": str(message)})
         return self._answer(payload, lambda o, y: workflow.grant_exception(o, y, until, payload.get("reason")))
+
+    exception.__doc__ = workflow_spec(
+        "Open entry again for an organisation after its deadline, until a date",
+        REASON + "                    until: {type: string, format: date, description: ISO date (Christian era)}\n",
+    )
 
 
 class SpotCheckView(LecModelView):
