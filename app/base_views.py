@@ -558,7 +558,12 @@ class LecApi:
         return self.response_400(message=message)
 
 
-RISON_SCHEMAS = {"get_list": get_list_schema, "get": get_item_schema, "info": get_info_schema}
+PAGES = {name: {"type": "integer", "minimum": 0} for name in ("page", "page_size")}
+RISON_SCHEMAS = {
+    "get_list": {**get_list_schema, "properties": {**get_list_schema["properties"], **PAGES}},
+    "get": get_item_schema,
+    "info": get_info_schema,
+}
 
 
 def model_api_spec(name):
@@ -639,7 +644,27 @@ class LecModelApi(LecApi, ModelRestApi):
         except jsonschema.ValidationError as error:
             where = "/".join(map(str, error.absolute_path)) or "q"
             return self.response(400, message={"q": str(BAD_QUERY_VALUE) % {"where": where}})
+        where = next(self._unstorable_in_query(args), None)
+        if where:
+            return self.response(400, message={"q": str(BAD_QUERY_VALUE) % {"where": where}})
         return None
+
+    def _unstorable_in_query(self, args):
+        """Where ``q`` holds text no column stores, or a filter value its column's key cannot hold
+        (PostgreSQL casts it to the column's type and fails)."""
+        if unreadable(args) is not None:
+            yield "q"
+        filters = args.get("filters")
+        for number, flt in enumerate(filters if isinstance(filters, list) else []):
+            name = flt.get("col") if isinstance(flt, dict) else None
+            if not isinstance(name, str):
+                continue
+            if self.datamodel.is_relation(name):
+                kind = self.datamodel.get_pk(self.datamodel.get_related_model(name)).type
+            else:
+                kind = getattr(self.datamodel.list_columns.get(name), "type", None)
+            if isinstance(kind, Integer) and whole_number(flt.get("value"), kind) is None:
+                yield "filters/%d/value" % number
 
     @expose("/<pk>", methods=["GET"])
     @protect()

@@ -1235,7 +1235,7 @@ class WorkflowApi(LecApi, BaseApi):
     }  # fmt: skip
 
     def _target(self, payload):
-        code, year_value = payload.get("org"), whole_number(str(payload.get("year") or ""))
+        code, year_value = payload.get("org"), whole_number(str(payload.get("year") or ""), AcademicYear.year.type)
         year = None
         if year_value is not None:
             year = db.session.scalar(select(AcademicYear).where(AcademicYear.year == year_value))

@@ -186,6 +186,8 @@ def test_a_key_no_row_can_have_is_a_404_in_thai_for_every_method(app, client, re
 @pytest.mark.parametrize("address", [
     "/api/v1/province/74?q=5.79e+16", "/api/v1/student/_info?q=4.77e+16", "/api/v1/school_profile/_info?q=1e9",
     "/api/v1/student/?q=!(1,2)", "/api/v1/student/?q=(page:'x')", "/api/v1/student/?q=(((",
+    "/api/v1/province/?q=(page:-3)", "/api/v1/lao/?q=(filters:!((col:id,opr:eq,value:3000000000)))",
+    "/api/v1/school/?q=(filters:!((col:lao,opr:rel_o_m,value:'x')))", '/api/v1/school/?q={"\\ud800":1}',
 ])  # fmt: skip
 def test_a_q_that_is_not_a_rison_object_of_the_expected_shape_is_a_400_in_thai(client, address):
     response = client.get(address, headers=api_headers(client, "central"))
