@@ -41,7 +41,7 @@ catalog: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l en
 
-# Benchmarks print a table; figures are quoted in the README.
+# Benchmarks print a table; figures are quoted in docs/performance.md.
 benchmark: translations
 	taskset -c 0 $(BIN)/python benchmarks/credentials.py
 	taskset -c 0 $(BIN)/python benchmarks/workflow.py
@@ -55,7 +55,7 @@ benchmark-national: translations
 	taskset -c 0 $(BIN)/python benchmarks/lists.py --schema lec_national
 	taskset -c 0 $(BIN)/python benchmarks/reports.py --schema lec_national
 
-# Deadline-day load test (README): 300 users for 3 minutes against gunicorn on PostgreSQL
+# Deadline-day load test (docs/performance.md): 300 users for 3 minutes against gunicorn on PostgreSQL
 # (TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test), then the database is
 # checked against every answer. About 4 minutes; e.g. LOADTEST_ARGS="--users 100 --minutes 1".
 .PHONY: loadtest

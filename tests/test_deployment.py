@@ -1,4 +1,4 @@
-"""Production deployment (README, "Production deployment"): the health check, JSON logs, pool
+"""Production deployment (docs/operations.md, "Production deployment"): the health check, JSON logs, pool
 settings, rate limits shared through Redis by separate app instances, gunicorn serving the app, and
 a PostgreSQL backup (pg_dump -Fc) restored into a new database with every row.
 
