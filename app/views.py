@@ -28,7 +28,6 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from . import audit, charts, choices, credentials, db, labels, learners, manual, quality, spotcheck, workflow
 from .assets import PLOTLY_VERSION
-from .base_views import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
 from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
 from .forms import (
@@ -66,6 +65,7 @@ from .models import (
     SpotCheckItem,
     Student,
 )
+from .pages.base import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
 from .reports import (
     BASES,
     COUNTRY,

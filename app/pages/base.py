@@ -41,13 +41,12 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
 from wtforms.widgets import html_params
 
-from .errors import Conflict, Invalid, OutOfScope
-from .exports import ExportMixin
-from .models import Lao, School
-from .quality import validate
-from .scope import readable
-from .thai import format_be_datetime
-from .workflow import Locked
+from ..errors import Conflict, Invalid, Locked, OutOfScope
+from ..exports import ExportMixin
+from ..models import Lao, School
+from ..quality import validate
+from ..scope import readable
+from ..thai import format_be_datetime
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
