@@ -1,8 +1,8 @@
 """Base classes every LEC screen and REST API inherits.
 
 They carry the cross-cutting behaviour once: the domain rules in ``app.quality`` run before a
-row is added or changed, domain refusals become Thai messages (a flash on screens, a 400 JSON
-body in the API), and lists have a stable order."""
+row is added or changed, domain refusals answer in Thai (a flash on screens, by FAB's own forms;
+JSON in the API, by app/pages/errors.py), and lists have a stable order."""
 
 import json
 import re
@@ -41,12 +41,13 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
 from wtforms.widgets import html_params
 
-from ..errors import Conflict, Invalid, Locked, OutOfScope
+from ..errors import Conflict, LecError
 from ..exports import ExportMixin
 from ..models import Lao, School
 from ..quality import validate
 from ..scope import readable
 from ..thai import format_be_datetime
+from .errors import NOT_FOUND, api_answer
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
@@ -265,6 +266,11 @@ class TypedChoiceField(Field):
         self.model, self.endpoint = model, endpoint
 
 
+def selected(items):
+    """The rows of a list action: FAB passes a single-row action its one row, others a list."""
+    return items if isinstance(items, list) else [items]
+
+
 class RefusedFormsAnswer400:
     """A form sent back with errors (bad input, an organisation outside the user's subtree) is a
     400, like the API's answer to the same input; FAB would answer 200."""
@@ -445,7 +451,6 @@ NO_SUCH_RECORD = _l("No such record among those of your organisation.")
 BAD_QUERY = _l("The q argument is not valid: give a rison object such as (page:0,page_size:25).")
 BAD_QUERY_VALUE = _l("The q argument has a value that is not allowed at: %(where)s")
 BAD_REQUEST = _l("The request is not valid.")
-NOT_FOUND = _l("Not found, or outside your area.")
 NOT_SIGNED_IN = _l("Sign in first (the sign-in may have expired).")
 FORBIDDEN = _l("Your role may not do this.")
 RANGE = _l("Must be between {min} and {max}.")
@@ -703,11 +708,9 @@ class LecModelApi(LecApi, ModelRestApi):
         return self._refusing_in_thai(super().delete_headless, pk)
 
     def _refusing_in_thai(self, write, *args):
+        """FAB's ``safe`` would answer a refusal of a write as a 500: answer it by the one map."""
         try:
             return write(*args)
-        except Invalid as error:
-            return self.response(400, message=error.errors)
-        except (Conflict, OutOfScope) as error:
-            return self.response(400, message=str(error))
-        except Locked as error:
-            return self.response(409, message=str(error))
+        except LecError as refusal:
+            body, status = api_answer(refusal, sentence=True)
+            return self.response(status, **body)
