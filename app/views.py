@@ -574,89 +574,58 @@ class SpotCheckItemView(LecModelView):
     }
 
 
+NO_CATEGORY = ("", "")
+IN_ORGANISATIONS = ("Organisations", _l("Organisations"))
+IN_SECURITY = ("Security", _l("Security"))
+IN_REPORTS = ("Reports", _l("Reports"))
+IN_SPOT_CHECKS = ("Spot checking", _l("Spot checks"))
+IN_BASIC_DATA = ("Basic data", _l("Basic data"))
+# The menu in its order: view (None: a link), name in the permissions, label, icon, category, href ("": the view's).
+MENU = [
+    (ProvinceView, "Provinces", _l("Provinces"), "fa-map", IN_ORGANISATIONS, ""),
+    (LaoView, "Local administrative organisations", _l("Local administrative organisations"), "fa-building",
+     IN_ORGANISATIONS, ""),
+    (SchoolView, "Schools and centres", _l("Schools and centres"), "fa-school", IN_ORGANISATIONS, ""),
+    (AcademicYearView, "Academic years", _l("Academic years"), "fa-calendar", IN_ORGANISATIONS, ""),
+    (StudentView, "Learners", _l("Learners"), "fa-users", NO_CATEGORY, ""),
+    (ImportView, "Import learners", _l("Import learners"), "fa-upload", NO_CATEGORY, ""),
+    (RemovedStudentView, "Removed learners", _l("Removed learners"), "fa-user-times", NO_CATEGORY, ""),
+    (LearnersView, "Start the new year", _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
+    (CredentialView, "Issued credentials", _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
+    (WorkflowView, "Confirmation status", _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
+    (AuditEventView, "Sign-ins and account events", _l("Sign-ins and account events"), "fa-sign-in", IN_SECURITY, ""),
+    (HistoryView, "Change history", _l("Change history"), "fa-history", IN_SECURITY, ""),
+    (QualityView, "Data quality", _l("Data quality"), "fa-stethoscope", NO_CATEGORY, ""),
+    (ReportView, "Head-count report", _l("Head-count report"), "fa-table", IN_REPORTS, "/reports/"),
+    (None, "Budget estimate", _l("Budget estimate"), "fa-money", IN_REPORTS, "/reports/budget/"),
+    (BudgetRateView, "Budget rates", _l("Budget rates"), "fa-calculator", IN_REPORTS, ""),
+    (ChartView, "Charts", _l("Charts"), "fa-bar-chart", NO_CATEGORY, ""),
+    (SpotCheckView, "Spot checks", _l("Spot-check list"), "fa-search", IN_SPOT_CHECKS, ""),
+    (SpotCheckPage, "Draw a spot check", _l("Draw a spot check"), "fa-random", IN_SPOT_CHECKS, "/spotcheck/new"),
+    (SpotCheckItemView, "Spot-check results", _l("Spot-check results"), "fa-check-square-o", IN_SPOT_CHECKS, ""),
+    (OtherSchoolView, "Schools of other affiliations", _l("Schools of other affiliations"), "fa-university",
+     IN_BASIC_DATA, ""),
+    (NoOtherSchoolsView, "No school of another affiliation", _l("No school of another affiliation"), "fa-ban",
+     IN_BASIC_DATA, ""),
+    (SchoolProfileView, "School profiles", _l("School profiles"), "fa-id-card", IN_BASIC_DATA, ""),
+    (SchoolBuildingView, "School buildings", _l("School buildings"), "fa-building-o", IN_BASIC_DATA, ""),
+]  # fmt: skip
+APIS = [
+    LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
+    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
+]  # fmt: skip
+
+
 def register(appbuilder):
-    organisations = dict(category="Organisations", category_label=_l("Organisations"))
-    appbuilder.add_view(ProvinceView, "Provinces", label=_l("Provinces"), icon="fa-map", **organisations)
-    appbuilder.add_view(
-        LaoView,
-        "Local administrative organisations",
-        label=_l("Local administrative organisations"),
-        icon="fa-building",
-        **organisations,
-    )
-    appbuilder.add_view(
-        SchoolView, "Schools and centres", label=_l("Schools and centres"), icon="fa-school", **organisations
-    )
-    appbuilder.add_view(
-        AcademicYearView, "Academic years", label=_l("Academic years"), icon="fa-calendar", **organisations
-    )
-    appbuilder.add_view(StudentView, "Learners", label=_l("Learners"), icon="fa-users")
-    appbuilder.add_view(ImportView, "Import learners", label=_l("Import learners"), icon="fa-upload")
-    appbuilder.add_view(RemovedStudentView, "Removed learners", label=_l("Removed learners"), icon="fa-user-times")
-    appbuilder.add_view(
-        LearnersView, "Start the new year", label=_l("Start the new year"), icon="fa-forward", href="/learners/rollover"
-    )
-    appbuilder.add_api(LearnerApi)
-    appbuilder.add_view(
-        CredentialView,
-        "Issued credentials",
-        label=_l("Issued credentials"),
-        icon="fa-qrcode",
-        category="Security",
-        category_label=_l("Security"),
-    )
-    appbuilder.add_view(
-        WorkflowView, "Confirmation status", label=_l("Confirmation status"), icon="fa-tasks", href="/workflow/board"
-    )
-    appbuilder.add_api(WorkflowApi)
-    appbuilder.add_view(
-        AuditEventView, "Sign-ins and account events", label=_l("Sign-ins and account events"), icon="fa-sign-in",
-        category="Security", category_label=_l("Security"),
-    )  # fmt: skip
-    appbuilder.add_view(
-        HistoryView, "Change history", label=_l("Change history"), icon="fa-history",
-        category="Security", category_label=_l("Security"),
-    )  # fmt: skip
-    appbuilder.add_view(QualityView, "Data quality", label=_l("Data quality"), icon="fa-stethoscope")
-    reports = dict(category="Reports", category_label=_l("Reports"))
-    appbuilder.add_view(ReportView, "Head-count report", label=_l("Head-count report"), icon="fa-table",
-                        href="/reports/", **reports)  # fmt: skip
-    appbuilder.add_link("Budget estimate", label=_l("Budget estimate"), href="/reports/budget/",
-                        icon="fa-money", **reports)  # fmt: skip
-    appbuilder.add_view(BudgetRateView, "Budget rates", label=_l("Budget rates"), icon="fa-calculator",
-                        **reports)  # fmt: skip
-    appbuilder.add_view(ChartView, "Charts", label=_l("Charts"), icon="fa-bar-chart")
-    spot_checks = dict(category="Spot checking", category_label=_l("Spot checks"))
-    appbuilder.add_view(SpotCheckView, "Spot checks", label=_l("Spot-check list"), icon="fa-search", **spot_checks)
-    appbuilder.add_view(
-        SpotCheckPage, "Draw a spot check", label=_l("Draw a spot check"), icon="fa-random", href="/spotcheck/new",
-        **spot_checks,
-    )  # fmt: skip
-    appbuilder.add_view(
-        SpotCheckItemView, "Spot-check results", label=_l("Spot-check results"), icon="fa-check-square-o",
-        **spot_checks,
-    )  # fmt: skip
-    basic_data = dict(category="Basic data", category_label=_l("Basic data"))
-    appbuilder.add_view(
-        OtherSchoolView, "Schools of other affiliations", label=_l("Schools of other affiliations"),
-        icon="fa-university", **basic_data,
-    )  # fmt: skip
-    appbuilder.add_view(
-        NoOtherSchoolsView, "No school of another affiliation", label=_l("No school of another affiliation"),
-        icon="fa-ban", **basic_data,
-    )  # fmt: skip
-    appbuilder.add_view(
-        SchoolProfileView, "School profiles", label=_l("School profiles"), icon="fa-id-card", **basic_data
-    )
-    appbuilder.add_view(
-        SchoolBuildingView, "School buildings", label=_l("School buildings"), icon="fa-building-o", **basic_data
-    )
+    for view, name, label, icon, (category, category_label), href in MENU:
+        entry = dict(href=href, icon=icon, label=label, category=category, category_label=category_label)
+        if view is None:
+            appbuilder.add_link(name, **entry)
+        else:
+            appbuilder.add_view(view, name, **entry)
     appbuilder.add_view_no_menu(HelpView)
     errors.register(current_app)
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
-    for api in (
-        ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
-        OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
-    ):  # fmt: skip
+    for api in APIS:
         appbuilder.add_api(api)
