@@ -1,4 +1,5 @@
-"""What a user sees: the generated screens, the REST API and the menu, as declarations."""
+"""What a user sees, as declarations: the generated screens, the REST APIs and the menu; the
+hand-written pages they lead to are app/pages, by domain."""
 
 from flask import current_app, redirect, url_for
 from flask_appbuilder import IndexView, expose, has_access

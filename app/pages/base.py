@@ -266,6 +266,14 @@ class TypedChoiceField(Field):
         self.model, self.endpoint = model, endpoint
 
 
+def readable_or_404(model, key):
+    """The row a page's address names, among those the user may read; else 404 (scope.py's one rule)."""
+    row = current_app.appbuilder.session.scalar(select(model).where(model.id == key, readable(model)))
+    if row is None:
+        abort(404)
+    return row
+
+
 def selected(items):
     """The rows of a list action: FAB passes a single-row action its one row, others a list."""
     return items if isinstance(items, list) else [items]

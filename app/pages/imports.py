@@ -2,7 +2,7 @@
 
 import io
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from ..forms import ImportCommitForm, ImportForm
 from ..importer import commit_upload, preview_upload, store_upload, template_workbook
 from ..models import ImportUpload, School
 from ..scope import readable
+from .base import readable_or_404
 from .errors import on_refusal
 
 
@@ -68,25 +69,18 @@ class ImportView(BaseView):
     @expose("/<int:upload_id>")
     @has_access
     def preview(self, upload_id):
-        return self._preview_page(self._upload(upload_id))
+        return self._preview_page(readable_or_404(ImportUpload, upload_id))
 
     @expose("/<int:upload_id>/commit", methods=["POST"])
     @has_access
     def commit(self, upload_id):
-        upload = self._upload(upload_id)
+        upload = readable_or_404(ImportUpload, upload_id)
         if not ImportCommitForm().validate_on_submit():
             return self._preview_page(upload, _l("The form has expired; open the preview and import again."), 400)
-        on_refusal(lambda: self._preview_page(self._upload(upload_id)))
+        on_refusal(lambda: self._preview_page(readable_or_404(ImportUpload, upload_id)))
         done = commit_upload(upload).counts
         flash(_l("Imported: %(new)d new learners, %(update)d updated, %(unchanged)d unchanged.", **done), "success")
         return redirect(url_for("StudentView.list"))
-
-    @staticmethod
-    def _upload(upload_id):
-        upload = db.session.scalar(select(ImportUpload).where(ImportUpload.id == upload_id, readable(ImportUpload)))
-        if upload is None:
-            abort(404)
-        return upload
 
     def _preview_page(self, upload, message=None, status=200):
         page = lambda preview: self.render_template(  # noqa: E731

@@ -1,5 +1,4 @@
-"""The data-quality report's pages (app/quality.py): counts per check for an organisation and its
-parts, the learners behind each count, and the school's explanations of its warnings."""
+"""The data-quality report's pages (app/quality.py)."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access

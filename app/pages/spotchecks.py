@@ -1,14 +1,13 @@
 """A spot check's pages (app/spotcheck.py): drawing one, and recording its results."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from .. import choices, db, spotcheck, workflow
 from ..forms import SpotCheckForm, SpotCheckResultsForm
 from ..models import SpotCheck
-from ..scope import readable
+from .base import readable_or_404
 from .errors import on_refusal
 
 
@@ -36,7 +35,7 @@ class SpotCheckPage(BaseView):
     @expose("/<int:spot_check_id>")
     @has_access
     def show(self, spot_check_id):
-        spot_check = self._spot_check(spot_check_id)
+        spot_check = readable_or_404(SpotCheck, spot_check_id)
         items = spotcheck.items_of(spot_check)
         rows = [{"item_id": item.id, "result": item.result or "", "note": item.note or ""} for item in items]
         return self._page(spot_check, items, SpotCheckResultsForm(data={"rows": rows}))
@@ -44,7 +43,7 @@ class SpotCheckPage(BaseView):
     @expose("/<int:spot_check_id>/results", methods=["POST"])
     @has_access
     def record(self, spot_check_id):
-        spot_check = self._spot_check(spot_check_id)
+        spot_check = readable_or_404(SpotCheck, spot_check_id)
         form = SpotCheckResultsForm()
         page = lambda: self._page(spot_check, spotcheck.items_of(spot_check), form)  # noqa: E731
         on_refusal(page, form, status=400)  # a result or a note the form carried
@@ -55,13 +54,6 @@ class SpotCheckPage(BaseView):
             flash(_l("The results are saved."), "success")
             return redirect(url_for("SpotCheckPage.show", spot_check_id=spot_check.id))
         return page(), 400
-
-    @staticmethod
-    def _spot_check(spot_check_id):
-        found = db.session.scalar(select(SpotCheck).where(SpotCheck.id == spot_check_id, readable(SpotCheck)))
-        if found is None:
-            abort(404)
-        return found
 
     def _page(self, spot_check, items, form):
         return self.render_template(

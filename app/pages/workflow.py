@@ -225,5 +225,3 @@ class WorkflowApi(LecApi, BaseApi):
         "Open entry again for an organisation after its deadline, until a date",
         REASON + "                    until: {type: string, format: date, description: ISO date (Christian era)}\n",
     )
-
-
