@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import urllib.parse
+from datetime import date
 
 import jsonschema
 import marshmallow
@@ -41,7 +42,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
 from wtforms.widgets import html_params
 
-from ..errors import Conflict, LecError
+from ..errors import Conflict, Invalid, LecError
 from ..exports import ExportMixin
 from ..models import Lao, School
 from ..quality import validate
@@ -51,6 +52,7 @@ from .errors import NOT_FOUND, api_answer
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
+NOT_A_DATE = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
 
 
 def starts_with(field, value):
@@ -383,9 +385,7 @@ marshmallow.fields.Field.default_error_messages.update(
 )
 marshmallow.fields.String.default_error_messages["invalid"] = _l("Not a valid string.")
 marshmallow.fields.Integer.default_error_messages["invalid"] = _l("Not a valid integer.")
-marshmallow.fields.Date.default_error_messages["invalid"] = _l(
-    "Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era)."
-)
+marshmallow.fields.Date.default_error_messages["invalid"] = NOT_A_DATE
 marshmallow.fields.Boolean.default_error_messages["invalid"] = _l("Not a valid boolean.")
 marshmallow.validate.Length.message_max = _l("Longer than maximum length {max}.")
 marshmallow.validate.Length.message_min = _l("Shorter than minimum length {min}.")
@@ -426,6 +426,22 @@ class PerThreadSchema:
 
 LARGEST = ((BigInteger, 2**63 - 1), (SmallInteger, 2**15 - 1), (Integer, 2**31 - 1))
 UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def json_body():
+    """The request's JSON object; anything else reads as an empty one (each field then missing)."""
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else {}
+
+
+def iso_date(value, field, required=False):
+    """A date the API received (ISO, Christian era); None when none was given and none is ``required``."""
+    if value in (None, "") and not required:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid({field: str(NOT_A_DATE)}) from None
 
 
 def whole_number(value, column_type=None):

@@ -1,8 +1,6 @@
 """Learners' pages beyond the generated lists (app/learners.py): removal with a reason, restoring,
 the new-year wizard, the data-quality findings after a save, and the same steps for scripts."""
 
-from datetime import date
-
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.api import BaseApi, protect
@@ -15,10 +13,8 @@ from .. import choices, db, learners, quality, workflow
 from ..errors import Invalid
 from ..forms import RemovalForm
 from ..models import Student
-from .base import LecApi, whole_number
+from .base import LecApi, iso_date, json_body, whole_number
 from .errors import on_refusal
-
-NOT_A_DATE = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
 
 
 def ask_to_remove(items):
@@ -27,6 +23,7 @@ def ask_to_remove(items):
 
 
 def restore_removed(items):
+    """Restoring needs no form: done or refused, the user is back on the removed learners' list."""
     back = redirect(url_for("RemovedStudentView.list"))
     on_refusal(lambda: back)
     learners.restore_learners(items)
@@ -111,16 +108,6 @@ class LearnersView(BaseView):
                      year=to_year.year, count=len(chosen), left=left), "success")  # fmt: skip
             return redirect(url_for("StudentView.list"))
         return page()
-
-
-def iso_date(value, field, required=False):
-    """A date the API received (ISO, Christian era); None when none was given and none is ``required``."""
-    if value in (None, "") and not required:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise Invalid({field: str(NOT_A_DATE)}) from None
 
 
 class LearnerApi(LecApi, BaseApi):
@@ -216,8 +203,7 @@ class LearnerApi(LecApi, BaseApi):
     }  # fmt: skip
 
     def _answer(self, step):
-        payload = request.get_json(silent=True)
-        payload = payload if isinstance(payload, dict) else {}
+        payload = json_body()
         ids = payload.get("ids")
         keys = ids if isinstance(ids, list) else []
         if not keys or any(type(key) is not int or whole_number(key, Student.id.type) is None for key in keys):

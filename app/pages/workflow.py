@@ -13,9 +13,8 @@ from ..cli import find_organisation
 from ..forms import ExceptionForm, ReasonForm
 from ..models import AcademicYear
 from ..scope import ORGANISATIONS, current_node, organisation_in_subtree
-from .base import LecApi, whole_number
+from .base import LecApi, iso_date, json_body, whole_number
 from .errors import each_alone, on_refusal
-from .learners import iso_date
 
 RETURNS = {"school": workflow.return_school, "lao": workflow.return_lao, "province": workflow.return_province}
 
@@ -116,12 +115,6 @@ WORKFLOW_BODY = """
               $ref: '#/components/responses/lec_409'
 """
 REASON = "                    reason: {type: string, description: Why (required)}\n"
-
-
-def json_body():
-    """The request's JSON object; anything else reads as an empty one (each field then missing)."""
-    payload = request.get_json(silent=True)
-    return payload if isinstance(payload, dict) else {}
 
 
 def workflow_spec(summary, extra=""):
