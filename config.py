@@ -87,7 +87,7 @@ LEC_ACTIVATION_RATE_LIMIT = os.environ.get("LEC_ACTIVATION_RATE_LIMIT", "20 per 
 LEC_IMPORT_MAX_BYTES = int(os.environ.get("LEC_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 MAX_CONTENT_LENGTH = LEC_IMPORT_MAX_BYTES + 1024 * 1024
 
-# Lists (app/base_views.py): a page counts at most this many rows of its scope; a larger scope
+# Lists (app/pages/base.py): a page counts at most this many rows of its scope; a larger scope
 # shows the database's estimate as "about N" (PostgreSQL) or "more than N".
 LEC_LIST_COUNT_CAP = int(os.environ.get("LEC_LIST_COUNT_CAP", "10000"))
 # How long an app process keeps a role set's permissions (app/security.py) instead of asking the

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, and_, event, insert, inspect, not_, select
 from sqlalchemy.orm import Session, declared_attr, joinedload, relationship
 
-from .errors import LecError
+from .errors import AppendOnly, HistoryIsAppendOnly
 
 _cli_actor = ContextVar("lec_cli_actor", default=None)
 
@@ -112,14 +112,6 @@ SECRETS = {"credential": frozenset({"code_hash"})}  # never written to the histo
 MASK = "***"
 _PENDING = "lec_history_pending"
 _reason = ContextVar("lec_change_reason", default=None)
-
-
-class AppendOnly(LecError):
-    """Something tried to change or delete a row of a table that is only ever added to."""
-
-
-class HistoryIsAppendOnly(AppendOnly):
-    """Something tried to change or delete a row of the change history."""
 
 
 # The tables whose rows are only ever added: the change history, and the figures a province

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from . import db
 from .audit import acting_as
-from .errors import LecError
+from .errors import LecError, UnknownGrants
 from .models import Lao, Province, School
 from .scope import readable
-from .security import CENTRAL, UnknownGrants, check_password
+from .security import CENTRAL, check_password
 
 lec = AppGroup("lec", help="LEC commands.")
 

@@ -25,7 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from . import db
 from .audit import acting_as, current_user_id, now, record_event
-from .errors import Invalid, LecError
+from .errors import Invalid, UnusableCode
 from .models import Credential, Lao, LecUser, Province, School
 from .pdf import BOLD, REGULAR, paragraph, register_fonts, style
 from .scope import readable
@@ -40,10 +40,6 @@ GROUPS, GROUP_LENGTH = 5, 4
 LEVELS = {Province: "province", Lao: "lao", School: "school"}
 ROLE_OF_LEVEL = {"province": PROVINCE_ROLE, "lao": LAO_ROLE, "school": SCHOOL_ROLE}
 USERNAME_PREFIX = {"province": "p", "lao": "l", "school": "s"}
-
-
-class UnusableCode(LecError):
-    """Unknown, spent, revoked or expired: the activation page says the same for each."""
 
 
 @dataclass(frozen=True)

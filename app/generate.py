@@ -24,7 +24,7 @@ from werkzeug.security import generate_password_hash
 
 from . import db
 from .demo import AGE_ON_16_MAY, SCHOOL_LEVELS, current_academic_year_be
-from .errors import LecError
+from .errors import AlreadyGenerated, LecError
 from .models import AcademicYear, Lao, LecUser, Province, School, Student
 from .security import LAO as LAO_ROLE
 from .security import PROVINCE as PROVINCE_ROLE
@@ -100,10 +100,6 @@ USER_COLUMNS = (
     "first_name", "last_name", "username", "password", "active", "email", "login_count", "fail_login_count",
     "created_on", "changed_on", "org_level", "province_id", "lao_id", "school_id", "position",
 )  # fmt: skip
-
-
-class AlreadyGenerated(LecError):
-    """The database holds generated data already: a second run would mix two countries."""
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,10 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from . import choices, db, labels
 from .audit import change_reason, current_user_id, now
-from .errors import Conflict, Invalid, OutOfScope
+from .errors import AlreadyImported, Conflict, Invalid, Locked, OutOfScope
 from .models import ImportUpload, Student
 from .quality import validate
 from .thai import parse_be_date
-from .workflow import Locked
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,6 @@ SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$", re.IGNORECASE)
 PHONE_DIGITS = (8, 9)  # a Thai number that lost its leading 0 in a number cell
 BATCH = 1000  # learners per flush when committing
 SHOWN_ERRORS = 500  # errors listed on the preview page; the count covers them all
-
-
-class AlreadyImported(Conflict):
-    """The upload was committed before: importing it twice would only repeat the history."""
 
 
 class FormulaWithoutValue:

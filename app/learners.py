@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session
 
 from . import choices, db, quality
 from .audit import change_reason, current_user_id
-from .errors import Invalid, OutOfScope
+from .errors import Invalid, OutOfScope, Refused
 from .models import AcademicYear, School, Student
 from .scope import current_node, readable
 from .thai import BE_OFFSET, format_be_date
-from .workflow import Refused
 
 ACTIVE, REMOVED = "active", "removed"
 REMOVERS = frozenset({"school", "lao", "province", "central"})

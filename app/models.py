@@ -116,7 +116,7 @@ class Student(AuditMixin, Model):
         # Head-counts read only these columns: an index-only scan of a year's learners (app/reports.py).
         Index("ix_student_headcount", "academic_year_id", "status", "school_id", "class_level", "sex"),
         # The lists' default order (by id) within their base filter (status) and a school's scope,
-        # so that a page is read off the index in order (app/base_views.py).
+        # so that a page is read off the index in order (app/pages/base.py).
         Index("ix_student_school_status_id", "school_id", "status", "id"),
         Index("ix_student_status_id", "status", "id"),
         # "Starts with" searches: LIKE 'x%' uses a b-tree only with the pattern operator class

@@ -5,7 +5,7 @@ One definition for every entry point. A user belongs to one node of the tree
 their node (so the names of their LAO and province show), and write only inside their subtree.
 Conditions are SQL expressions over subqueries: nothing is loaded into Python to decide scope.
 
-- reads: ``readable`` is applied by ``app.base_views.LecInterface`` to every query Flask-AppBuilder
+- reads: ``readable`` is applied by ``app.pages.base.LecInterface`` to every query Flask-AppBuilder
   builds (lists, counts, search, show/edit/delete/actions by id, master-detail, dropdowns, REST
   ``_info``), so out-of-scope rows simply do not exist for the user (404)
 - adds and edits from any entry point (screens, API, importer, CLI): ``refuse_out_of_scope_writes``

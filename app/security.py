@@ -33,11 +33,11 @@ from wtforms.validators import DataRequired
 
 from . import db
 from .audit import record_event
-from .base_views import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .choices import YES_NO, label_of
-from .errors import Invalid, LecError
+from .errors import Invalid, UnknownGrants
 from .forms import choice_field
 from .models import LecUser
+from .pages.base import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .permissions import (
     ACADEMIC_YEAR_API,
     ACADEMIC_YEAR_VIEW,
@@ -305,14 +305,6 @@ def describe_permissions(permissions):
     return "\n".join(
         sorted("%s: %s" % (VERBS.get(p.permission.name, p.permission.name), _(p.view_menu.name)) for p in permissions)
     )
-
-
-class UnknownGrants(LecError):
-    """Roles declare permissions that no view, API or menu entry has: (verb, resource) pairs."""
-
-    def __init__(self, pairs):
-        self.pairs = pairs
-        super().__init__("declared grants that name no permission: " + ", ".join("%s on %s" % p for p in pairs))
 
 
 class LecRoleView(RoleModelView):

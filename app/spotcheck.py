@@ -20,11 +20,11 @@ from sqlalchemy.orm import joinedload
 from . import db
 from .audit import current_user_id, history_of, now
 from .choices import SPOT_CHECK_RESULTS, codes
-from .errors import OutOfScope
+from .errors import OutOfScope, Refused
 from .models import Lao, School, SpotCheck, SpotCheckItem, Student
 from .scope import CENTRAL, PROVINCE, current_node, readable
 from .thai import format_be_date
-from .workflow import CONFIRMED, Refused, confirmation_of, window_for
+from .workflow import CONFIRMED, confirmation_of, window_for
 
 NOT_FOUND = "not_found"
 NOTE_LENGTH = 1000

@@ -1,52 +1,16 @@
-"""What a user sees: the generated screens, the REST API and the menu, as declarations."""
+"""What a user sees, as declarations: the generated screens, the REST APIs and the menu; the
+hand-written pages they lead to are app/pages, by domain."""
 
-import io
-from datetime import date
-
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    send_from_directory,
-    url_for,
-)
-from flask_appbuilder import BaseView, IndexView, expose, has_access
+from flask import current_app, redirect, url_for
+from flask_appbuilder import IndexView, expose, has_access
 from flask_appbuilder.actions import action
-from flask_appbuilder.api import BaseApi, protect
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
-from flask_wtf import FlaskForm
-from sqlalchemy import literal, select
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from . import audit, charts, choices, credentials, db, labels, learners, manual, quality, spotcheck, workflow
-from .assets import PLOTLY_VERSION
-from .base_views import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
-from .cli import find_organisation
-from .errors import Conflict, Invalid, OutOfScope
-from .forms import (
-    ActivationForm,
-    ExceptionForm,
-    ImportCommitForm,
-    ImportForm,
-    ReasonForm,
-    RemovalForm,
-    Rule,
-    SpotCheckForm,
-    SpotCheckResultsForm,
-    choice_field,
-    count_field,
-    date_field,
-    flag_field,
-)
-from .importer import AlreadyImported, commit_upload, preview_upload, store_upload, template_workbook
+from . import choices, credentials, labels, learners, quality, spotcheck, workflow
+from .forms import Rule, choice_field, count_field, date_field, flag_field
 from .models import (
     PROFILE_COUNTS,
     AcademicYear,
@@ -54,7 +18,6 @@ from .models import (
     BudgetRate,
     Credential,
     HistoryEntry,
-    ImportUpload,
     Lao,
     NoOtherSchools,
     OtherSchool,
@@ -66,17 +29,17 @@ from .models import (
     SpotCheckItem,
     Student,
 )
-from .reports import (
-    BASES,
-    COUNTRY,
-    ENTERED,
-    baht,
-    budget,
-    budget_download,
-    head_count,
-    head_count_download,
-)
-from .scope import ORGANISATIONS, current_node, organisation_in_subtree, readable
+from .pages import errors
+from .pages.accounts import ActivationView, issue_sheet
+from .pages.base import LecInterface, LecModelApi, LecModelView, selected
+from .pages.charts import ChartView
+from .pages.help import HelpView
+from .pages.imports import ImportView
+from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_removed, show_findings
+from .pages.quality import QualityView
+from .pages.reports import ReportView
+from .pages.spotchecks import SpotCheckPage
+from .pages.workflow import WorkflowApi, WorkflowView, ask_for, take_step
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
@@ -86,74 +49,54 @@ class HomeView(IndexView):
     index_template = "lec/index.html"
 
 
-def take_step(step, items, done):
-    """Run a workflow step on each selected organisation; each succeeds or is refused on its own."""
-    year = workflow.current_year()
-    for item in items if isinstance(items, list) else [items]:
-        try:
-            step(item, year)
-            db.session.commit()
-            flash("%s: %s" % (item.name_th, done), "success")
-        except (workflow.Refused, OutOfScope) as refusal:
-            db.session.rollback()
-            flash("%s: %s" % (item.name_th, str(refusal)), "danger")
-    return redirect(request.referrer or ".")
-
-
-def ask_for(step, level, items):
-    """Returns and exceptions need a reason (and a date): send the first selected row to the form."""
-    item = items[0] if isinstance(items, list) else items
-    return redirect(url_for("WorkflowView.give_reason", step=step, level=level, org_id=item.id))
-
-
 class SchoolSteps:
     @action("confirm_school", _l("Confirm the data"), _l("Confirm this school's data? It will be locked."),
             "fa-check", single=False)  # fmt: skip
     def confirm_school(self, items):
-        return take_step(workflow.confirm_school, items, _l("confirmed"))
+        return take_step(workflow.confirm_school, selected(items), _l("confirmed"))
 
     @action("take_back_school", _l("Take back the confirmation"), _l("Re-open this school's data?"), "fa-undo",
             single=False)  # fmt: skip
     def take_back_school(self, items):
-        return take_step(workflow.take_back_school, items, _l("re-opened"))
+        return take_step(workflow.take_back_school, selected(items), _l("re-opened"))
 
     @action("return_school", _l("Return for correction"), "", "fa-reply", single=False)
     def return_school(self, items):
-        return ask_for("return", "school", items)
+        return ask_for("return", "school", selected(items))
 
     @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
-        return ask_for("exception", "school", items)
+        return ask_for("exception", "school", selected(items))
 
 
 class LaoSteps:
     @action("confirm_lao", _l("Confirm the data"), _l("Confirm this LAO's data? Every school must have confirmed."),
             "fa-check", single=False)  # fmt: skip
     def confirm_lao(self, items):
-        return take_step(workflow.confirm_lao, items, _l("confirmed"))
+        return take_step(workflow.confirm_lao, selected(items), _l("confirmed"))
 
     @action("return_lao", _l("Return for correction"), "", "fa-reply", single=False)
     def return_lao(self, items):
-        return ask_for("return", "lao", items)
+        return ask_for("return", "lao", selected(items))
 
     @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
-        return ask_for("exception", "lao", items)
+        return ask_for("exception", "lao", selected(items))
 
 
 class ProvinceSteps:
     @action("confirm_province", _l("Confirm the data"),
             _l("Confirm this province's data? Every LAO must have confirmed."), "fa-check", single=False)  # fmt: skip
     def confirm_province(self, items):
-        return take_step(workflow.confirm_province, items, _l("confirmed"))
+        return take_step(workflow.confirm_province, selected(items), _l("confirmed"))
 
     @action("return_province", _l("Return for correction"), "", "fa-reply", single=False)
     def return_province(self, items):
-        return ask_for("return", "province", items)
+        return ask_for("return", "province", selected(items))
 
     @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
     def grant_exception(self, items):
-        return ask_for("exception", "province", items)
+        return ask_for("exception", "province", selected(items))
 
 
 class IssuesCredentials:
@@ -168,8 +111,7 @@ class IssuesCredentials:
         single=False,  # FAB's single-row action is a GET, which CSRF protection refuses
     )
     def issue_credentials(self, items):
-        items = items if isinstance(items, list) else [items]
-        return credentials.sheet_response(credentials.issue_credentials(items), ", ".join(i.name_th for i in items[:3]))
+        return issue_sheet(selected(items))
 
     @action(
         "reissue_all_credentials",
@@ -180,9 +122,7 @@ class IssuesCredentials:
         single=False,
     )  # fmt: skip
     def reissue_all_credentials(self, items):
-        items = items if isinstance(items, list) else [items]
-        cards = credentials.issue_credentials(items, include_active=True)
-        return credentials.sheet_response(cards, ", ".join(i.name_th for i in items[:3]))
+        return issue_sheet(selected(items), include_active=True)
 
 
 class StudentView(LecModelView):
@@ -227,18 +167,10 @@ class StudentView(LecModelView):
 
     @action("remove_learners", _l("Remove from the count"), "", "fa-user-times", single=False)
     def remove_learners(self, items):
-        """Removal needs a reason, a date and a note: the selected learners go to its form."""
-        items = items if isinstance(items, list) else [items]
-        return redirect(url_for("LearnersView.remove", ids=",".join(str(item.id) for item in items)))
+        return ask_to_remove(selected(items))
 
     def post_add(self, item):
-        """The clerk sees at once what the data-quality checks find in the learner just saved."""
-        for finding in quality.findings_of(item.academic_year, select(literal(item.school_id)), student_id=item.id):
-            text = finding.check.message
-            if finding.other_school:
-                text = "%s %s" % (text, _l("Also active in %(school)s (%(lao)s)", school=finding.other_school.name_th,
-                                             lao=finding.other_lao.name_th))  # fmt: skip
-            flash(text, "danger" if finding.check.severity == quality.ERROR else "warning")
+        show_findings(item)
 
     post_update = post_add
 
@@ -270,225 +202,7 @@ class RemovedStudentView(LecModelView):
     @action("restore_learners", _l("Restore to the count"), _l("Restore the selected learners to the count?"),
             "fa-undo", single=False)  # fmt: skip
     def restore_learners(self, items):
-        items = items if isinstance(items, list) else [items]
-        try:
-            learners.restore_learners(items)
-            db.session.commit()
-            flash(_l("Learners restored to the count: %(count)d.", count=len(items)), "success")
-        except (workflow.Refused, workflow.Locked, Invalid) as refusal:
-            db.session.rollback()
-            flash(str(refusal), "danger")
-        return redirect(url_for("RemovedStudentView.list"))
-
-
-def learners_or_404(ids):
-    """The learners named in ``ids`` ("12,15"): 400 when it is not a list of numbers, 404 when one is
-    unknown or outside the user's subtree."""
-    try:
-        wanted = [int(part) for part in ids.split(",") if part.strip()]
-    except ValueError:
-        abort(400)
-    if not wanted:
-        abort(400)
-    try:
-        return learners.learners_by_id(wanted)
-    except OutOfScope:
-        abort(404)
-
-
-def chosen_or_404(options, wanted, key):
-    """The option whose ``key`` is ``wanted`` (404 when there is none), or the first when nothing was asked."""
-    if not wanted:
-        return options[0] if options else None
-    found = next((option for option in options if str(key(option)) == wanted), None)
-    if found is None:
-        abort(404)
-    return found
-
-
-class LearnersView(BaseView):
-    """The removal form behind StudentView's action, and the new-year wizard (app/learners.py)."""
-
-    route_base = "/learners"
-    default_view = "rollover"
-
-    @expose("/remove", methods=["GET", "POST"])
-    @has_access
-    def remove(self):
-        chosen = learners_or_404(request.args.get("ids", ""))
-        form = RemovalForm()
-        code = 400 if request.method == "POST" else 200
-        if form.validate_on_submit():
-            try:
-                learners.remove_learners(chosen, form.reason.data, form.removed_on.data, form.note.data)
-                db.session.commit()
-                flash(_l("Learners taken out of the count: %(count)d.", count=len(chosen)), "success")
-                return redirect(url_for("StudentView.list"))
-            except Invalid as error:
-                db.session.rollback()
-                for name, message in error.errors.items():
-                    form[name].errors.append(message)
-            except (workflow.Refused, workflow.Locked) as refusal:
-                db.session.rollback()
-                flash(str(refusal), "danger")
-                code = 409
-        page = self.render_template("lec/remove.html", form=form, learners=chosen, levels=dict(choices.CLASS_LEVELS))
-        return page, code
-
-    @expose("/rollover", methods=["GET", "POST"])
-    @has_access
-    def rollover(self):
-        to_year = workflow.current_year()
-        schools = learners.schools_to_roll_over()
-        school = chosen_or_404(schools, request.args.get("school"), lambda school: school.id)
-        years = learners.earlier_years(school, to_year) if school and to_year else []
-        default_first = [year for year in years if year.year == to_year.year - 1] + years  # the year before
-        from_year = chosen_or_404(default_first, request.args.get("from"), lambda year: year.year)
-        proposal = learners.roll_over(school, from_year, to_year) if from_year else None
-        form, code = FlaskForm(), 200
-        if proposal is not None and form.validate_on_submit():
-            chosen = [int(value) for value in request.form.getlist("carry") if value.isdigit()]
-            try:
-                learners.carry_over(school, from_year, to_year, chosen)
-                db.session.commit()
-                left = len(proposal.leaving) + len(proposal.carried) - len(chosen)
-                flash(_l("Carried over into %(year)s: %(count)d learners; not carried over: %(left)d.",
-                         year=to_year.year, count=len(chosen), left=left), "success")  # fmt: skip
-                return redirect(url_for("StudentView.list"))
-            except (workflow.Refused, workflow.Locked, Invalid) as refusal:
-                db.session.rollback()
-                flash(str(refusal), "danger")
-                code = 400 if isinstance(refusal, Invalid) else 409
-        page = self.render_template(
-            "lec/rollover.html", schools=schools, school=school, years=years, from_year=from_year, to_year=to_year,
-            proposal=proposal, form=form, levels=dict(choices.CLASS_LEVELS),
-        )  # fmt: skip
-        return page, code
-
-
-def iso_date(value, field):
-    """A date the API received (ISO, Christian era); None when none was given."""
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        message = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
-        raise Invalid({field: str(message)}) from None
-
-
-class LearnerApi(LecApi, BaseApi):
-    """Removal and restoring for scripts, with the screens' rules and scope: POST /remove
-    {ids, reason, removed_on (ISO), note} and /restore {ids}. Bad input is a 400 by field, a
-    learner outside the user's subtree a 404, a refusal (already removed, locked) a 409."""
-
-    resource_name = "learners"
-    allow_browser_login = True
-
-    @expose("/remove", methods=["POST"])
-    @protect()
-    @permission_name("remove")
-    def remove(self):
-        """Take learners out of the count
-        ---
-        post:
-          description: >-
-            Removes the learners (ids) with a reason and the date they left; the school's own
-            learners while its data is open, or its LAO's.
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [ids, reason, removed_on]
-                  properties:
-                    ids: {type: array, minItems: 1, items: {type: integer}}
-                    reason: {type: string, description: "moved, dropped_out, died, duplicate or other"}
-                    removed_on: {type: string, format: date, description: ISO date (Christian era)}
-                    note: {type: string, nullable: true}
-          responses:
-            200:
-              $ref: '#/components/responses/lec_learners'
-            400:
-              $ref: '#/components/responses/lec_400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/lec_403'
-            404:
-              $ref: '#/components/responses/lec_404'
-            409:
-              $ref: '#/components/responses/lec_409'
-        """
-        return self._answer(
-            lambda chosen, payload: learners.remove_learners(
-                chosen, payload.get("reason"), iso_date(payload.get("removed_on"), "removed_on"), payload.get("note")
-            )
-        )
-
-    @expose("/restore", methods=["POST"])
-    @protect()
-    @permission_name("restore")
-    def restore(self):
-        """Bring removed learners back into the count
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [ids]
-                  properties:
-                    ids: {type: array, minItems: 1, items: {type: integer}}
-          responses:
-            200:
-              $ref: '#/components/responses/lec_learners'
-            400:
-              $ref: '#/components/responses/lec_400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/lec_403'
-            404:
-              $ref: '#/components/responses/lec_404'
-            409:
-              $ref: '#/components/responses/lec_409'
-        """
-        return self._answer(lambda chosen, payload: learners.restore_learners(chosen))
-
-    responses = {
-        **LecApi.responses,
-        "lec_learners": {
-            "description": "The learners changed, and their status now",
-            "content": {"application/json": {"schema": {"type": "object", "properties": {
-                "ids": {"type": "array", "items": {"type": "integer"}}, "status": {"type": "string"},
-            }}}},
-        },
-    }  # fmt: skip
-
-    def _answer(self, step):
-        payload = request.get_json(silent=True)
-        payload = payload if isinstance(payload, dict) else {}
-        ids = payload.get("ids")
-        keys = ids if isinstance(ids, list) else []
-        if not keys or any(type(key) is not int or whole_number(key, Student.id.type) is None for key in keys):
-            return self.response_400(message={"ids": str(_l("Give the learners' ids as a list of numbers."))})
-        try:
-            done = step(learners.learners_by_id(ids), payload)
-            db.session.commit()
-        except Invalid as error:
-            db.session.rollback()
-            return self.response_400(message=error.errors)
-        except OutOfScope:
-            db.session.rollback()
-            return self.response_404()
-        except (workflow.Refused, workflow.Locked) as refusal:
-            db.session.rollback()
-            return self.response(409, message=getattr(refusal, "reasons", [str(refusal)]))
-        return self.response(200, ids=[student.id for student in done], status=done[0].status)
+        return restore_removed(selected(items))
 
 
 # -- other-affiliation counts (the LAO's) and school profiles (the school's) ----------------------
@@ -762,131 +476,7 @@ class CredentialView(LecModelView):
         single=False,
     )
     def reissue_credentials(self, items):
-        return credentials.sheet_for_accounts(item.user for item in (items if isinstance(items, list) else [items]))
-
-
-class ActivationView(BaseView):
-    """The page a QR code opens: public, rate-limited, the same answer for every unusable code."""
-
-    route_base = "/activate"
-    default_view = "activate"
-
-    @expose("/<code>", methods=["GET", "POST"])
-    def activate(self, code):
-        form = ActivationForm()
-        try:
-            account = credentials.usable_credential(code).user
-            if form.validate_on_submit():
-                login_user(credentials.activate(code, **{name: form[name].data for name in ACTIVATION_FIELDS}))
-                flash(_l("Your account is active. Welcome to LEC."), "success")
-                return redirect(self.appbuilder.get_url_for_index)
-        except credentials.UnusableCode:
-            return self.render_template("lec/activate.html", form=None), 404
-        except Invalid as error:
-            for field, message in error.errors.items():
-                form[field].errors.append(message)
-        page = self.render_template("lec/activate.html", form=form, account=account)
-        return page, 400 if form.errors else 200
-
-
-class ImportView(BaseView):
-    """Spreadsheet import of learners (app/importer.py): upload a file for a school the user may
-    write, read the preview with every row's errors, import the valid rows. An upload outside the
-    user's scope does not exist for them (404)."""
-
-    route_base = "/import"
-    default_view = "upload"
-    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-    def create_blueprint(self, appbuilder, *args, **kwargs):
-        """A request above MAX_CONTENT_LENGTH is refused before the view runs: say so in Thai."""
-        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
-        blueprint.register_error_handler(413, self.too_large)
-        return blueprint
-
-    def too_large(self, error):
-        self.appbuilder.sm.before_request()  # the refusal came before FAB's own hook named the user
-        limit = current_app.config["LEC_IMPORT_MAX_BYTES"] // (1024 * 1024)
-        message = _l("The file is larger than %(size)d MB.", size=limit)
-        return self.render_template("lec/import_upload.html", form=None, message=message), 413
-
-    @expose("/", methods=["GET", "POST"])
-    @has_access
-    def upload(self):
-        year = workflow.current_year()
-        schools = db.session.execute(
-            select(School.id, School.name_th, School.code).where(readable(School)).order_by(School.code)
-        ).all()
-        form = ImportForm()
-        blank = [("", "")] if len(schools) > 1 else []
-        form.school.choices = blank + [(row_id, "%s (%s)" % (name, code)) for row_id, name, code in schools]
-        message = None if year is not None else _l("There is no current academic year.")
-        if year is not None and form.validate_on_submit():
-            try:
-                upload = store_upload(
-                    db.session.get(School, form.school.data), year, form.file.data.filename, form.file.data.read()
-                )
-                db.session.commit()
-                return redirect(url_for(".preview", upload_id=upload.id))
-            except (Invalid, OutOfScope) as refusal:
-                db.session.rollback()
-                message = str(refusal)
-        page = self.render_template("lec/import_upload.html", form=form, message=message, year=year)
-        return page, 400 if request.method == "POST" else 200
-
-    @expose("/template")
-    @has_access
-    def template(self):
-        name = "%s.xlsx" % _l("learner import template")
-        return send_file(io.BytesIO(template_workbook()), self.XLSX, as_attachment=True, download_name=name)
-
-    @expose("/<int:upload_id>")
-    @has_access
-    def preview(self, upload_id):
-        return self._preview_page(self._upload(upload_id))
-
-    @expose("/<int:upload_id>/commit", methods=["POST"])
-    @has_access
-    def commit(self, upload_id):
-        upload = self._upload(upload_id)
-        if not ImportCommitForm().validate_on_submit():
-            return self._preview_page(upload, _l("The form has expired; open the preview and import again."), 400)
-        try:
-            done = commit_upload(upload).counts
-        except (workflow.Locked, AlreadyImported) as refusal:
-            return self._preview_page(self._upload(upload_id), str(refusal), 409)
-        except (Invalid, OutOfScope, Conflict) as refusal:
-            return self._preview_page(self._upload(upload_id), str(refusal), 400)
-        flash(_l("Imported: %(new)d new learners, %(update)d updated, %(unchanged)d unchanged.", **done), "success")
-        return redirect(url_for("StudentView.list"))
-
-    @staticmethod
-    def _upload(upload_id):
-        upload = db.session.scalar(select(ImportUpload).where(ImportUpload.id == upload_id, readable(ImportUpload)))
-        if upload is None:
-            abort(404)
-        return upload
-
-    def _preview_page(self, upload, message=None, status=200):
-        try:
-            preview = preview_upload(upload)
-        except Invalid as error:
-            preview, message, status = None, str(error), 400
-        page = self.render_template(
-            "lec/import_preview.html", upload=upload, preview=preview, form=ImportCommitForm(), message=message
-        )
-        return page, status
-
-
-def organisation_or_404(level, org_id):
-    """The school, LAO or province a page names, by the one rule (own node or below), or a 404."""
-    try:
-        return organisation_in_subtree(level, org_id)
-    except OutOfScope:
-        abort(404)
-
-
-RETURNS = {"school": workflow.return_school, "lao": workflow.return_lao, "province": workflow.return_province}
+        return credentials.sheet_for_accounts(item.user for item in selected(items))
 
 
 class HistoryView(LecModelView):
@@ -919,240 +509,6 @@ class AuditEventView(LecModelView):
     formatters_columns = {"occurred_on": format_be_datetime}
 
 
-class WorkflowView(BaseView):
-    """The status board, and the forms that ask for a reason (returns) or a date (exceptions)."""
-
-    route_base = "/workflow"
-    default_view = "board"
-
-    @expose("/board")
-    @has_access
-    def board(self):
-        """The board of the user's own node: the whole country for central."""
-        node = current_node()
-        return self._board(organisation_or_404(node.level, node.id) if node.level in ORGANISATIONS else None)
-
-    @expose("/board/<level>/<int:org_id>")
-    @has_access
-    @permission_name("board")
-    def board_of(self, level, org_id):
-        """The board of a node at or below the user's own (the drill-down)."""
-        return self._board(organisation_or_404(level, org_id))
-
-    def _board(self, organisation):
-        try:
-            board = workflow.board(workflow.current_year(), organisation)
-        except OutOfScope:
-            abort(404)
-        return self.render_template("lec/board.html", board=board)
-
-    @expose("/changes/<level>/<int:org_id>")
-    @has_access
-    def changes(self, level, org_id):
-        """What a returned organisation changed since it last confirmed."""
-        organisation = organisation_or_404(level, org_id)
-        confirmation = workflow.confirmation_of(organisation, workflow.current_year())
-        history = audit.changes_since(confirmation)
-        return self.render_template("lec/changes.html", organisation=organisation, history=history)
-
-    @expose("/<step>/<level>/<int:org_id>", methods=["GET", "POST"])
-    @has_access
-    def give_reason(self, step, level, org_id):
-        if step not in ("return", "exception"):
-            abort(404)
-        organisation = organisation_or_404(level, org_id)
-        model = type(organisation)
-        form = ExceptionForm() if step == "exception" else ReasonForm()
-        if form.validate_on_submit():
-            year = workflow.current_year()
-            try:
-                if step == "exception":
-                    workflow.grant_exception(organisation, year, form.until.data, form.reason.data)
-                else:
-                    RETURNS[level](organisation, year, form.reason.data)
-                db.session.commit()
-                flash("%s: %s" % (organisation.name_th, _l("saved")), "success")
-                return redirect(url_for("%sView.list" % model.__name__))
-            except (workflow.Refused, OutOfScope) as refusal:
-                db.session.rollback()
-                flash(str(refusal), "danger")
-        title = _l("Grant an entry exception") if step == "exception" else _l("Return for correction")
-        page = self.render_template("lec/reason.html", form=form, organisation=organisation, title=title)
-        return page, 400 if form.errors else 200
-
-
-class QualityView(BaseView):
-    """The data-quality report: counts per check for an organisation and its parts, the learners
-    behind each count with a link to fix them, and the school's explanations of its warnings."""
-
-    route_base = "/quality"
-    default_view = "mine"
-
-    @expose("/")
-    @has_access
-    @permission_name("report")
-    def mine(self):
-        node = current_node()
-        level = node.level if node.level in ORGANISATIONS else "country"
-        return redirect(url_for("QualityView.report", level=level, org_id=node.id or 0))
-
-    @expose("/<level>/<int:org_id>")
-    @has_access
-    def report(self, level, org_id):
-        organisation, year = self._organisation(level, org_id), workflow.current_year()
-        rows, children = quality.report(self._level(level), org_id, year)
-        found = quality.findings_of(year, quality.schools_of(level, org_id)) if level == "school" else []
-        return self._page(level, organisation, rows=rows, children=children, found=found)
-
-    @expose("/<level>/<int:org_id>/<rule>")
-    @has_access
-    @permission_name("report")
-    def learners(self, level, org_id, rule):
-        organisation, year = self._organisation(level, org_id), workflow.current_year()
-        if rule not in quality.CHECK:
-            abort(404)
-        found = quality.findings_of(year, quality.schools_of(self._level(level), org_id), codes={rule})
-        return self._page(level, organisation, found=found, check=quality.CHECK[rule])
-
-    @expose("/explain/<int:school_id>", methods=["POST"])
-    @has_access
-    def explain(self, school_id):
-        school = organisation_or_404("school", school_id)
-        texts = {
-            tuple(name.split("|")[1:]): value for name, value in request.form.items() if name.startswith("explain|")
-        }
-        try:
-            quality.explain_warnings(school, workflow.current_year(), texts)
-            db.session.commit()
-            flash(_l("The explanations are saved."), "success")
-        except Invalid as refusal:
-            db.session.rollback()
-            flash(" ".join(refusal.errors.values()), "danger")
-        except (OutOfScope, workflow.Locked) as refusal:
-            db.session.rollback()
-            flash(str(refusal), "danger")
-        return redirect(url_for("QualityView.report", level="school", org_id=school.id))
-
-    @staticmethod
-    def _level(level):
-        return None if level == "country" else level
-
-    @staticmethod
-    def _organisation(level, org_id):
-        if level == "country":
-            if current_node().level != "central":
-                abort(404)
-            return None
-        return organisation_or_404(level, org_id)
-
-    def _page(self, level, organisation, **context):
-        year = workflow.current_year()
-        explained = quality.explanations_of(organisation, year) if level == "school" else {}
-        return self.render_template(
-            "lec/quality.html", level=level, organisation=organisation, year=year, explained=explained,
-            may_explain=current_node().level == "school", subject_of=quality.subject_of, **context,
-        )  # fmt: skip
-
-
-class ChartView(BaseView):
-    """The charts of app/charts.py over the user's scope, each with a table of its numbers."""
-
-    route_base = "/charts"
-    default_view = "index"
-
-    @expose("/")
-    @has_access
-    def index(self):
-        return self._page()
-
-    @expose("/<name>")
-    @has_access
-    @permission_name("index")
-    def chart(self, name):
-        if name not in charts.CHART:
-            abort(404)
-        chart, year = charts.CHART[name], workflow.current_year()
-        numbers = chart.numbers(current_node(), year)
-        return self._page(chart=chart, numbers=numbers, figure=charts.figure(chart, numbers))
-
-    def _page(self, **context):
-        node = current_node()
-        scope = _l("The whole country") if node.level not in ORGANISATIONS else organisation_or_404(node.level, node.id)
-        return self.render_template(
-            "lec/chart.html", charts=charts.CHARTS, scope=scope, year=workflow.current_year(),
-            plotly_version=PLOTLY_VERSION, **{"chart": None, **context},
-        )  # fmt: skip
-
-
-class ReportView(BaseView):
-    """Head-count reports and the budget estimate of an organisation (app/reports.py), with links
-    to its parts one level down, and their downloads (CSV, Excel, the printable PDF summary)."""
-
-    route_base = "/reports"
-    default_view = "mine"
-
-    @expose("/")
-    @has_access
-    @permission_name("report")
-    def mine(self):
-        return redirect(url_for("ReportView.report", **self._own_node()))
-
-    @expose("/<level>/<int:org_id>")
-    @has_access
-    @permission_name("report")
-    def report(self, level, org_id):
-        report = self._run(head_count, level, org_id, self._basis())
-        return self.render_template("lec/reports.html", report=report, bases=BASES, baht=baht)
-
-    @expose("/<level>/<int:org_id>/<fmt>")
-    @has_access
-    @permission_name("report")
-    def report_download(self, level, org_id, fmt):
-        if fmt not in ("csv", "xlsx", "pdf"):
-            abort(404)
-        return head_count_download(self._run(head_count, level, org_id, self._basis()), fmt)
-
-    @expose("/budget/")
-    @has_access
-    @permission_name("report")
-    def my_budget(self):
-        return redirect(url_for("ReportView.budget", **self._own_node()))
-
-    @expose("/budget/<level>/<int:org_id>")
-    @has_access
-    @permission_name("report")
-    def budget(self, level, org_id):
-        report = self._run(budget, level, org_id)
-        return self.render_template("lec/budget.html", report=report, groups=dict(choices.LEVEL_GROUPS), baht=baht)
-
-    @expose("/budget/<level>/<int:org_id>/<fmt>")
-    @has_access
-    @permission_name("report")
-    def budget_download(self, level, org_id, fmt):
-        if fmt not in ("csv", "xlsx"):
-            abort(404)
-        return budget_download(self._run(budget, level, org_id), fmt)
-
-    @staticmethod
-    def _own_node():
-        node = current_node()
-        return {"level": node.level if node.level in ORGANISATIONS else COUNTRY, "org_id": node.id or 0}
-
-    @staticmethod
-    def _basis():
-        basis = request.args.get("basis", ENTERED)
-        if basis not in dict(BASES):
-            abort(404)
-        return basis
-
-    @staticmethod
-    def _run(compute, level, org_id, *args):
-        try:
-            return compute(level, org_id, workflow.current_year(), *args)
-        except OutOfScope:
-            abort(404)
-
-
 class BudgetRateView(LecModelView):
     """The per-head rates of each year's budget items: central sets them, every level reads them."""
 
@@ -1174,154 +530,6 @@ class BudgetRateView(LecModelView):
         "level_group": choice_field(_l("Level group"), choices.LEVEL_GROUPS, DataRequired()),
         "example": flag_field(_l("Example figure")),
     }
-
-
-WORKFLOW_BODY = """
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [org, year]
-                  properties:
-                    org: {type: string, description: "The organisation's code (school, LAO or province)"}
-                    year: {type: integer, description: "The academic year, Buddhist era (2569)"}
-%s          responses:
-            200:
-              $ref: '#/components/responses/lec_workflow'
-            400:
-              $ref: '#/components/responses/lec_400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/lec_403'
-            404:
-              $ref: '#/components/responses/lec_404'
-            409:
-              $ref: '#/components/responses/lec_409'
-"""
-REASON = "                    reason: {type: string, description: Why (required)}\n"
-
-
-def json_body():
-    """The request's JSON object; anything else reads as an empty one (each field then missing)."""
-    payload = request.get_json(silent=True)
-    return payload if isinstance(payload, dict) else {}
-
-
-def workflow_spec(summary, extra=""):
-    """An ``@expose`` docstring for a workflow step: its body and LEC's answers."""
-    return "%s\n---\npost:%s" % (summary, WORKFLOW_BODY % extra)
-
-
-class WorkflowApi(LecApi, BaseApi):
-    """The confirmation steps for scripts: same rules and scope as the screens; refusals are 409."""
-
-    resource_name = "workflow"
-    allow_browser_login = True
-    responses = {
-        **LecApi.responses,
-        "lec_workflow": {
-            "description": "The organisation's confirmation now, and the steps open to the user",
-            "content": {"application/json": {"schema": {"type": "object", "properties": {
-                "org": {"type": "string"}, "name": {"type": "string"}, "year": {"type": "integer"},
-                "state": {"type": "string"}, "confirmed_on": {"type": "string", "nullable": True},
-                "confirmed_by": {"type": "string", "nullable": True}, "entry_open": {"type": "boolean"},
-                "deadline": {"type": "string", "format": "date"}, "days_left": {"type": "integer"},
-                "history": {"type": "array", "items": {"type": "object"}}, "next": {"type": "object"},
-            }}}},
-        },
-    }  # fmt: skip
-
-    def _target(self, payload):
-        code, year_value = payload.get("org"), whole_number(str(payload.get("year") or ""), AcademicYear.year.type)
-        year = None
-        if year_value is not None:
-            year = db.session.scalar(select(AcademicYear).where(AcademicYear.year == year_value))
-        organisation = find_organisation(str(code)) if code else None
-        return organisation, year
-
-    def _answer(self, payload, run):
-        organisation, year = self._target(payload)
-        if organisation is None or year is None:
-            return self.response_404()
-        try:
-            run(organisation, year)
-            db.session.commit()
-        except workflow.Refused as refusal:
-            db.session.rollback()
-            return self.response(409, message=refusal.reasons)
-        except OutOfScope:
-            db.session.rollback()
-            return self.response_404()
-        return self.response(200, **workflow.status(organisation, year))
-
-    @expose("/status", methods=["GET"])
-    @protect()
-    @permission_name("get")
-    def status(self):
-        """An organisation's confirmation in a year
-        ---
-        get:
-          parameters:
-          - {in: query, name: org, required: true, schema: {type: string}}
-          - {in: query, name: year, required: true, schema: {type: integer}}
-          responses:
-            200:
-              $ref: '#/components/responses/lec_workflow'
-            400:
-              $ref: '#/components/responses/lec_400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/lec_403'
-            404:
-              $ref: '#/components/responses/lec_404'
-        """
-        return self._answer(request.args, lambda organisation, year: None)
-
-    @expose("/confirm", methods=["POST"])
-    @protect()
-    @permission_name("post")
-    def confirm(self):
-        return self._answer(json_body(), lambda o, y: workflow.STEPS[type(o)]["confirm"](o, y))
-
-    confirm.__doc__ = workflow_spec("Confirm an organisation's data for the year (school, LAO or province)")
-
-    @expose("/take-back", methods=["POST"])
-    @protect()
-    @permission_name("post")
-    def take_back(self):
-        return self._answer(json_body(), workflow.take_back_school)
-
-    take_back.__doc__ = workflow_spec("Take back a school's confirmation while its LAO has not confirmed")
-
-    @expose("/return", methods=["POST"])
-    @protect()
-    @permission_name("post")
-    def give_back(self):
-        payload = json_body()
-        return self._answer(payload, lambda o, y: workflow.STEPS[type(o)]["return"](o, y, payload.get("reason")))
-
-    give_back.__doc__ = workflow_spec("Return a confirmation to the organisation below, with a reason", REASON)
-
-    @expose("/exception", methods=["POST"])
-    @protect()
-    @permission_name("post")
-    def exception(self):
-        payload = json_body()
-        try:
-            until = date.fromisoformat(str(payload.get("until") or ""))
-        except ValueError:
-            message = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
-            return self.response_400(message={"until": str(message)})
-        return self._answer(payload, lambda o, y: workflow.grant_exception(o, y, until, payload.get("reason")))
-
-    exception.__doc__ = workflow_spec(
-        "Open entry again for an organisation after its deadline, until a date",
-        REASON + "                    until: {type: string, format: date, description: ISO date (Christian era)}\n",
-    )
 
 
 class SpotCheckView(LecModelView):
@@ -1367,210 +575,58 @@ class SpotCheckItemView(LecModelView):
     }
 
 
-class SpotCheckPage(BaseView):
-    """Drawing a spot check, and one spot check's page: the sampled learners with a result and a
-    note each (one form, for the province), the not-found rate, and who answers for each learner
-    not found. app/spotcheck.py decides who may draw and record, and when."""
-
-    route_base = "/spotcheck"
-    default_view = "draw"
-
-    @expose("/new", methods=["GET", "POST"])
-    @has_access
-    def draw(self):
-        form = SpotCheckForm()
-        if form.validate_on_submit():
-            try:
-                drawn = spotcheck.draw_spot_check(
-                    form.target(), workflow.current_year(), form.count.data, form.percent.data
-                )
-                db.session.commit()
-                return redirect(url_for("SpotCheckPage.show", spot_check_id=drawn.id))
-            except workflow.Refused as refusal:
-                db.session.rollback()
-                for reason in refusal.reasons:
-                    flash(reason, "danger")
-        page = self.render_template("lec/spotcheck_new.html", form=form)
-        return page, 400 if request.method == "POST" else 200
-
-    @expose("/<int:spot_check_id>")
-    @has_access
-    def show(self, spot_check_id):
-        spot_check = self._spot_check(spot_check_id)
-        items = spotcheck.items_of(spot_check)
-        rows = [{"item_id": item.id, "result": item.result or "", "note": item.note or ""} for item in items]
-        return self._page(spot_check, items, SpotCheckResultsForm(data={"rows": rows}))
-
-    @expose("/<int:spot_check_id>/results", methods=["POST"])
-    @has_access
-    def record(self, spot_check_id):
-        spot_check = self._spot_check(spot_check_id)
-        form = SpotCheckResultsForm()
-        if form.validate_on_submit():
-            results = {row.item_id.data: (row.result.data, row.note.data) for row in form.rows}
-            try:
-                spotcheck.record_results(spot_check, results)
-                db.session.commit()
-                flash(_l("The results are saved."), "success")
-                return redirect(url_for("SpotCheckPage.show", spot_check_id=spot_check.id))
-            except OutOfScope:
-                db.session.rollback()
-                abort(404)
-            except workflow.Refused as refusal:
-                db.session.rollback()
-                for reason in refusal.reasons:
-                    flash(reason, "danger")
-        return self._page(spot_check, spotcheck.items_of(spot_check), form), 400
-
-    @staticmethod
-    def _spot_check(spot_check_id):
-        found = db.session.scalar(select(SpotCheck).where(SpotCheck.id == spot_check_id, readable(SpotCheck)))
-        if found is None:
-            abort(404)
-        return found
-
-    def _page(self, spot_check, items, form):
-        return self.render_template(
-            "lec/spotcheck.html", spot_check=spot_check, items=items, summary=spotcheck.summary(spot_check),
-            accountable=spotcheck.accountability(spot_check), intact=spotcheck.sample_is_intact(spot_check),
-            form=form, rows={row.item_id.data: row for row in form.rows},
-            results=dict(choices.SPOT_CHECK_RESULTS), levels=dict(choices.CLASS_LEVELS),
-        )  # fmt: skip
-
-
-class HelpView(BaseView):
-    """The user guide (app/manual.py), open to everyone: a clerk with a new QR sheet reads it before
-    their first sign-in. Each screen's "วิธีใช้" link lands on its section here."""
-
-    route_base = "/help"
-    default_view = "index"
-
-    @expose("/")
-    def index(self):
-        written = manual.guides_for(current_user)
-        return self.show(written[0]) if written else abort(404)
-
-    @expose("/<key>")
-    def show(self, key):
-        written = manual.guides_for(current_user)
-        if key not in written:
-            abort(404)
-        language = manual.language()
-        return self.render_template(
-            "lec/help.html", guide=manual.guide(key, language), own=manual.guide_of(current_user),
-            guides=[manual.guide(other, language) for other in written],
-        )  # fmt: skip
-
-    @expose("/images/<name>")
-    def image(self, name):
-        if not manual.IMAGE_NAME.match(name):
-            abort(404)
-        return send_from_directory(manual.IMAGES, name, max_age=3600)
-
-    @expose("/guide.pdf")
-    def pdf(self):
-        return send_file(io.BytesIO(manual.guide_pdf()), mimetype="application/pdf",
-                         download_name="%s.pdf" % _l("LEC user guide"))  # fmt: skip
-
-
-def not_found(error):
-    """A Thai page for an address that leads nowhere, or to a record outside the reader's area
-    (scoped fetches answer 404 alike, so as not to tell what exists); the REST API answers JSON."""
-    message = _l("The page or record was not found.")
-    if request.path.startswith("/api/"):
-        return {"message": str(message)}, 404
-    appbuilder = current_app.appbuilder
-    page = render_template("lec/not_found.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
-                           message=message)  # fmt: skip
-    return page, 404
-
-
-ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
+NO_CATEGORY = ("", "")
+IN_ORGANISATIONS = ("Organisations", _l("Organisations"))
+IN_SECURITY = ("Security", _l("Security"))
+IN_REPORTS = ("Reports", _l("Reports"))
+IN_SPOT_CHECKS = ("Spot checking", _l("Spot checks"))
+IN_BASIC_DATA = ("Basic data", _l("Basic data"))
+# The menu in its order: view (None: a link), name in the permissions, label, icon, category, href ("": the view's).
+MENU = [
+    (ProvinceView, "Provinces", _l("Provinces"), "fa-map", IN_ORGANISATIONS, ""),
+    (LaoView, "Local administrative organisations", _l("Local administrative organisations"), "fa-building",
+     IN_ORGANISATIONS, ""),
+    (SchoolView, "Schools and centres", _l("Schools and centres"), "fa-school", IN_ORGANISATIONS, ""),
+    (AcademicYearView, "Academic years", _l("Academic years"), "fa-calendar", IN_ORGANISATIONS, ""),
+    (StudentView, "Learners", _l("Learners"), "fa-users", NO_CATEGORY, ""),
+    (ImportView, "Import learners", _l("Import learners"), "fa-upload", NO_CATEGORY, ""),
+    (RemovedStudentView, "Removed learners", _l("Removed learners"), "fa-user-times", NO_CATEGORY, ""),
+    (LearnersView, "Start the new year", _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
+    (CredentialView, "Issued credentials", _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
+    (WorkflowView, "Confirmation status", _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
+    (AuditEventView, "Sign-ins and account events", _l("Sign-ins and account events"), "fa-sign-in", IN_SECURITY, ""),
+    (HistoryView, "Change history", _l("Change history"), "fa-history", IN_SECURITY, ""),
+    (QualityView, "Data quality", _l("Data quality"), "fa-stethoscope", NO_CATEGORY, ""),
+    (ReportView, "Head-count report", _l("Head-count report"), "fa-table", IN_REPORTS, "/reports/"),
+    (None, "Budget estimate", _l("Budget estimate"), "fa-money", IN_REPORTS, "/reports/budget/"),
+    (BudgetRateView, "Budget rates", _l("Budget rates"), "fa-calculator", IN_REPORTS, ""),
+    (ChartView, "Charts", _l("Charts"), "fa-bar-chart", NO_CATEGORY, ""),
+    (SpotCheckView, "Spot checks", _l("Spot-check list"), "fa-search", IN_SPOT_CHECKS, ""),
+    (SpotCheckPage, "Draw a spot check", _l("Draw a spot check"), "fa-random", IN_SPOT_CHECKS, "/spotcheck/new"),
+    (SpotCheckItemView, "Spot-check results", _l("Spot-check results"), "fa-check-square-o", IN_SPOT_CHECKS, ""),
+    (OtherSchoolView, "Schools of other affiliations", _l("Schools of other affiliations"), "fa-university",
+     IN_BASIC_DATA, ""),
+    (NoOtherSchoolsView, "No school of another affiliation", _l("No school of another affiliation"), "fa-ban",
+     IN_BASIC_DATA, ""),
+    (SchoolProfileView, "School profiles", _l("School profiles"), "fa-id-card", IN_BASIC_DATA, ""),
+    (SchoolBuildingView, "School buildings", _l("School buildings"), "fa-building-o", IN_BASIC_DATA, ""),
+]  # fmt: skip
+APIS = [
+    LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
+    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
+]  # fmt: skip
 
 
 def register(appbuilder):
-    organisations = dict(category="Organisations", category_label=_l("Organisations"))
-    appbuilder.add_view(ProvinceView, "Provinces", label=_l("Provinces"), icon="fa-map", **organisations)
-    appbuilder.add_view(
-        LaoView,
-        "Local administrative organisations",
-        label=_l("Local administrative organisations"),
-        icon="fa-building",
-        **organisations,
-    )
-    appbuilder.add_view(
-        SchoolView, "Schools and centres", label=_l("Schools and centres"), icon="fa-school", **organisations
-    )
-    appbuilder.add_view(
-        AcademicYearView, "Academic years", label=_l("Academic years"), icon="fa-calendar", **organisations
-    )
-    appbuilder.add_view(StudentView, "Learners", label=_l("Learners"), icon="fa-users")
-    appbuilder.add_view(ImportView, "Import learners", label=_l("Import learners"), icon="fa-upload")
-    appbuilder.add_view(RemovedStudentView, "Removed learners", label=_l("Removed learners"), icon="fa-user-times")
-    appbuilder.add_view(
-        LearnersView, "Start the new year", label=_l("Start the new year"), icon="fa-forward", href="/learners/rollover"
-    )
-    appbuilder.add_api(LearnerApi)
-    appbuilder.add_view(
-        CredentialView,
-        "Issued credentials",
-        label=_l("Issued credentials"),
-        icon="fa-qrcode",
-        category="Security",
-        category_label=_l("Security"),
-    )
-    appbuilder.add_view(
-        WorkflowView, "Confirmation status", label=_l("Confirmation status"), icon="fa-tasks", href="/workflow/board"
-    )
-    appbuilder.add_api(WorkflowApi)
-    appbuilder.add_view(
-        AuditEventView, "Sign-ins and account events", label=_l("Sign-ins and account events"), icon="fa-sign-in",
-        category="Security", category_label=_l("Security"),
-    )  # fmt: skip
-    appbuilder.add_view(
-        HistoryView, "Change history", label=_l("Change history"), icon="fa-history",
-        category="Security", category_label=_l("Security"),
-    )  # fmt: skip
-    appbuilder.add_view(QualityView, "Data quality", label=_l("Data quality"), icon="fa-stethoscope")
-    reports = dict(category="Reports", category_label=_l("Reports"))
-    appbuilder.add_view(ReportView, "Head-count report", label=_l("Head-count report"), icon="fa-table",
-                        href="/reports/", **reports)  # fmt: skip
-    appbuilder.add_link("Budget estimate", label=_l("Budget estimate"), href="/reports/budget/",
-                        icon="fa-money", **reports)  # fmt: skip
-    appbuilder.add_view(BudgetRateView, "Budget rates", label=_l("Budget rates"), icon="fa-calculator",
-                        **reports)  # fmt: skip
-    appbuilder.add_view(ChartView, "Charts", label=_l("Charts"), icon="fa-bar-chart")
-    spot_checks = dict(category="Spot checking", category_label=_l("Spot checks"))
-    appbuilder.add_view(SpotCheckView, "Spot checks", label=_l("Spot-check list"), icon="fa-search", **spot_checks)
-    appbuilder.add_view(
-        SpotCheckPage, "Draw a spot check", label=_l("Draw a spot check"), icon="fa-random", href="/spotcheck/new",
-        **spot_checks,
-    )  # fmt: skip
-    appbuilder.add_view(
-        SpotCheckItemView, "Spot-check results", label=_l("Spot-check results"), icon="fa-check-square-o",
-        **spot_checks,
-    )  # fmt: skip
-    basic_data = dict(category="Basic data", category_label=_l("Basic data"))
-    appbuilder.add_view(
-        OtherSchoolView, "Schools of other affiliations", label=_l("Schools of other affiliations"),
-        icon="fa-university", **basic_data,
-    )  # fmt: skip
-    appbuilder.add_view(
-        NoOtherSchoolsView, "No school of another affiliation", label=_l("No school of another affiliation"),
-        icon="fa-ban", **basic_data,
-    )  # fmt: skip
-    appbuilder.add_view(
-        SchoolProfileView, "School profiles", label=_l("School profiles"), icon="fa-id-card", **basic_data
-    )
-    appbuilder.add_view(
-        SchoolBuildingView, "School buildings", label=_l("School buildings"), icon="fa-building-o", **basic_data
-    )
+    for view, name, label, icon, (category, category_label), href in MENU:
+        entry = dict(href=href, icon=icon, label=label, category=category, category_label=category_label)
+        if view is None:
+            appbuilder.add_link(name, **entry)
+        else:
+            appbuilder.add_view(view, name, **entry)
     appbuilder.add_view_no_menu(HelpView)
-    current_app.register_error_handler(404, not_found)
+    errors.register(current_app)
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
-    for api in (
-        ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
-        OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
-    ):  # fmt: skip
+    for api in APIS:
         appbuilder.add_api(api)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from . import db, quality
 from .audit import change_reason, current_user_id, now
-from .errors import LecError, OutOfScope
+from .errors import Locked, OutOfScope, Refused
 from .models import (
     AcademicYear,
     Confirmation,
@@ -40,18 +40,6 @@ from .thai import format_be_date
 OPEN, CONFIRMED = "open", "confirmed"
 LEVELS = {School: "school", Lao: "lao", Province: "province"}
 DEADLINE = {"school": "school_deadline", "lao": "lao_deadline", "province": "province_deadline"}
-
-
-class Refused(LecError):
-    """A transition that the rules do not allow now; ``reasons`` lists why, in Thai."""
-
-    def __init__(self, reasons):
-        self.reasons = list(reasons)
-        super().__init__(" ".join(self.reasons))
-
-
-class Locked(LecError):
-    """A write to data that its organisation has confirmed, or outside its entry window."""
 
 
 def org_key(organisation):

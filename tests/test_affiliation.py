@@ -12,7 +12,7 @@ from test_workflow import as_account, confirm_all_schools_of, org, year
 
 from app import db
 from app.audit import acting_as, history_of
-from app.errors import OutOfScope
+from app.errors import Locked, OutOfScope, Refused
 from app.models import (
     AcademicYear,
     Lao,
@@ -22,7 +22,7 @@ from app.models import (
     SchoolBuilding,
     SchoolProfile,
 )
-from app.workflow import CONFIRMED, Locked, Refused, confirm_lao, confirm_school, confirmation_of
+from app.workflow import CONFIRMED, confirm_lao, confirm_school, confirmation_of
 
 from conftest import SCHOOL_OF, api_headers, close_entry_until, login, restore_dates
 

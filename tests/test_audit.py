@@ -11,7 +11,6 @@ from sqlalchemy import delete, event, func, select, update
 
 from app import choices, db
 from app.audit import (
-    HistoryIsAppendOnly,
     acting_as,
     change_reason,
     changes_since,
@@ -22,6 +21,7 @@ from app.audit import (
     now,
     record_history,
 )
+from app.errors import HistoryIsAppendOnly, Refused
 from app.learners import remove_learners
 from app.models import (
     AcademicYear,
@@ -36,7 +36,6 @@ from app.models import (
     Transition,
 )
 from app.thai import format_be_date
-from app.workflow import Refused
 
 from conftest import SCHOOL_OF, learner_form, new_national_id, visible_text
 

@@ -25,10 +25,9 @@ from stdnum.th import pin
 from app import db
 from app.audit import acting_as
 from app.demo import current_academic_year_be
-from app.errors import Invalid, OutOfScope
+from app.errors import AlreadyImported, Invalid, Locked, OutOfScope
 from app.importer import (
     COLUMNS,
-    AlreadyImported,
     check_file,
     commit_upload,
     import_file,
@@ -37,7 +36,7 @@ from app.importer import (
     template_workbook,
 )
 from app.models import AcademicYear, HistoryEntry, ImportUpload, School, Student
-from app.workflow import CONFIRMED, Locked, confirmation_of
+from app.workflow import CONFIRMED, confirmation_of
 
 from conftest import SCHOOL_OF, new_national_id, visible_text
 

@@ -15,11 +15,11 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from app import choices, db, quality
 from app.audit import acting_as, history_of
-from app.errors import Invalid, OutOfScope
+from app.errors import Invalid, Locked, OutOfScope, Refused
 from app.learners import carry_over, remove_learners, restore_learners, roll_over, year_start
 from app.models import AcademicYear, Confirmation, HistoryEntry, School, Student
 from app.thai import format_be_date
-from app.workflow import Locked, Refused, confirm_school, current_year, take_back_school
+from app.workflow import confirm_school, current_year, take_back_school
 
 from conftest import (
     SCHOOL_OF,

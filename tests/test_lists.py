@@ -1,4 +1,4 @@
-"""Lists at national size (app/base_views.py, issue #8): a fixed, small number of SQL statements
+"""Lists at national size (app/pages/base.py, issue #8): a fixed, small number of SQL statements
 per page whatever its size (no query per row, no permission queries, no unbounded count), a stable
 order, "about N" beyond the count cap, and search fields that do not carry 20,000 schools."""
 

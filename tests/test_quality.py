@@ -9,7 +9,7 @@ from stdnum.th import pin
 
 from app import db
 from app.audit import acting_as
-from app.errors import Invalid
+from app.errors import Invalid, Refused
 from app.models import AcademicYear, Lao, Province, QualityExplanation, School, Student
 from app.quality import (
     CHECK,
@@ -26,7 +26,7 @@ from app.quality import (
     findings_of,
 )
 from app.thai import format_be_date
-from app.workflow import Refused, confirm_school
+from app.workflow import confirm_school
 
 from conftest import SCHOOL_OF, api_headers, learner_form, new_national_id, visible_text
 

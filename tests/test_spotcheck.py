@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 
 from app import db
 from app.audit import acting_as, history_of
-from app.errors import OutOfScope
+from app.errors import OutOfScope, Refused
 from app.models import AcademicYear, Lao, Province, School, SpotCheck, SpotCheckItem, Student
 from app.scope import LAO, PROVINCE, SCHOOL, Node, readable
 from app.spotcheck import (
@@ -32,7 +32,7 @@ from app.spotcheck import (
     stored_sample,
     summary,
 )
-from app.workflow import CONFIRMED, Refused, confirmation_of, current_year
+from app.workflow import CONFIRMED, confirmation_of, current_year
 
 from conftest import SCHOOL_OF, close_entry_until, new_national_id, visible_text
 

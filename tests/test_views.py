@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import event, func, inspect, select
 
 from app import db
-from app.base_views import LecModelView
 from app.models import School, Student
+from app.pages.base import LecModelView
 from app.thai import format_be_date
 
 from conftest import learner_form, visible_text

@@ -15,14 +15,12 @@ from sqlalchemy import event, func, select, text
 
 from app import db
 from app.audit import acting_as
-from app.errors import OutOfScope
+from app.errors import Locked, OutOfScope, Refused
 from app.models import AcademicYear, Confirmation, HistoryEntry, Lao, Province, School, Student, Transition
 from app.workflow import (
     BLOCKING_CHECKS,
     CONFIRMED,
     OPEN,
-    Locked,
-    Refused,
     board,
     confirm_lao,
     confirm_province,

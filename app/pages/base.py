@@ -1,13 +1,14 @@
 """Base classes every LEC screen and REST API inherits.
 
 They carry the cross-cutting behaviour once: the domain rules in ``app.quality`` run before a
-row is added or changed, domain refusals become Thai messages (a flash on screens, a 400 JSON
-body in the API), and lists have a stable order."""
+row is added or changed, domain refusals answer in Thai (a flash on screens, by FAB's own forms;
+JSON in the API, by app/pages/errors.py), and lists have a stable order."""
 
 import json
 import re
 import threading
 import urllib.parse
+from datetime import date
 
 import jsonschema
 import marshmallow
@@ -41,16 +42,17 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
 from wtforms.widgets import html_params
 
-from .errors import Conflict, Invalid, OutOfScope
-from .exports import ExportMixin
-from .models import Lao, School
-from .quality import validate
-from .scope import readable
-from .thai import format_be_datetime
-from .workflow import Locked
+from ..errors import Conflict, Invalid, LecError
+from ..exports import ExportMixin
+from ..models import Lao, School
+from ..quality import validate
+from ..scope import readable
+from ..thai import format_be_datetime
+from .errors import NOT_FOUND, api_answer
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
+NOT_A_DATE = _l("Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era).")
 
 
 def starts_with(field, value):
@@ -266,6 +268,19 @@ class TypedChoiceField(Field):
         self.model, self.endpoint = model, endpoint
 
 
+def readable_or_404(model, key):
+    """The row a page's address names, among those the user may read; else 404 (scope.py's one rule)."""
+    row = current_app.appbuilder.session.scalar(select(model).where(model.id == key, readable(model)))
+    if row is None:
+        abort(404)
+    return row
+
+
+def selected(items):
+    """The rows of a list action: FAB passes a single-row action its one row, others a list."""
+    return items if isinstance(items, list) else [items]
+
+
 class RefusedFormsAnswer400:
     """A form sent back with errors (bad input, an organisation outside the user's subtree) is a
     400, like the API's answer to the same input; FAB would answer 200."""
@@ -370,9 +385,7 @@ marshmallow.fields.Field.default_error_messages.update(
 )
 marshmallow.fields.String.default_error_messages["invalid"] = _l("Not a valid string.")
 marshmallow.fields.Integer.default_error_messages["invalid"] = _l("Not a valid integer.")
-marshmallow.fields.Date.default_error_messages["invalid"] = _l(
-    "Not a valid date; the API takes ISO dates (yyyy-mm-dd, Christian era)."
-)
+marshmallow.fields.Date.default_error_messages["invalid"] = NOT_A_DATE
 marshmallow.fields.Boolean.default_error_messages["invalid"] = _l("Not a valid boolean.")
 marshmallow.validate.Length.message_max = _l("Longer than maximum length {max}.")
 marshmallow.validate.Length.message_min = _l("Shorter than minimum length {min}.")
@@ -415,6 +428,22 @@ LARGEST = ((BigInteger, 2**63 - 1), (SmallInteger, 2**15 - 1), (Integer, 2**31 -
 UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+def json_body():
+    """The request's JSON object; anything else reads as an empty one (each field then missing)."""
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else {}
+
+
+def iso_date(value, field, required=False):
+    """A date the API received (ISO, Christian era); None when none was given and none is ``required``."""
+    if value in (None, "") and not required:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid({field: str(NOT_A_DATE)}) from None
+
+
 def whole_number(value, column_type=None):
     """``value`` as an int when it is a whole number (or its decimal digits) that a column of this
     type can hold (64 bits when no type is given); else None."""
@@ -446,7 +475,6 @@ NO_SUCH_RECORD = _l("No such record among those of your organisation.")
 BAD_QUERY = _l("The q argument is not valid: give a rison object such as (page:0,page_size:25).")
 BAD_QUERY_VALUE = _l("The q argument has a value that is not allowed at: %(where)s")
 BAD_REQUEST = _l("The request is not valid.")
-NOT_FOUND = _l("Not found, or outside your area.")
 NOT_SIGNED_IN = _l("Sign in first (the sign-in may have expired).")
 FORBIDDEN = _l("Your role may not do this.")
 RANGE = _l("Must be between {min} and {max}.")
@@ -704,11 +732,9 @@ class LecModelApi(LecApi, ModelRestApi):
         return self._refusing_in_thai(super().delete_headless, pk)
 
     def _refusing_in_thai(self, write, *args):
+        """FAB's ``safe`` would answer a refusal of a write as a 500: answer it by the one map."""
         try:
             return write(*args)
-        except Invalid as error:
-            return self.response(400, message=error.errors)
-        except (Conflict, OutOfScope) as error:
-            return self.response(400, message=str(error))
-        except Locked as error:
-            return self.response(409, message=str(error))
+        except LecError as refusal:
+            body, status = api_answer(refusal, sentence=True)
+            return self.response(status, **body)

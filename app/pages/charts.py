@@ -1,0 +1,41 @@
+"""The charts' page (app/charts.py)."""
+
+from flask import abort
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+
+from .. import charts, workflow
+from ..assets import PLOTLY_VERSION
+from ..scope import ORGANISATIONS, current_node, organisation_in_subtree
+
+
+class ChartView(BaseView):
+    """The charts of app/charts.py over the user's scope, each with a table of its numbers."""
+
+    route_base = "/charts"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._page()
+
+    @expose("/<name>")
+    @has_access
+    @permission_name("index")
+    def chart(self, name):
+        if name not in charts.CHART:
+            abort(404)
+        chart, year = charts.CHART[name], workflow.current_year()
+        numbers = chart.numbers(current_node(), year)
+        return self._page(chart=chart, numbers=numbers, figure=charts.figure(chart, numbers))
+
+    def _page(self, **context):
+        node = current_node()
+        own = organisation_in_subtree(node.level, node.id) if node.level in ORGANISATIONS else None
+        scope = own or _l("The whole country")
+        return self.render_template(
+            "lec/chart.html", charts=charts.CHARTS, scope=scope, year=workflow.current_year(),
+            plotly_version=PLOTLY_VERSION, **{"chart": None, **context},
+        )  # fmt: skip

@@ -1,0 +1,78 @@
+"""The data-quality report's pages (app/quality.py)."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+
+from .. import db, quality, workflow
+from ..scope import ORGANISATIONS, current_node, organisation_in_subtree
+from .errors import on_refusal
+
+
+class QualityView(BaseView):
+    """The data-quality report: counts per check for an organisation and its parts, the learners
+    behind each count with a link to fix them, and the school's explanations of its warnings."""
+
+    route_base = "/quality"
+    default_view = "mine"
+
+    @expose("/")
+    @has_access
+    @permission_name("report")
+    def mine(self):
+        node = current_node()
+        level = node.level if node.level in ORGANISATIONS else "country"
+        return redirect(url_for("QualityView.report", level=level, org_id=node.id or 0))
+
+    @expose("/<level>/<int:org_id>")
+    @has_access
+    def report(self, level, org_id):
+        organisation, year = self._organisation(level, org_id), workflow.current_year()
+        rows, children = quality.report(self._level(level), org_id, year)
+        found = quality.findings_of(year, quality.schools_of(level, org_id)) if level == "school" else []
+        return self._page(level, organisation, rows=rows, children=children, found=found)
+
+    @expose("/<level>/<int:org_id>/<rule>")
+    @has_access
+    @permission_name("report")
+    def learners(self, level, org_id, rule):
+        organisation, year = self._organisation(level, org_id), workflow.current_year()
+        if rule not in quality.CHECK:
+            abort(404)
+        found = quality.findings_of(year, quality.schools_of(self._level(level), org_id), codes={rule})
+        return self._page(level, organisation, found=found, check=quality.CHECK[rule])
+
+    @expose("/explain/<int:school_id>", methods=["POST"])
+    @has_access
+    def explain(self, school_id):
+        school = organisation_in_subtree("school", school_id)
+        back = redirect(url_for("QualityView.report", level="school", org_id=school.id))
+        on_refusal(lambda: back)
+        texts = {
+            tuple(name.split("|")[1:]): value for name, value in request.form.items() if name.startswith("explain|")
+        }
+        quality.explain_warnings(school, workflow.current_year(), texts)
+        db.session.commit()
+        flash(_l("The explanations are saved."), "success")
+        return back
+
+    @staticmethod
+    def _level(level):
+        return None if level == "country" else level
+
+    @staticmethod
+    def _organisation(level, org_id):
+        if level == "country":
+            if current_node().level != "central":
+                abort(404)
+            return None
+        return organisation_in_subtree(level, org_id)
+
+    def _page(self, level, organisation, **context):
+        year = workflow.current_year()
+        explained = quality.explanations_of(organisation, year) if level == "school" else {}
+        return self.render_template(
+            "lec/quality.html", level=level, organisation=organisation, year=year, explained=explained,
+            may_explain=current_node().level == "school", subject_of=quality.subject_of, **context,
+        )  # fmt: skip

@@ -1,0 +1,75 @@
+"""The reports' pages and downloads (app/reports.py)."""
+
+from flask import abort, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from .. import choices, workflow
+from ..reports import BASES, COUNTRY, ENTERED, baht, budget, budget_download, head_count, head_count_download
+from ..scope import ORGANISATIONS, current_node
+
+
+class ReportView(BaseView):
+    """Head-count reports and the budget estimate of an organisation (app/reports.py), with links
+    to its parts one level down, and their downloads (CSV, Excel, the printable PDF summary)."""
+
+    route_base = "/reports"
+    default_view = "mine"
+
+    @expose("/")
+    @has_access
+    @permission_name("report")
+    def mine(self):
+        return redirect(url_for("ReportView.report", **self._own_node()))
+
+    @expose("/<level>/<int:org_id>")
+    @has_access
+    @permission_name("report")
+    def report(self, level, org_id):
+        report = self._run(head_count, level, org_id, self._basis())
+        return self.render_template("lec/reports.html", report=report, bases=BASES, baht=baht)
+
+    @expose("/<level>/<int:org_id>/<fmt>")
+    @has_access
+    @permission_name("report")
+    def report_download(self, level, org_id, fmt):
+        if fmt not in ("csv", "xlsx", "pdf"):
+            abort(404)
+        return head_count_download(self._run(head_count, level, org_id, self._basis()), fmt)
+
+    @expose("/budget/")
+    @has_access
+    @permission_name("report")
+    def my_budget(self):
+        return redirect(url_for("ReportView.budget", **self._own_node()))
+
+    @expose("/budget/<level>/<int:org_id>")
+    @has_access
+    @permission_name("report")
+    def budget(self, level, org_id):
+        report = self._run(budget, level, org_id)
+        return self.render_template("lec/budget.html", report=report, groups=dict(choices.LEVEL_GROUPS), baht=baht)
+
+    @expose("/budget/<level>/<int:org_id>/<fmt>")
+    @has_access
+    @permission_name("report")
+    def budget_download(self, level, org_id, fmt):
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        return budget_download(self._run(budget, level, org_id), fmt)
+
+    @staticmethod
+    def _own_node():
+        node = current_node()
+        return {"level": node.level if node.level in ORGANISATIONS else COUNTRY, "org_id": node.id or 0}
+
+    @staticmethod
+    def _basis():
+        basis = request.args.get("basis", ENTERED)
+        if basis not in dict(BASES):
+            abort(404)
+        return basis
+
+    @staticmethod
+    def _run(compute, level, org_id, *args):
+        return compute(level, org_id, workflow.current_year(), *args)
