@@ -11,7 +11,8 @@ from sqlalchemy import select
 from . import db
 from .audit import acting_as
 from .errors import LecError
-from .models import Lao, Province, School
+from .levels import ORGANISATIONS
+from .models import School
 from .scope import readable
 from .security import CENTRAL, UnknownGrants, check_password
 
@@ -157,7 +158,7 @@ def import_students(path, school_code, year, username, dry_run):
 
 def find_organisation(code):
     """The province, LAO or school with this code that the acting user may read."""
-    for model in (Province, Lao, School):
+    for model in ORGANISATIONS.values():
         found = db.session.scalar(select(model).where(model.code == code, readable(model)))
         if found is not None:
             return found

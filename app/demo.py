@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from stdnum.th import pin
 
 from . import db
+from .levels import ORGANISATIONS
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
 from .reports import seed_example_rates
 from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
@@ -68,7 +69,6 @@ DEMO_USERS = [
     ("cdc", SCHOOL, "ครูผู้ดูแลเด็ก", "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่", "school", "2050130001"),
     ("manager", MANAGER, "ผู้บริหาร", "กรมส่งเสริมการปกครองท้องถิ่น", "central", None),
 ]
-NODE_MODELS = {"province": Province, "lao": Lao, "school": School}
 
 
 def current_academic_year_be(today):
@@ -233,7 +233,7 @@ def _add_demo_users(password):
             continue
         user = sm.add_user(username, first_name, last_name, username + "@lec.example", sm.find_role(role), password)
         if code:
-            model = NODE_MODELS[level]
+            model = ORGANISATIONS[level]
             setattr(user, level, db.session.scalar(select(model).where(model.code == code)))
         user.org_level = level
         db.session.commit()

@@ -36,6 +36,7 @@ from stdnum.th import pin
 
 from . import choices, db, labels
 from .errors import Invalid
+from .levels import SCHOOL, org_key
 from .models import (
     PROFILE_COUNTS,
     AcademicYear,
@@ -421,7 +422,7 @@ def findings(year, schools=None, codes=None):
 
 def subject_of(finding):
     """What a warning's explanation is attached to: the learner, or the school for school-wide checks."""
-    return "student:%d" % finding.student_id if finding.student_id else "school:%d" % finding.school_id
+    return "student:%d" % finding.student_id if finding.student_id else org_key(SCHOOL, finding.school_id)
 
 
 def counts(year, schools=None):

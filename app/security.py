@@ -37,6 +37,7 @@ from .base_views import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, S
 from .choices import YES_NO, label_of
 from .errors import Invalid, LecError
 from .forms import choice_field
+from .levels import ORGANISATIONS
 from .models import LecUser
 from .permissions import (
     ACADEMIC_YEAR_API,
@@ -340,9 +341,8 @@ def check_account(user, manager=None):
             errors["roles"] = _("The role %(role)s does not fit an account at this level.", role=role.name)
         elif manager is not None and ROLE_RANK.get(role.name, 9) > rank_of(manager):
             errors["roles"] = _("You cannot grant the role %(role)s.", role=role.name)
-    column = {"province": "province", "lao": "lao", "school": "school"}.get(user.org_level)
-    if column and getattr(user, column) is None:
-        errors[column] = _("Choose the organisation this account belongs to.")
+    if user.org_level in ORGANISATIONS and getattr(user, user.org_level) is None:
+        errors[user.org_level] = _("Choose the organisation this account belongs to.")
     if errors:
         raise Invalid(errors)
 

@@ -47,6 +47,7 @@ from .forms import (
     flag_field,
 )
 from .importer import AlreadyImported, commit_upload, preview_upload, store_upload, template_workbook
+from .levels import ORGANISATIONS
 from .models import (
     PROFILE_COUNTS,
     AcademicYear,
@@ -76,7 +77,7 @@ from .reports import (
     head_count,
     head_count_download,
 )
-from .scope import ORGANISATIONS, current_node, organisation_in_subtree, readable
+from .scope import current_node, organisation_in_subtree, readable
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]

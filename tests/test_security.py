@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from app import db
-from app.models import AuditEvent, Lao, LecUser, School
+from app.levels import ORGANISATIONS
+from app.models import AuditEvent, LecUser
 from app.permissions import CAN_LIST, STUDENT_API, STUDENT_VIEW
 from app.security import MANAGER, ROLES, declared
 
@@ -21,7 +22,7 @@ def events(app, action, target):
 
 def new_account_form(app, username, level, code, role_name, password="Strong-pass-2569"):
     with app.app_context():
-        model = {"lao": Lao, "school": School}[level]
+        model = ORGANISATIONS[level]
         org_id = db.session.scalar(select(model.id).where(model.code == code))
         role_id = app.appbuilder.sm.find_role(role_name).id
     return {
