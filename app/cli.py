@@ -14,7 +14,7 @@ from .errors import LecError
 from .levels import ORGANISATIONS
 from .models import School
 from .scope import readable
-from .security import CENTRAL, UnknownGrants, check_password
+from .security import ROLE_CENTRAL, UnknownGrants, check_password
 
 lec = AppGroup("lec", help="LEC commands.")
 
@@ -80,7 +80,7 @@ def create_admin(username, first_name, last_name, email, password):
         raise click.ClickException(str(error)) from None
     if sm.find_user(username=username):
         raise click.ClickException("user %s already exists" % username)
-    role = sm.find_role(CENTRAL)
+    role = sm.find_role(ROLE_CENTRAL)
     if role is None:
         raise click.ClickException("roles are missing: run flask lec sync-roles first")
     user = sm.add_user(username, first_name, last_name, email, role, password)

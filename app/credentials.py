@@ -26,20 +26,16 @@ from werkzeug.security import generate_password_hash
 from . import db
 from .audit import acting_as, current_user_id, now, record_event
 from .errors import Invalid, LecError
-from .levels import LEVEL_OF, level_of
+from .levels import LAO, LEVEL_OF, PROVINCE, SCHOOL, level_of
 from .models import Credential, Lao, LecUser, Province, School
 from .pdf import BOLD, REGULAR, paragraph, register_fonts, style
 from .scope import readable
-from .security import LAO as LAO_ROLE
-from .security import PROVINCE as PROVINCE_ROLE
-from .security import SCHOOL as SCHOOL_ROLE
-from .security import check_password
+from .security import ROLE_OF_LEVEL, check_password
 from .thai import format_be_date, format_be_datetime
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 GROUPS, GROUP_LENGTH = 5, 4
-ROLE_OF_LEVEL = {"province": PROVINCE_ROLE, "lao": LAO_ROLE, "school": SCHOOL_ROLE}
-USERNAME_PREFIX = {"province": "p", "lao": "l", "school": "s"}
+USERNAME_PREFIX = {PROVINCE: "p", LAO: "l", SCHOOL: "s"}
 
 
 class UnusableCode(LecError):

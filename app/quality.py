@@ -425,7 +425,7 @@ def subject_of(finding):
     return "student:%d" % finding.student_id if finding.student_id else org_key(SCHOOL, finding.school_id)
 
 
-def counts(year, schools=None):
+def findings_per_school(year, schools=None):
     """{(rule, school id): learners (or the school itself) found}: every check over the scope in
     one pass of the database; the report adds them up per check and per organisation."""
     found = findings(year, schools)
@@ -534,7 +534,7 @@ def schools_of(level, org_id):
 def report(level, org_id, year):
     """Counts per check for the organisation, and errors and warnings per organisation one level
     down (provinces for the country, LAOs for a province, schools for an LAO)."""
-    found = counts(year, schools_of(level, org_id))
+    found = findings_per_school(year, schools_of(level, org_id))
     by_rule = {}
     for (rule, _school_id), count in found.items():
         by_rule[rule] = by_rule.get(rule, 0) + count

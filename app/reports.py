@@ -90,7 +90,7 @@ def _placed(query, key):
     return query.join(Lao, Lao.id == School.lao_id) if key is Lao.province_id else query
 
 
-def counts(year_id, level, org_id, basis=ENTERED):
+def learners_per_part(year_id, level, org_id, basis=ENTERED):
     """{(part id, class level, sex): learners} for the organisation in one query."""
     if basis == CONFIRMED:
         rows = _confirmed_rows(year_id, level, org_id)
@@ -185,8 +185,8 @@ def head_count(level, org_id, year, basis=ENTERED):
     basis) and the same per part one level down."""
     organisation = organisation_of(level, org_id)
     last = previous_year(year)
-    now_counts = counts(year.id, level, org_id, basis)
-    last_counts = counts(last.id, level, org_id, basis) if last else {}
+    now_counts = learners_per_part(year.id, level, org_id, basis)
+    last_counts = learners_per_part(last.id, level, org_id, basis) if last else {}
     previous = 0 if last else None
     by_level, by_part, total = {}, {}, Line(last_year=previous)
     for (part, class_level, sex), number in now_counts.items():

@@ -573,7 +573,7 @@ def _school_figures(year, schools):
         ).all()
     )
     errors = {}
-    for (rule, school_id), count in quality.counts(year, schools).items():
+    for (rule, school_id), count in quality.findings_per_school(year, schools).items():
         if quality.CHECK[rule].severity == quality.ERROR:
             errors[school_id] = errors.get(school_id, 0) + count
     return learners, errors

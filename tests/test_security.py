@@ -8,7 +8,7 @@ from app import db
 from app.levels import ORGANISATIONS
 from app.models import AuditEvent, LecUser
 from app.permissions import CAN_LIST, STUDENT_API, STUDENT_VIEW
-from app.security import MANAGER, ROLES, declared
+from app.security import ROLE_MANAGER, ROLES, declared
 
 from conftest import PASSWORD, api_headers, close, database_url, login, make_app, visible_text
 
@@ -44,13 +44,13 @@ def test_every_role_holds_exactly_what_it_declares(app):
 
 
 def test_a_grant_that_names_no_permission_fails_the_sync_and_changes_no_role(app, monkeypatch):
-    before = held_by(app, MANAGER)
+    before = held_by(app, ROLE_MANAGER)
     typo = [(STUDENT_API, (CAN_LIST,)), (STUDENT_VIEW, ("can_lsit",))]  # a screen verb on an API; a typo
-    monkeypatch.setitem(ROLES, MANAGER, ROLES[MANAGER] + typo)
+    monkeypatch.setitem(ROLES, ROLE_MANAGER, ROLES[ROLE_MANAGER] + typo)
     result = app.test_cli_runner().invoke(args=["lec", "sync-roles"])
     assert result.exit_code != 0
     assert "can_list on StudentApi" in result.output and "can_lsit on StudentView" in result.output
-    assert held_by(app, MANAGER) == before
+    assert held_by(app, ROLE_MANAGER) == before
 
 
 def test_security_screens_are_central_only(as_user):
