@@ -142,6 +142,8 @@ WRITE_RULES = {
     Province: WriteRule(province_ids, None, None, frozenset({PROVINCE}), frozenset()),
     Lao: WriteRule(lao_ids, "province", province_ids, frozenset({PROVINCE, LAO}), frozenset({PROVINCE})),
     School: WriteRule(school_ids, "lao", lao_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO})),
+    # Learner rows are written by whoever imports, enters or restores them in their subtree (a province
+    # imports too); who may remove, restore or roll over is the role table's (app/learners.py).
     Student: WriteRule(
         None, "school", school_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO, SCHOOL})
     ),

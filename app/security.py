@@ -174,7 +174,8 @@ ACCOUNTS = [
 
 # Learners leave the count by removal, never by a delete (app/learners.py): no role holds
 # can_delete on them. The school enters, removes and restores its learners and starts the new year;
-# its LAO restores and may start the year for its schools.
+# its LAO restores and may start the year for its schools. These grants are the one statement of
+# who takes those steps: app/learners.py asks levels_holding() rather than restating it.
 LEARNER_ENTRY = [(STUDENT_VIEW, (CAN_ADD, CAN_EDIT)), (STUDENT_API, (CAN_POST, CAN_PUT))]
 REMOVE = [(STUDENT_VIEW, ("remove_learners",)), (LEARNERS_VIEW, ("can_remove",)), (LEARNER_API, ("can_remove",))]
 RESTORE = [(REMOVED_STUDENT_VIEW, ("restore_learners",)), (LEARNER_API, ("can_restore",))]
@@ -263,6 +264,16 @@ ROLE_LEVELS = {
 }
 # The role an organisation's own account holds (issued credentials, generated accounts).
 ROLE_OF_LEVEL = {PROVINCE: ROLE_PROVINCE, LAO: ROLE_LAO, SCHOOL: ROLE_SCHOOL}
+
+
+def levels_holding(grants):
+    """The organisation levels whose accounts may take a step these grants allow: central, whose
+    role (FAB's admin) holds every permission, and the levels of every role declared with them all."""
+    wanted = declared(grants)
+    holders = [ROLE_LEVELS[role] for role, held in ROLES.items() if wanted <= declared(held)]
+    return frozenset(ROLE_LEVELS[ROLE_CENTRAL]).union(*holders)
+
+
 ORG_LEVELS = [
     (CENTRAL, _l("Central (Department of Local Administration)")),
     (PROVINCE, _l("Province")),
