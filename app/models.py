@@ -333,6 +333,11 @@ class SchoolProfile(AuditMixin, Model):
         return "%s (%s)" % (self.school, self.academic_year)
 
 
+# The Buddhist-era years a building may have been built in: the CHECK below, the validation of
+# every entry point (app/quality.py) and the form's range (app/views.py) all read it.
+BUILT_YEARS_BE = (2400, 2700)
+
+
 class SchoolBuilding(AuditMixin, Model):
     """One building of a school's profile: its kind, the Buddhist-era year it was built and its
     condition."""
@@ -341,7 +346,7 @@ class SchoolBuilding(AuditMixin, Model):
     __table_args__ = (
         _one_of("school_building", "kind", choices.BUILDING_KINDS),
         _one_of("school_building", "condition", choices.BUILDING_CONDITIONS),
-        CheckConstraint("built_year_be BETWEEN 2400 AND 2700", name="ck_school_building_built_year_be"),
+        CheckConstraint("built_year_be BETWEEN %d AND %d" % BUILT_YEARS_BE, name="ck_school_building_built_year_be"),
     )
     id = Column(Integer, primary_key=True)
     profile_id = Column(Integer, ForeignKey("school_profile.id"), nullable=False, index=True)

@@ -38,6 +38,7 @@ from . import choices, db, labels
 from .errors import Invalid
 from .levels import SCHOOL, org_key
 from .models import (
+    BUILT_YEARS_BE,
     PROFILE_COUNTS,
     AcademicYear,
     Lao,
@@ -140,7 +141,8 @@ def validate(item):
     for field in COUNTED_COLUMNS.get(type(item), ()):
         if (getattr(item, field) or 0) < 0:
             errors[field] = _("A count cannot be below zero.")
-    if isinstance(item, SchoolBuilding) and item.built_year_be is not None and not 2400 <= item.built_year_be <= 2700:
+    built = item.built_year_be if isinstance(item, SchoolBuilding) else None
+    if built is not None and not BUILT_YEARS_BE[0] <= built <= BUILT_YEARS_BE[1]:
         errors["built_year_be"] = _("A Buddhist-era year, e.g. 2545.")
     if isinstance(item, Student):
         errors.update(student_errors(item))

@@ -49,6 +49,7 @@ from .forms import (
 from .importer import AlreadyImported, commit_upload, preview_upload, store_upload, template_workbook
 from .levels import ORGANISATIONS
 from .models import (
+    BUILT_YEARS_BE,
     PROFILE_COUNTS,
     AcademicYear,
     AuditEvent,
@@ -562,7 +563,7 @@ class SchoolBuildingView(LecModelView):
         "kind": choice_field(_l("Kind of building"), choices.BUILDING_KINDS, DataRequired()),
         "built_year_be": IntegerField(
             _l("Year built (B.E.)"),
-            [Optional(), NumberRange(min=2400, max=2700, message=_l("A Buddhist-era year, e.g. 2545."))],
+            [Optional(), NumberRange(*BUILT_YEARS_BE, message=_l("A Buddhist-era year, e.g. 2545."))],
         ),
         "condition": choice_field(_l("Condition"), choices.BUILDING_CONDITIONS, DataRequired()),
     }
