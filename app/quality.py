@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_appbuilder import Model
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -106,20 +107,11 @@ REQUIRED_STUDENT_FIELDS = (
 )
 
 
+# choices.CODED_COLUMNS by model: the codes the database's CHECKs hold each column to, and more.
 CODED_COLUMNS = {
-    Lao: {"kind": choices.LAO_KINDS},
-    School: {"kind": choices.SCHOOL_KINDS},
-    Student: {
-        "id_kind": choices.ID_KINDS,
-        "sex": choices.SEXES,
-        "class_level": choices.CLASS_LEVELS,
-        "status": choices.STUDENT_STATUSES,
-        "removal_reason": choices.REMOVAL_REASONS,
-        "disadvantage": choices.DISADVANTAGES,
-        "disability": choices.DISABILITIES,
-    },
-    OtherSchool: {"affiliation": choices.AFFILIATIONS},
-    SchoolBuilding: {"kind": choices.BUILDING_KINDS, "condition": choices.BUILDING_CONDITIONS},
+    mapper.class_: choices.CODED_COLUMNS[mapper.local_table.name]
+    for mapper in Model.registry.mappers
+    if mapper.local_table.name in choices.CODED_COLUMNS
 }
 # Head-counts, never below zero.
 COUNTED_COLUMNS = {OtherSchool: choices.OTHER_SCHOOL_COUNTS, SchoolProfile: PROFILE_COUNTS}
