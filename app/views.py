@@ -68,6 +68,35 @@ from .models import (
     SpotCheckItem,
     Student,
 )
+from .permissions import (
+    MENU_ACADEMIC_YEARS,
+    MENU_BASIC_DATA,
+    MENU_BUDGET,
+    MENU_BUDGET_RATES,
+    MENU_CHARTS,
+    MENU_CONFIRMATION,
+    MENU_CREDENTIALS,
+    MENU_DRAW_SPOT_CHECK,
+    MENU_HEAD_COUNT,
+    MENU_IMPORT,
+    MENU_LAOS,
+    MENU_LEARNERS,
+    MENU_NEW_YEAR,
+    MENU_NO_OTHER_SCHOOLS,
+    MENU_ORGANISATIONS,
+    MENU_OTHER_SCHOOLS,
+    MENU_PROVINCES,
+    MENU_QUALITY,
+    MENU_REMOVED_LEARNERS,
+    MENU_REPORTS,
+    MENU_SCHOOL_BUILDINGS,
+    MENU_SCHOOL_PROFILES,
+    MENU_SCHOOLS,
+    MENU_SECURITY,
+    MENU_SPOT_CHECK_RESULTS,
+    MENU_SPOT_CHECKING,
+    MENU_SPOT_CHECKS,
+)
 from .reports import (
     BASES,
     COUNTRY,
@@ -1491,81 +1520,81 @@ ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "p
 
 
 def register(appbuilder):
-    organisations = dict(category="Organisations", category_label=_l("Organisations"))
-    appbuilder.add_view(ProvinceView, "Provinces", label=_l("Provinces"), icon="fa-map", **organisations)
+    organisations = dict(category=MENU_ORGANISATIONS, category_label=_l("Organisations"))
+    appbuilder.add_view(ProvinceView, MENU_PROVINCES, label=_l("Provinces"), icon="fa-map", **organisations)
     appbuilder.add_view(
         LaoView,
-        "Local administrative organisations",
+        MENU_LAOS,
         label=_l("Local administrative organisations"),
         icon="fa-building",
         **organisations,
     )
     appbuilder.add_view(
-        SchoolView, "Schools and centres", label=_l("Schools and centres"), icon="fa-school", **organisations
+        SchoolView, MENU_SCHOOLS, label=_l("Schools and centres"), icon="fa-school", **organisations
     )
     appbuilder.add_view(
-        AcademicYearView, "Academic years", label=_l("Academic years"), icon="fa-calendar", **organisations
+        AcademicYearView, MENU_ACADEMIC_YEARS, label=_l("Academic years"), icon="fa-calendar", **organisations
     )
-    appbuilder.add_view(StudentView, "Learners", label=_l("Learners"), icon="fa-users")
-    appbuilder.add_view(ImportView, "Import learners", label=_l("Import learners"), icon="fa-upload")
-    appbuilder.add_view(RemovedStudentView, "Removed learners", label=_l("Removed learners"), icon="fa-user-times")
+    appbuilder.add_view(StudentView, MENU_LEARNERS, label=_l("Learners"), icon="fa-users")
+    appbuilder.add_view(ImportView, MENU_IMPORT, label=_l("Import learners"), icon="fa-upload")
+    appbuilder.add_view(RemovedStudentView, MENU_REMOVED_LEARNERS, label=_l("Removed learners"), icon="fa-user-times")
     appbuilder.add_view(
-        LearnersView, "Start the new year", label=_l("Start the new year"), icon="fa-forward", href="/learners/rollover"
+        LearnersView, MENU_NEW_YEAR, label=_l("Start the new year"), icon="fa-forward", href="/learners/rollover"
     )
     appbuilder.add_api(LearnerApi)
     appbuilder.add_view(
         CredentialView,
-        "Issued credentials",
+        MENU_CREDENTIALS,
         label=_l("Issued credentials"),
         icon="fa-qrcode",
-        category="Security",
+        category=MENU_SECURITY,
         category_label=_l("Security"),
     )
     appbuilder.add_view(
-        WorkflowView, "Confirmation status", label=_l("Confirmation status"), icon="fa-tasks", href="/workflow/board"
+        WorkflowView, MENU_CONFIRMATION, label=_l("Confirmation status"), icon="fa-tasks", href="/workflow/board"
     )
     appbuilder.add_api(WorkflowApi)
     appbuilder.add_view(
         AuditEventView, "Sign-ins and account events", label=_l("Sign-ins and account events"), icon="fa-sign-in",
-        category="Security", category_label=_l("Security"),
+        category=MENU_SECURITY, category_label=_l("Security"),
     )  # fmt: skip
     appbuilder.add_view(
         HistoryView, "Change history", label=_l("Change history"), icon="fa-history",
-        category="Security", category_label=_l("Security"),
+        category=MENU_SECURITY, category_label=_l("Security"),
     )  # fmt: skip
-    appbuilder.add_view(QualityView, "Data quality", label=_l("Data quality"), icon="fa-stethoscope")
-    reports = dict(category="Reports", category_label=_l("Reports"))
-    appbuilder.add_view(ReportView, "Head-count report", label=_l("Head-count report"), icon="fa-table",
+    appbuilder.add_view(QualityView, MENU_QUALITY, label=_l("Data quality"), icon="fa-stethoscope")
+    reports = dict(category=MENU_REPORTS, category_label=_l("Reports"))
+    appbuilder.add_view(ReportView, MENU_HEAD_COUNT, label=_l("Head-count report"), icon="fa-table",
                         href="/reports/", **reports)  # fmt: skip
-    appbuilder.add_link("Budget estimate", label=_l("Budget estimate"), href="/reports/budget/",
+    appbuilder.add_link(MENU_BUDGET, label=_l("Budget estimate"), href="/reports/budget/",
                         icon="fa-money", **reports)  # fmt: skip
-    appbuilder.add_view(BudgetRateView, "Budget rates", label=_l("Budget rates"), icon="fa-calculator",
+    appbuilder.add_view(BudgetRateView, MENU_BUDGET_RATES, label=_l("Budget rates"), icon="fa-calculator",
                         **reports)  # fmt: skip
-    appbuilder.add_view(ChartView, "Charts", label=_l("Charts"), icon="fa-bar-chart")
-    spot_checks = dict(category="Spot checking", category_label=_l("Spot checks"))
-    appbuilder.add_view(SpotCheckView, "Spot checks", label=_l("Spot-check list"), icon="fa-search", **spot_checks)
+    appbuilder.add_view(ChartView, MENU_CHARTS, label=_l("Charts"), icon="fa-bar-chart")
+    spot_checks = dict(category=MENU_SPOT_CHECKING, category_label=_l("Spot checks"))
+    appbuilder.add_view(SpotCheckView, MENU_SPOT_CHECKS, label=_l("Spot-check list"), icon="fa-search", **spot_checks)
     appbuilder.add_view(
-        SpotCheckPage, "Draw a spot check", label=_l("Draw a spot check"), icon="fa-random", href="/spotcheck/new",
+        SpotCheckPage, MENU_DRAW_SPOT_CHECK, label=_l("Draw a spot check"), icon="fa-random", href="/spotcheck/new",
         **spot_checks,
     )  # fmt: skip
     appbuilder.add_view(
-        SpotCheckItemView, "Spot-check results", label=_l("Spot-check results"), icon="fa-check-square-o",
+        SpotCheckItemView, MENU_SPOT_CHECK_RESULTS, label=_l("Spot-check results"), icon="fa-check-square-o",
         **spot_checks,
     )  # fmt: skip
-    basic_data = dict(category="Basic data", category_label=_l("Basic data"))
+    basic_data = dict(category=MENU_BASIC_DATA, category_label=_l("Basic data"))
     appbuilder.add_view(
-        OtherSchoolView, "Schools of other affiliations", label=_l("Schools of other affiliations"),
+        OtherSchoolView, MENU_OTHER_SCHOOLS, label=_l("Schools of other affiliations"),
         icon="fa-university", **basic_data,
     )  # fmt: skip
     appbuilder.add_view(
-        NoOtherSchoolsView, "No school of another affiliation", label=_l("No school of another affiliation"),
+        NoOtherSchoolsView, MENU_NO_OTHER_SCHOOLS, label=_l("No school of another affiliation"),
         icon="fa-ban", **basic_data,
     )  # fmt: skip
     appbuilder.add_view(
-        SchoolProfileView, "School profiles", label=_l("School profiles"), icon="fa-id-card", **basic_data
+        SchoolProfileView, MENU_SCHOOL_PROFILES, label=_l("School profiles"), icon="fa-id-card", **basic_data
     )
     appbuilder.add_view(
-        SchoolBuildingView, "School buildings", label=_l("School buildings"), icon="fa-building-o", **basic_data
+        SchoolBuildingView, MENU_SCHOOL_BUILDINGS, label=_l("School buildings"), icon="fa-building-o", **basic_data
     )
     appbuilder.add_view_no_menu(HelpView)
     current_app.register_error_handler(404, not_found)
