@@ -1529,9 +1529,7 @@ def register(appbuilder):
         icon="fa-building",
         **organisations,
     )
-    appbuilder.add_view(
-        SchoolView, MENU_SCHOOLS, label=_l("Schools and centres"), icon="fa-school", **organisations
-    )
+    appbuilder.add_view(SchoolView, MENU_SCHOOLS, label=_l("Schools and centres"), icon="fa-school", **organisations)
     appbuilder.add_view(
         AcademicYearView, MENU_ACADEMIC_YEARS, label=_l("Academic years"), icon="fa-calendar", **organisations
     )

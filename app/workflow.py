@@ -333,6 +333,7 @@ def grant_exception(organisation, year, until, reason):
 
 # -- what a user is told on every screen ---------------------------------------------------------
 
+
 def entry_notice():
     """For the signed-in user's own organisation this year: whether entry is open and for how many
     more days, the confirmation state, who confirmed and when, and why it was last returned."""
