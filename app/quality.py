@@ -37,7 +37,7 @@ from stdnum.th import pin
 
 from . import choices, db, labels
 from .errors import Invalid
-from .levels import SCHOOL, org_key
+from .levels import LAO, PROVINCE, SCHOOL, org_key
 from .models import (
     BUILT_YEARS_BE,
     PROFILE_COUNTS,
@@ -517,7 +517,7 @@ def school_problems(school, year):
 
 # -- the quality report: one organisation, its parts, and the learners behind each count -----------
 
-CHILDREN = {None: (Province, Lao.province_id), "province": (Lao, School.lao_id), "lao": (School, School.id)}
+CHILDREN = {None: (Province, Lao.province_id), PROVINCE: (Lao, School.lao_id), LAO: (School, School.id)}
 
 
 def schools_of(level, org_id):
