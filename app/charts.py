@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from . import choices, db
+from .levels import CENTRAL, LAO, PROVINCE
 from .models import Confirmation, Lao, Province, School, Student, Transition
-from .scope import CENTRAL, LAO, PROVINCE, readable
+from .scope import readable
 from .thai import format_be_date
 
 ACTIVE, REMOVED = "active", "removed"

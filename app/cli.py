@@ -11,9 +11,10 @@ from sqlalchemy import select
 from . import db
 from .audit import acting_as
 from .errors import LecError, UnknownGrants
-from .models import Lao, Province, School
+from .levels import ORGANISATIONS
+from .models import School
 from .scope import readable
-from .security import CENTRAL, check_password
+from .security import ROLE_CENTRAL, check_password
 
 lec = AppGroup("lec", help="LEC commands.")
 
@@ -79,7 +80,7 @@ def create_admin(username, first_name, last_name, email, password):
         raise click.ClickException(str(error)) from None
     if sm.find_user(username=username):
         raise click.ClickException("user %s already exists" % username)
-    role = sm.find_role(CENTRAL)
+    role = sm.find_role(ROLE_CENTRAL)
     if role is None:
         raise click.ClickException("roles are missing: run flask lec sync-roles first")
     user = sm.add_user(username, first_name, last_name, email, role, password)
@@ -157,7 +158,7 @@ def import_students(path, school_code, year, username, dry_run):
 
 def find_organisation(code):
     """The province, LAO or school with this code that the acting user may read."""
-    for model in (Province, Lao, School):
+    for model in ORGANISATIONS.values():
         found = db.session.scalar(select(model).where(model.code == code, readable(model)))
         if found is not None:
             return found

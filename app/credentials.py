@@ -26,20 +26,16 @@ from werkzeug.security import generate_password_hash
 from . import db
 from .audit import acting_as, current_user_id, now, record_event
 from .errors import Invalid, UnusableCode
+from .levels import LAO, LEVEL_OF, PROVINCE, SCHOOL, level_of
 from .models import Credential, Lao, LecUser, Province, School
 from .pdf import BOLD, REGULAR, paragraph, register_fonts, style
 from .scope import readable
-from .security import LAO as LAO_ROLE
-from .security import PROVINCE as PROVINCE_ROLE
-from .security import SCHOOL as SCHOOL_ROLE
-from .security import check_password
+from .security import ROLE_OF_LEVEL, check_password
 from .thai import format_be_date, format_be_datetime
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 GROUPS, GROUP_LENGTH = 5, 4
-LEVELS = {Province: "province", Lao: "lao", School: "school"}
-ROLE_OF_LEVEL = {"province": PROVINCE_ROLE, "lao": LAO_ROLE, "school": SCHOOL_ROLE}
-USERNAME_PREFIX = {"province": "p", "lao": "l", "school": "s"}
+USERNAME_PREFIX = {PROVINCE: "p", LAO: "l", SCHOOL: "s"}
 
 
 @dataclass(frozen=True)
@@ -91,14 +87,14 @@ def organisations_under(roots):
             )
     issuer = db.session.get(LecUser, current_user_id()) if current_user_id() else None
     own = (issuer.org_level, getattr(issuer, "%s_id" % issuer.org_level, None)) if issuer else None
-    return [org for org in dict.fromkeys(found) if (LEVELS[type(org)], org.id) != own]
+    return [org for org in dict.fromkeys(found) if (level_of(org), org.id) != own]
 
 
 def issue_credentials(roots, include_active=False):
     """Accounts and fresh codes for the roots and everything below them: only organisations
     without an active account, unless ``include_active``. Returns the cards to print."""
     organisations = organisations_under(roots)
-    usernames = {username_for(LEVELS[type(org)], org): org for org in organisations}
+    usernames = {username_for(level_of(org), org): org for org in organisations}
     accounts = {
         user.username: user
         for user in db.session.scalars(select(LecUser).where(LecUser.username.in_(list(usernames))))
@@ -172,7 +168,7 @@ def _province_of(organisation):
 
 def _organisations_with_active_accounts(organisations):
     active = set()
-    for model, level in LEVELS.items():
+    for model, level in LEVEL_OF.items():
         ids = [org.id for org in organisations if isinstance(org, model)]
         column = getattr(LecUser, level + "_id")
         for chunk in range(0, len(ids), 5000):
@@ -186,7 +182,7 @@ def _organisations_with_active_accounts(organisations):
 
 
 def _new_account(username, organisation, roles):
-    level = LEVELS[type(organisation)]
+    level = level_of(organisation)
     account = LecUser(
         username=username,
         first_name="ผู้ใช้",

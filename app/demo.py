@@ -9,9 +9,10 @@ from sqlalchemy import insert, select
 from stdnum.th import pin
 
 from . import db
+from .levels import ORGANISATIONS
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
 from .reports import seed_example_rates
-from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
+from .security import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
 from .workflow import open_confirmations
 
 # (province code, LAO code, kind, name, [(school code, kind, name), ...])
@@ -61,14 +62,13 @@ OTHER_SCHOOLS = {
 
 # username, role, first and last name, organisation level and code (see app/scope.py)
 DEMO_USERS = [
-    ("central", CENTRAL, "ผู้ดูแล", "ส่วนกลาง", "central", None),
-    ("province", PROVINCE, "เจ้าหน้าที่", "จังหวัดเชียงใหม่", "province", "50"),
-    ("lao", LAO, "เจ้าหน้าที่", "เทศบาลนครเชียงใหม่", "lao", "3500101"),
-    ("school", SCHOOL, "ครูธุรการ", "โรงเรียนเทศบาลวัดเกตการาม", "school", "1050130001"),
-    ("cdc", SCHOOL, "ครูผู้ดูแลเด็ก", "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่", "school", "2050130001"),
-    ("manager", MANAGER, "ผู้บริหาร", "กรมส่งเสริมการปกครองท้องถิ่น", "central", None),
+    ("central", ROLE_CENTRAL, "ผู้ดูแล", "ส่วนกลาง", "central", None),
+    ("province", ROLE_PROVINCE, "เจ้าหน้าที่", "จังหวัดเชียงใหม่", "province", "50"),
+    ("lao", ROLE_LAO, "เจ้าหน้าที่", "เทศบาลนครเชียงใหม่", "lao", "3500101"),
+    ("school", ROLE_SCHOOL, "ครูธุรการ", "โรงเรียนเทศบาลวัดเกตการาม", "school", "1050130001"),
+    ("cdc", ROLE_SCHOOL, "ครูผู้ดูแลเด็ก", "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่", "school", "2050130001"),
+    ("manager", ROLE_MANAGER, "ผู้บริหาร", "กรมส่งเสริมการปกครองท้องถิ่น", "central", None),
 ]
-NODE_MODELS = {"province": Province, "lao": Lao, "school": School}
 
 
 def current_academic_year_be(today):
@@ -233,7 +233,7 @@ def _add_demo_users(password):
             continue
         user = sm.add_user(username, first_name, last_name, username + "@lec.example", sm.find_role(role), password)
         if code:
-            model = NODE_MODELS[level]
+            model = ORGANISATIONS[level]
             setattr(user, level, db.session.scalar(select(model).where(model.code == code)))
         user.org_level = level
         db.session.commit()

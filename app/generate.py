@@ -23,12 +23,11 @@ from stdnum.th import pin
 from werkzeug.security import generate_password_hash
 
 from . import db
+from .credentials import USERNAME_PREFIX
 from .demo import AGE_ON_16_MAY, SCHOOL_LEVELS, current_academic_year_be
 from .errors import AlreadyGenerated, LecError
 from .models import AcademicYear, Lao, LecUser, Province, School, Student
-from .security import LAO as LAO_ROLE
-from .security import PROVINCE as PROVINCE_ROLE
-from .security import SCHOOL as SCHOOL_ROLE
+from .security import ROLE_OF_LEVEL
 from .workflow import open_confirmations
 
 GENERATED = "9"  # every generated LAO and school code starts with it, no demo code does
@@ -87,8 +86,6 @@ SURNAMES = [head + tail for head in SURNAME_HEADS for tail in SURNAME_TAILS if h
 NEIGHBOURS = ["เมียนมา", "กัมพูชา", "ลาว", "ไม่ระบุ"]  # learners with G codes: no Thai civil registration
 RELIGIONS = ["พุทธ"] * 93 + ["อิสลาม"] * 5 + ["คริสต์"]
 POSITIONS = {"province": "นักวิชาการศึกษา", "lao": "นักวิชาการศึกษา", "school": "ครูธุรการ"}
-ROLES = {"province": PROVINCE_ROLE, "lao": LAO_ROLE, "school": SCHOOL_ROLE}
-USERNAME_PREFIX = {"province": "p", "lao": "l", "school": "s"}  # as app/credentials.py names accounts
 BATCH = 5000
 
 STUDENT_COLUMNS = (
@@ -314,11 +311,11 @@ def write_accounts(conn, accounts, password_hash, stamp):
 
 def grant_roles(conn, accounts):
     """Each generated account gets the role of its level (the roles of `flask lec sync-roles`)."""
-    roles = dict(conn.execute(select(Role.name, Role.id).where(Role.name.in_(ROLES.values()))).all())
-    if len(roles) < len(ROLES):
+    roles = dict(conn.execute(select(Role.name, Role.id).where(Role.name.in_(ROLE_OF_LEVEL.values()))).all())
+    if len(roles) < len(ROLE_OF_LEVEL):
         raise LecError("roles are missing: run flask lec sync-roles first")
     users = LecUser.__table__
-    role_id = case({level: roles[name] for level, name in ROLES.items()}, value=users.c.org_level)
+    role_id = case({level: roles[name] for level, name in ROLE_OF_LEVEL.items()}, value=users.c.org_level)
     usernames = [username for _level, _id, username, _first, _last in accounts]
     granted = 0
     for start in range(0, len(usernames), BATCH):

@@ -22,12 +22,15 @@ from .audit import change_reason, current_user_id
 from .errors import Invalid, OutOfScope, Refused
 from .models import AcademicYear, School, Student
 from .scope import current_node, readable
+from .security import REMOVE, RESTORE, ROLL_OVER, levels_holding
 from .thai import BE_OFFSET, format_be_date
 
 ACTIVE, REMOVED = "active", "removed"
-REMOVERS = frozenset({"school", "lao", "province", "central"})
-RESTORERS = frozenset({"school", "lao", "central"})  # the school while it is open, or its LAO
-ROLLERS = frozenset({"school", "lao", "central"})
+# Who takes each step is the role table's to say (app/security.py); the domain asks it, so that a
+# step refused on screen is refused from every other entry point too.
+REMOVERS = levels_holding(REMOVE)
+RESTORERS = levels_holding(RESTORE)  # the school while it is open, or its LAO
+ROLLERS = levels_holding(ROLL_OVER)
 NOTE_REQUIRED = "not_exist"  # a ghost: whoever removes it must say what was found
 NOTE_LENGTH = 1000
 
@@ -42,14 +45,15 @@ def _require_level(levels):
 
 
 def _require(students, levels):
-    """The acting user stands at one of ``levels`` and reaches every learner (else OutOfScope)."""
-    _require_level(levels)
+    """The acting user reaches every learner (else OutOfScope: a learner outside the subtree does not
+    exist for them, whatever their role) and stands at one of ``levels``."""
     if not students:
         raise Invalid({"ids": _("Choose at least one learner.")})
     ids = {student.id for student in students}
     reached = set(db.session.scalars(select(Student.id).where(Student.id.in_(ids), readable(Student))))
     if reached != ids:
         raise OutOfScope(_("You may only record data of your own organisation."))
+    _require_level(levels)
 
 
 def learners_by_id(ids):

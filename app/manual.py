@@ -37,7 +37,7 @@ from reportlab.platypus import (
 
 from . import pdf
 from .pdf import Shaped
-from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
+from .security import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
 from .thai import format_be_date
 
 GUIDE = Path(__file__).parent / "guide"
@@ -45,7 +45,9 @@ IMAGES = GUIDE / "images"
 LANGUAGES = ("th", "en")
 # Every guide, most readers first: the order of /help's list and of the printed guide.
 GUIDES = ("school", "lao", "province", "central", "manager")
-ROLE_GUIDES = {SCHOOL: "school", LAO: "lao", PROVINCE: "province", CENTRAL: "central", MANAGER: "manager"}
+ROLE_GUIDES = {
+    ROLE_SCHOOL: "school", ROLE_LAO: "lao", ROLE_PROVINCE: "province", ROLE_CENTRAL: "central", ROLE_MANAGER: "manager"
+}  # fmt: skip
 
 # The section that explains each screen: the target of the "วิธีใช้" link in its header, by the view
 # (the first part of the endpoint). A screen not listed links to the top of the reader's guide.

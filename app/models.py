@@ -26,10 +26,17 @@ from . import choices
 from .audit import AuditMixin
 
 
-def _one_of(table, column, options):
-    """A CHECK constraint so that no entry point can store a code the UI cannot show."""
-    quoted = ", ".join("'%s'" % code for code in choices.codes(options))
-    return CheckConstraint("%s IN (%s)" % (column, quoted), name="ck_%s_%s" % (table, column))
+def _one_of(table):
+    """CHECK constraints so that no entry point can store a code the UI cannot show: one for each
+    coded column of the table that choices.CODED_COLUMNS declares (and does not leave unchecked)."""
+    return [
+        CheckConstraint(
+            "%s IN (%s)" % (column, ", ".join("'%s'" % code for code in choices.codes(options))),
+            name="ck_%s_%s" % (table, column),
+        )
+        for column, options in choices.CODED_COLUMNS[table].items()
+        if (table, column) not in choices.UNCHECKED_COLUMNS
+    ]
 
 
 class Province(AuditMixin, Model):
@@ -45,7 +52,7 @@ class Province(AuditMixin, Model):
 
 class Lao(AuditMixin, Model):
     __tablename__ = "lao"
-    __table_args__ = (_one_of("lao", "kind", choices.LAO_KINDS),)
+    __table_args__ = (*_one_of("lao"),)
     id = Column(Integer, primary_key=True)
     code = Column(String(10), nullable=False, unique=True)
     name_th = Column(String(200), nullable=False, index=True)
@@ -59,7 +66,7 @@ class Lao(AuditMixin, Model):
 
 class School(AuditMixin, Model):
     __tablename__ = "school"
-    __table_args__ = (_one_of("school", "kind", choices.SCHOOL_KINDS),)
+    __table_args__ = (*_one_of("school"),)
     id = Column(Integer, primary_key=True)
     code = Column(String(10), nullable=False, unique=True)
     name_th = Column(String(200), nullable=False, index=True)
@@ -102,11 +109,7 @@ class AcademicYear(AuditMixin, Model):
 class Student(AuditMixin, Model):
     __tablename__ = "student"
     __table_args__ = (
-        _one_of("student", "id_kind", choices.ID_KINDS),
-        _one_of("student", "sex", choices.SEXES),
-        _one_of("student", "class_level", choices.CLASS_LEVELS),
-        _one_of("student", "status", choices.STUDENT_STATUSES),
-        _one_of("student", "removal_reason", choices.REMOVAL_REASONS),
+        *_one_of("student"),
         CheckConstraint(
             "(status = 'active' AND removal_reason IS NULL AND removed_on IS NULL)"
             " OR (status = 'removed' AND removal_reason IS NOT NULL AND removed_on IS NOT NULL)",
@@ -211,7 +214,7 @@ class SpotCheckItem(AuditMixin, Model):
     __tablename__ = "spot_check_item"
     __table_args__ = (
         UniqueConstraint("spot_check_id", "student_id", name="uq_spot_check_item"),
-        _one_of("spot_check_item", "result", choices.SPOT_CHECK_RESULTS),
+        *_one_of("spot_check_item"),
     )
     id = Column(Integer, primary_key=True)
     spot_check_id = Column(Integer, ForeignKey("spot_check.id"), nullable=False, index=True)
@@ -251,7 +254,7 @@ class OtherSchool(AuditMixin, _OtherSchoolCounts, Model):
     __tablename__ = "other_school"
     __table_args__ = (
         UniqueConstraint("academic_year_id", "lao_id", "name", name="uq_other_school"),
-        _one_of("other_school", "affiliation", choices.AFFILIATIONS),
+        *_one_of("other_school"),
         _counted("other_school", choices.OTHER_SCHOOL_COUNTS),
     )
     id = Column(Integer, primary_key=True)
@@ -333,15 +336,19 @@ class SchoolProfile(AuditMixin, Model):
         return "%s (%s)" % (self.school, self.academic_year)
 
 
+# The Buddhist-era years a building may have been built in: the CHECK below, the validation of
+# every entry point (app/quality.py) and the form's range (app/views.py) all read it.
+BUILT_YEARS_BE = (2400, 2700)
+
+
 class SchoolBuilding(AuditMixin, Model):
     """One building of a school's profile: its kind, the Buddhist-era year it was built and its
     condition."""
 
     __tablename__ = "school_building"
     __table_args__ = (
-        _one_of("school_building", "kind", choices.BUILDING_KINDS),
-        _one_of("school_building", "condition", choices.BUILDING_CONDITIONS),
-        CheckConstraint("built_year_be BETWEEN 2400 AND 2700", name="ck_school_building_built_year_be"),
+        *_one_of("school_building"),
+        CheckConstraint("built_year_be BETWEEN %d AND %d" % BUILT_YEARS_BE, name="ck_school_building_built_year_be"),
     )
     id = Column(Integer, primary_key=True)
     profile_id = Column(Integer, ForeignKey("school_profile.id"), nullable=False, index=True)
@@ -382,7 +389,7 @@ class BudgetRate(AuditMixin, Model):
     __tablename__ = "budget_rate"
     __table_args__ = (
         UniqueConstraint("academic_year_id", "item", "level_group", name="uq_budget_rate"),
-        _one_of("budget_rate", "level_group", choices.LEVEL_GROUPS),
+        *_one_of("budget_rate"),
         CheckConstraint(
             "(per_head IS NOT NULL AND per_day IS NULL AND days IS NULL)"
             " OR (per_head IS NULL AND per_day IS NOT NULL AND days IS NOT NULL)",
@@ -497,7 +504,7 @@ class Confirmation(Model):
     __table_args__ = (
         UniqueConstraint("academic_year_id", "org_key", name="uq_confirmation_year_org"),
         CheckConstraint(ORG_LEVEL_CHECK, name="ck_confirmation_one_org"),
-        CheckConstraint("state IN ('open', 'confirmed')", name="ck_confirmation_state"),
+        *_one_of("confirmation"),
     )
     id = Column(Integer, primary_key=True)
     academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)

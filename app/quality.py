@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_appbuilder import Model
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -36,7 +37,9 @@ from stdnum.th import pin
 
 from . import choices, db, labels
 from .errors import Invalid
+from .levels import LAO, PROVINCE, SCHOOL, org_key
 from .models import (
+    BUILT_YEARS_BE,
     PROFILE_COUNTS,
     AcademicYear,
     Lao,
@@ -104,20 +107,11 @@ REQUIRED_STUDENT_FIELDS = (
 )
 
 
+# choices.CODED_COLUMNS by model: the codes the database's CHECKs hold each column to, and more.
 CODED_COLUMNS = {
-    Lao: {"kind": choices.LAO_KINDS},
-    School: {"kind": choices.SCHOOL_KINDS},
-    Student: {
-        "id_kind": choices.ID_KINDS,
-        "sex": choices.SEXES,
-        "class_level": choices.CLASS_LEVELS,
-        "status": choices.STUDENT_STATUSES,
-        "removal_reason": choices.REMOVAL_REASONS,
-        "disadvantage": choices.DISADVANTAGES,
-        "disability": choices.DISABILITIES,
-    },
-    OtherSchool: {"affiliation": choices.AFFILIATIONS},
-    SchoolBuilding: {"kind": choices.BUILDING_KINDS, "condition": choices.BUILDING_CONDITIONS},
+    mapper.class_: choices.CODED_COLUMNS[mapper.local_table.name]
+    for mapper in Model.registry.mappers
+    if mapper.local_table.name in choices.CODED_COLUMNS
 }
 # Head-counts, never below zero.
 COUNTED_COLUMNS = {OtherSchool: choices.OTHER_SCHOOL_COUNTS, SchoolProfile: PROFILE_COUNTS}
@@ -139,7 +133,8 @@ def validate(item):
     for field in COUNTED_COLUMNS.get(type(item), ()):
         if (getattr(item, field) or 0) < 0:
             errors[field] = _("A count cannot be below zero.")
-    if isinstance(item, SchoolBuilding) and item.built_year_be is not None and not 2400 <= item.built_year_be <= 2700:
+    built = item.built_year_be if isinstance(item, SchoolBuilding) else None
+    if built is not None and not BUILT_YEARS_BE[0] <= built <= BUILT_YEARS_BE[1]:
         errors["built_year_be"] = _("A Buddhist-era year, e.g. 2545.")
     if isinstance(item, Student):
         errors.update(student_errors(item))
@@ -421,10 +416,10 @@ def findings(year, schools=None, codes=None):
 
 def subject_of(finding):
     """What a warning's explanation is attached to: the learner, or the school for school-wide checks."""
-    return "student:%d" % finding.student_id if finding.student_id else "school:%d" % finding.school_id
+    return "student:%d" % finding.student_id if finding.student_id else org_key(SCHOOL, finding.school_id)
 
 
-def counts(year, schools=None):
+def findings_per_school(year, schools=None):
     """{(rule, school id): learners (or the school itself) found}: every check over the scope in
     one pass of the database; the report adds them up per check and per organisation."""
     found = findings(year, schools)
@@ -522,7 +517,7 @@ def school_problems(school, year):
 
 # -- the quality report: one organisation, its parts, and the learners behind each count -----------
 
-CHILDREN = {None: (Province, Lao.province_id), "province": (Lao, School.lao_id), "lao": (School, School.id)}
+CHILDREN = {None: (Province, Lao.province_id), PROVINCE: (Lao, School.lao_id), LAO: (School, School.id)}
 
 
 def schools_of(level, org_id):
@@ -533,7 +528,7 @@ def schools_of(level, org_id):
 def report(level, org_id, year):
     """Counts per check for the organisation, and errors and warnings per organisation one level
     down (provinces for the country, LAOs for a province, schools for an LAO)."""
-    found = counts(year, schools_of(level, org_id))
+    found = findings_per_school(year, schools_of(level, org_id))
     by_rule = {}
     for (rule, _school_id), count in found.items():
         by_rule[rule] = by_rule.get(rule, 0) + count

@@ -27,8 +27,9 @@ from sqlalchemy import Numeric, and_, case, func, select
 from . import choices, db, pdf
 from .errors import OutOfScope
 from .exports import download
+from .levels import CENTRAL, key_of
 from .models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
-from .scope import CENTRAL, Node, current_node, organisation_in_subtree
+from .scope import Node, current_node, organisation_in_subtree
 from .scope import lao_ids as scope_lao_ids
 from .scope import school_ids as scope_school_ids
 from .snapshots import confirmed_learners, confirmed_others, difference, standings, total, versions
@@ -37,7 +38,6 @@ from .thai import format_be_date, format_be_datetime
 ENTERED, CONFIRMED = "entered", "confirmed"
 BASES = [(ENTERED, _l("Data as entered")), (CONFIRMED, _l("Confirmed data"))]
 COUNTRY = "country"
-LEVEL_OF = {Province: "province", Lao: "lao", School: "school"}
 # The parts one level down, and the column that places a learner's school in one of them.
 PARTS = {
     COUNTRY: (Province, Lao.province_id),
@@ -90,7 +90,7 @@ def _placed(query, key):
     return query.join(Lao, Lao.id == School.lao_id) if key is Lao.province_id else query
 
 
-def counts(year_id, level, org_id, basis=ENTERED):
+def learners_per_part(year_id, level, org_id, basis=ENTERED):
     """{(part id, class level, sex): learners} for the organisation in one query."""
     if basis == CONFIRMED:
         rows = _confirmed_rows(year_id, level, org_id)
@@ -185,8 +185,8 @@ def head_count(level, org_id, year, basis=ENTERED):
     basis) and the same per part one level down."""
     organisation = organisation_of(level, org_id)
     last = previous_year(year)
-    now_counts = counts(year.id, level, org_id, basis)
-    last_counts = counts(last.id, level, org_id, basis) if last else {}
+    now_counts = learners_per_part(year.id, level, org_id, basis)
+    last_counts = learners_per_part(last.id, level, org_id, basis) if last else {}
     previous = 0 if last else None
     by_level, by_part, total = {}, {}, Line(last_year=previous)
     for (part, class_level, sex), number in now_counts.items():
@@ -508,10 +508,9 @@ def baht(value):
 def _confirmation(organisation, year):
     if organisation is None:
         return None
-    level = LEVEL_OF[type(organisation)]
     return db.session.scalar(
         select(Confirmation).where(
-            Confirmation.academic_year_id == year.id, Confirmation.org_key == "%s:%d" % (level, organisation.id)
+            Confirmation.academic_year_id == year.id, Confirmation.org_key == key_of(organisation)
         )
     )
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from . import db
 from .audit import current_user_id
 from .errors import OutOfScope
+from .levels import CENTRAL, LAO, ORGANISATIONS, PROVINCE, SCHOOL
 from .models import (
     BudgetRate,
     Credential,
@@ -39,8 +40,6 @@ from .models import (
     SpotCheckItem,
     Student,
 )
-
-CENTRAL, PROVINCE, LAO, SCHOOL = "central", "province", "lao", "school"
 
 
 @dataclass(frozen=True)
@@ -143,6 +142,8 @@ WRITE_RULES = {
     Province: WriteRule(province_ids, None, None, frozenset({PROVINCE}), frozenset()),
     Lao: WriteRule(lao_ids, "province", province_ids, frozenset({PROVINCE, LAO}), frozenset({PROVINCE})),
     School: WriteRule(school_ids, "lao", lao_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO})),
+    # Learner rows are written by whoever imports, enters or restores them in their subtree (a province
+    # imports too); who may remove, restore or roll over is the role table's (app/learners.py).
     Student: WriteRule(
         None, "school", school_ids, frozenset({PROVINCE, LAO, SCHOOL}), frozenset({PROVINCE, LAO, SCHOOL})
     ),
@@ -200,7 +201,6 @@ def spot_checks_of(node):
     return or_(SpotCheck.school_id == node.id, SpotCheck.id.in_(sampled))
 
 
-ORGANISATIONS = {PROVINCE: Province, LAO: Lao, SCHOOL: School}
 RANK = {CENTRAL: 0, PROVINCE: 1, LAO: 2, SCHOOL: 3}
 LARGEST_ID = 2**31 - 1  # an integer column's range on every backend
 

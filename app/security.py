@@ -36,6 +36,7 @@ from .audit import record_event
 from .choices import YES_NO, label_of
 from .errors import Invalid, UnknownGrants
 from .forms import choice_field
+from .levels import CENTRAL, LAO, ORGANISATIONS, PROVINCE, SCHOOL
 from .models import LecUser
 from .pages.base import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .permissions import (
@@ -119,11 +120,11 @@ from .permissions import (
 )
 from .scope import USER_PLACEMENT, current_node, node_of
 
-CENTRAL = "ส่วนกลาง"
-PROVINCE = "จังหวัด"
-LAO = "อปท."
-SCHOOL = "สถานศึกษา"
-MANAGER = "ผู้บริหาร"
+ROLE_CENTRAL = "ส่วนกลาง"
+ROLE_PROVINCE = "จังหวัด"
+ROLE_LAO = "อปท."
+ROLE_SCHOOL = "สถานศึกษา"
+ROLE_MANAGER = "ผู้บริหาร"
 
 MENU = (MENU_ACCESS,)
 
@@ -173,7 +174,8 @@ ACCOUNTS = [
 
 # Learners leave the count by removal, never by a delete (app/learners.py): no role holds
 # can_delete on them. The school enters, removes and restores its learners and starts the new year;
-# its LAO restores and may start the year for its schools.
+# its LAO restores and may start the year for its schools. These grants are the one statement of
+# who takes those steps: app/learners.py asks levels_holding() rather than restating it.
 LEARNER_ENTRY = [(STUDENT_VIEW, (CAN_ADD, CAN_EDIT)), (STUDENT_API, (CAN_POST, CAN_PUT))]
 REMOVE = [(STUDENT_VIEW, ("remove_learners",)), (LEARNERS_VIEW, ("can_remove",)), (LEARNER_API, ("can_remove",))]
 RESTORE = [(REMOVED_STUDENT_VIEW, ("restore_learners",)), (LEARNER_API, ("can_restore",))]
@@ -194,7 +196,7 @@ REPORTS = (
     + menus(MENU_REPORTS, MENU_HEAD_COUNT, MENU_BUDGET, MENU_BUDGET_RATES)
 )
 # The charts (app/charts.py): every role reads them over its own scope.
-CHARTS = [(CHART_VIEW, ("can_index",))] + menus(MENU_CHARTS)
+CHART_GRANTS = [(CHART_VIEW, ("can_index",))] + menus(MENU_CHARTS)
 # Spot checks (app/spotcheck.py decides who draws and records, and when): the province draws them
 # and records the results; every level reads the results of the learners in its scope.
 SPOT_CHECKS = (
@@ -216,14 +218,14 @@ READ_BASIC_DATA = reads(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + 
 # screens and the OpenAPI document included. The others are declared here; which rows each may
 # read or write is decided by the user's organisation node (app/scope.py), not by the role.
 ROLES = {
-    PROVINCE: READ_ALL
+    ROLE_PROVINCE: READ_ALL
     + writes(screens=(LAO_VIEW, SCHOOL_VIEW), apis=(LAO_API, SCHOOL_API))
     + IMPORT
     + [(PROVINCE_VIEW, ISSUE), (LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(PROVINCE_VIEW, ("confirm_province",)), (LAO_VIEW, ("return_lao",))]
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS
     + ACCOUNTS + READ_BASIC_DATA,
-    LAO: READ_ALL
+    ROLE_LAO: READ_ALL
     + edits(LAO_VIEW, LAO_API)
     + writes(screens=(SCHOOL_VIEW,), apis=(SCHOOL_API,))
     + IMPORT
@@ -232,17 +234,17 @@ ROLES = {
     + RESTORE + ROLL_OVER
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS
     + ACCOUNTS + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS,
-    SCHOOL: READ_ALL
+    ROLE_SCHOOL: READ_ALL
     + edits(SCHOOL_VIEW, SCHOOL_API)
     + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER
     + IMPORT
     + [(SCHOOL_VIEW, ("confirm_school", "take_back_school"))]
     + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS
     + writes(**PROFILE) + PROFILE_MENUS,
-    MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
+    ROLE_MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
 }  # fmt: skip
 for grants in ROLES.values():
-    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHARTS)
+    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHART_GRANTS)
 
 
 def declared(grants):
@@ -252,19 +254,31 @@ def declared(grants):
 
 # How high each role stands (nobody grants a role above their own), and at which organisation
 # levels an account may hold it.
-ROLE_RANK = {CENTRAL: 4, PROVINCE: 3, LAO: 2, SCHOOL: 1, MANAGER: 1}
+ROLE_RANK = {ROLE_CENTRAL: 4, ROLE_PROVINCE: 3, ROLE_LAO: 2, ROLE_SCHOOL: 1, ROLE_MANAGER: 1}
 ROLE_LEVELS = {
-    CENTRAL: {"central"},
-    PROVINCE: {"province"},
-    LAO: {"lao"},
-    SCHOOL: {"school"},
-    MANAGER: {"central", "province", "lao"},
+    ROLE_CENTRAL: {CENTRAL},
+    ROLE_PROVINCE: {PROVINCE},
+    ROLE_LAO: {LAO},
+    ROLE_SCHOOL: {SCHOOL},
+    ROLE_MANAGER: {CENTRAL, PROVINCE, LAO},
 }
+# The role an organisation's own account holds (issued credentials, generated accounts).
+ROLE_OF_LEVEL = {PROVINCE: ROLE_PROVINCE, LAO: ROLE_LAO, SCHOOL: ROLE_SCHOOL}
+
+
+def levels_holding(grants):
+    """The organisation levels whose accounts may take a step these grants allow: central, whose
+    role (FAB's admin) holds every permission, and the levels of every role declared with them all."""
+    wanted = declared(grants)
+    holders = [ROLE_LEVELS[role] for role, held in ROLES.items() if wanted <= declared(held)]
+    return frozenset(ROLE_LEVELS[ROLE_CENTRAL]).union(*holders)
+
+
 ORG_LEVELS = [
-    ("central", _l("Central (Department of Local Administration)")),
-    ("province", _l("Province")),
-    ("lao", _l("Local administrative organisation")),
-    ("school", _l("School or centre")),
+    (CENTRAL, _l("Central (Department of Local Administration)")),
+    (PROVINCE, _l("Province")),
+    (LAO, _l("Local administrative organisation")),
+    (SCHOOL, _l("School or centre")),
 ]
 
 
@@ -285,7 +299,7 @@ VERBS = {
 def manageable_levels():
     """The organisation levels whose accounts the signed-in user may manage (app/scope.py)."""
     node = current_node()
-    if node.level == "central":
+    if node.level == CENTRAL:
         return list(ORG_LEVELS)
     return [(level, label) for level, label in ORG_LEVELS if node.level in USER_PLACEMENT.get(level, ("", "", ()))[2]]
 
@@ -332,9 +346,8 @@ def check_account(user, manager=None):
             errors["roles"] = _("The role %(role)s does not fit an account at this level.", role=role.name)
         elif manager is not None and ROLE_RANK.get(role.name, 9) > rank_of(manager):
             errors["roles"] = _("You cannot grant the role %(role)s.", role=role.name)
-    column = {"province": "province", "lao": "lao", "school": "school"}.get(user.org_level)
-    if column and getattr(user, column) is None:
-        errors[column] = _("Choose the organisation this account belongs to.")
+    if user.org_level in ORGANISATIONS and getattr(user, user.org_level) is None:
+        errors[user.org_level] = _("Choose the organisation this account belongs to.")
     if errors:
         raise Invalid(errors)
 

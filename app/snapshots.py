@@ -21,6 +21,7 @@ from sqlalchemy import Integer, String, and_, case, cast, func, insert, literal,
 from sqlalchemy.orm import joinedload
 
 from . import choices, db
+from .levels import LAO, LEVEL_OF, ORGANISATIONS, PROVINCE, SCHOOL
 from .models import (
     Confirmation,
     Lao,
@@ -127,7 +128,7 @@ def confirmed_learners(year_id, level=None, org_id=None):
         SnapshotCount.province_id, SnapshotCount.lao_id, SnapshotCount.school_id, SnapshotCount.class_level,
         SnapshotCount.sex, SnapshotCount.learners.label("learners"), FINAL.label("final"),
     ).where(SnapshotCount.snapshot_id.in_(latest_snapshots(year_id)))  # fmt: skip
-    place = {"province": Lao.province_id, "lao": School.lao_id, "school": Student.school_id}
+    place = {PROVINCE: Lao.province_id, LAO: School.lao_id, SCHOOL: Student.school_id}
     live = (
         select(
             Lao.province_id, School.lao_id, Student.school_id, Student.class_level, Student.sex, func.count(),
@@ -138,7 +139,7 @@ def confirmed_learners(year_id, level=None, org_id=None):
         .join(Lao, Lao.id == School.lao_id)
         .where(
             Student.academic_year_id == year_id, Student.status == "active",
-            Student.school_id.in_(_confirmed("school", year_id)), Lao.province_id.not_in(frozen_provinces(year_id)),
+            Student.school_id.in_(_confirmed(SCHOOL, year_id)), Lao.province_id.not_in(frozen_provinces(year_id)),
         )
         .group_by(Lao.province_id, School.lao_id, Student.school_id, Student.class_level, Student.sex)
     )  # fmt: skip
@@ -162,13 +163,13 @@ def confirmed_others(year_id, level=None, org_id=None):
     )  # fmt: skip
     conditions = [
         OtherSchool.academic_year_id == year_id,
-        OtherSchool.lao_id.in_(_confirmed("lao", year_id)),
+        OtherSchool.lao_id.in_(_confirmed(LAO, year_id)),
         OtherSchool.lao_id.in_(select(Lao.id).where(Lao.province_id.not_in(frozen_provinces(year_id)))),
     ]
-    if level == "province":
+    if level == PROVINCE:
         frozen = frozen.where(Snapshot.province_id == org_id)
         conditions.append(OtherSchool.lao_id.in_(select(Lao.id).where(Lao.province_id == org_id)))
-    elif level == "lao":
+    elif level == LAO:
         frozen = frozen.where(SnapshotOtherCount.lao_id == org_id)
         conditions.append(OtherSchool.lao_id == org_id)
     rows = _other_rows(PROVISIONAL, *conditions).subquery()
@@ -214,12 +215,12 @@ class Difference:
 
 
 def _narrowed(query, level, org_id):
-    if level in ("province", "lao", "school"):
+    if level in ORGANISATIONS:
         return query.where(getattr(SnapshotCount, level + "_id") == org_id)
     return query
 
 
-def versions(province_id, year_id, level="province", org_id=None):
+def versions(province_id, year_id, level=PROVINCE, org_id=None):
     """Every snapshot version of the province for the year, oldest first, each with the learners it
     holds for the organisation (the province itself, or an LAO or school in it)."""
     org_id = province_id if org_id is None else org_id
@@ -265,7 +266,6 @@ def difference(older, newer, level, org_id, level_labels):
 
 # -- how confirmed each part is ------------------------------------------------------------------------
 
-PROVINCE_LEVEL, LAO_LEVEL, SCHOOL_LEVEL = "province", "lao", "school"
 
 
 @dataclass
@@ -282,25 +282,25 @@ class Standing:
 
     @property
     def final(self):
-        return self.level == PROVINCE_LEVEL
+        return self.level == PROVINCE
 
     def text(self, short=False):
         """How it is confirmed, in Thai; ``short`` leaves out who confirmed the province's version
         and when (a part of a page whose heading says it already)."""
-        if self.level == PROVINCE_LEVEL and short:
+        if self.level == PROVINCE and short:
             return _("Confirmed by the province: version %(version)d", version=self.snapshot.version)
-        if self.level == PROVINCE_LEVEL:
+        if self.level == PROVINCE:
             who = self.snapshot.confirmed_by
             return _(
                 "Confirmed by the province: version %(version)d, by %(name)s on %(when)s",
                 version=self.snapshot.version, name="%s %s" % (who.first_name, who.last_name) if who else "-",
                 when=format_be_datetime(self.snapshot.confirmed_on),
             )  # fmt: skip
-        if self.level == LAO_LEVEL:
+        if self.level == LAO:
             if self.of:
                 return _("Confirmed by %(done)d of %(all)d LAOs", done=self.done, all=self.of)
             return _("Confirmed by the LAO")
-        if self.level == SCHOOL_LEVEL:
+        if self.level == SCHOOL:
             if self.of:
                 return _("Confirmed by schools only (%(done)d of %(all)d)", done=self.done, all=self.of)
             return _("Confirmed by the school only")
@@ -342,7 +342,7 @@ def _states(year_id, level, ids):
 def _confirmed_children(year_id, child, parent_column, ids):
     """{parent id: (confirmed children, children)}: the LAOs of provinces, or the schools of LAOs
     or of provinces."""
-    level = "lao" if child is Lao else "school"
+    level = LEVEL_OF[child]
     done = and_(
         Confirmation.academic_year_id == year_id, Confirmation.org_level == level,
         getattr(Confirmation, level + "_id") == child.id, Confirmation.state == CONFIRMED,
@@ -373,39 +373,39 @@ def standings(organisations, year_id):
             .options(joinedload(Snapshot.confirmed_by))
         )
     }
-    province_states = _states(year_id, "province", provinces)
+    province_states = _states(year_id, PROVINCE, provinces)
     found = {}
     if model is School:
-        own = _states(year_id, "school", ids)
+        own = _states(year_id, SCHOOL, ids)
         laos = dict(db.session.execute(select(School.id, School.lao_id).where(School.id.in_(ids))).all())
-        lao_states = _states(year_id, "lao", set(laos.values()))
+        lao_states = _states(year_id, LAO, set(laos.values()))
         for org_id in ids:
             if lao_states.get(laos.get(org_id)) == CONFIRMED:
-                found[org_id] = Standing(LAO_LEVEL)
+                found[org_id] = Standing(LAO)
             else:
-                found[org_id] = Standing(SCHOOL_LEVEL if own.get(org_id) == CONFIRMED else None)
+                found[org_id] = Standing(SCHOOL if own.get(org_id) == CONFIRMED else None)
     elif model is Lao:
-        own = _states(year_id, "lao", ids)
+        own = _states(year_id, LAO, ids)
         children = _confirmed_children(year_id, School, School.lao_id, ids)
         for org_id in ids:
             done, of = children.get(org_id, (0, 0))
             if own.get(org_id) == CONFIRMED:
-                found[org_id] = Standing(LAO_LEVEL)
+                found[org_id] = Standing(LAO)
             else:
-                found[org_id] = Standing(SCHOOL_LEVEL if done else None, done=done, of=of)
+                found[org_id] = Standing(SCHOOL if done else None, done=done, of=of)
     else:
         laos = _confirmed_children(year_id, Lao, Lao.province_id, ids)
         schools = _confirmed_children(year_id, School, Lao.province_id, ids)
         for org_id in ids:
             done, of = laos.get(org_id, (0, 0))
             if done:
-                found[org_id] = Standing(LAO_LEVEL, done=done, of=of)
+                found[org_id] = Standing(LAO, done=done, of=of)
             else:
                 done, of = schools.get(org_id, (0, 0))
-                found[org_id] = Standing(SCHOOL_LEVEL if done else None, done=done, of=of)
+                found[org_id] = Standing(SCHOOL if done else None, done=done, of=of)
     for org_id in ids:
         snapshot = snapshots.get(province_of.get(org_id))
         if snapshot is not None:
             returned = province_states.get(snapshot.province_id) != CONFIRMED
-            found[org_id] = Standing(PROVINCE_LEVEL, snapshot, returned)
+            found[org_id] = Standing(PROVINCE, snapshot, returned)
     return found

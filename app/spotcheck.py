@@ -21,8 +21,9 @@ from . import db
 from .audit import current_user_id, history_of, now
 from .choices import SPOT_CHECK_RESULTS, codes
 from .errors import OutOfScope, Refused
+from .levels import CENTRAL, PROVINCE
 from .models import Lao, School, SpotCheck, SpotCheckItem, Student
-from .scope import CENTRAL, PROVINCE, current_node, readable
+from .scope import current_node, readable
 from .thai import format_be_date
 from .workflow import CONFIRMED, confirmation_of, window_for
 

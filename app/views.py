@@ -10,8 +10,10 @@ from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from . import choices, credentials, labels, learners, quality, spotcheck, workflow
+from . import permissions as P
 from .forms import Rule, choice_field, count_field, date_field, flag_field
 from .models import (
+    BUILT_YEARS_BE,
     PROFILE_COUNTS,
     AcademicYear,
     AuditEvent,
@@ -275,7 +277,7 @@ class SchoolBuildingView(LecModelView):
         "kind": choice_field(_l("Kind of building"), choices.BUILDING_KINDS, DataRequired()),
         "built_year_be": IntegerField(
             _l("Year built (B.E.)"),
-            [Optional(), NumberRange(min=2400, max=2700, message=_l("A Buddhist-era year, e.g. 2545."))],
+            [Optional(), NumberRange(*BUILT_YEARS_BE, message=_l("A Buddhist-era year, e.g. 2545."))],
         ),
         "condition": choice_field(_l("Condition"), choices.BUILDING_CONDITIONS, DataRequired()),
     }
@@ -576,40 +578,40 @@ class SpotCheckItemView(LecModelView):
 
 
 NO_CATEGORY = ("", "")
-IN_ORGANISATIONS = ("Organisations", _l("Organisations"))
-IN_SECURITY = ("Security", _l("Security"))
-IN_REPORTS = ("Reports", _l("Reports"))
-IN_SPOT_CHECKS = ("Spot checking", _l("Spot checks"))
-IN_BASIC_DATA = ("Basic data", _l("Basic data"))
+IN_ORGANISATIONS = (P.MENU_ORGANISATIONS, _l("Organisations"))
+IN_SECURITY = (P.MENU_SECURITY, _l("Security"))
+IN_REPORTS = (P.MENU_REPORTS, _l("Reports"))
+IN_SPOT_CHECKS = (P.MENU_SPOT_CHECKING, _l("Spot checks"))
+IN_BASIC_DATA = (P.MENU_BASIC_DATA, _l("Basic data"))
 # The menu in its order: view (None: a link), name in the permissions, label, icon, category, href ("": the view's).
 MENU = [
-    (ProvinceView, "Provinces", _l("Provinces"), "fa-map", IN_ORGANISATIONS, ""),
-    (LaoView, "Local administrative organisations", _l("Local administrative organisations"), "fa-building",
+    (ProvinceView, P.MENU_PROVINCES, _l("Provinces"), "fa-map", IN_ORGANISATIONS, ""),
+    (LaoView, P.MENU_LAOS, _l("Local administrative organisations"), "fa-building",
      IN_ORGANISATIONS, ""),
-    (SchoolView, "Schools and centres", _l("Schools and centres"), "fa-school", IN_ORGANISATIONS, ""),
-    (AcademicYearView, "Academic years", _l("Academic years"), "fa-calendar", IN_ORGANISATIONS, ""),
-    (StudentView, "Learners", _l("Learners"), "fa-users", NO_CATEGORY, ""),
-    (ImportView, "Import learners", _l("Import learners"), "fa-upload", NO_CATEGORY, ""),
-    (RemovedStudentView, "Removed learners", _l("Removed learners"), "fa-user-times", NO_CATEGORY, ""),
-    (LearnersView, "Start the new year", _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
-    (CredentialView, "Issued credentials", _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
-    (WorkflowView, "Confirmation status", _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
+    (SchoolView, P.MENU_SCHOOLS, _l("Schools and centres"), "fa-school", IN_ORGANISATIONS, ""),
+    (AcademicYearView, P.MENU_ACADEMIC_YEARS, _l("Academic years"), "fa-calendar", IN_ORGANISATIONS, ""),
+    (StudentView, P.MENU_LEARNERS, _l("Learners"), "fa-users", NO_CATEGORY, ""),
+    (ImportView, P.MENU_IMPORT, _l("Import learners"), "fa-upload", NO_CATEGORY, ""),
+    (RemovedStudentView, P.MENU_REMOVED_LEARNERS, _l("Removed learners"), "fa-user-times", NO_CATEGORY, ""),
+    (LearnersView, P.MENU_NEW_YEAR, _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
+    (CredentialView, P.MENU_CREDENTIALS, _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
+    (WorkflowView, P.MENU_CONFIRMATION, _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
     (AuditEventView, "Sign-ins and account events", _l("Sign-ins and account events"), "fa-sign-in", IN_SECURITY, ""),
     (HistoryView, "Change history", _l("Change history"), "fa-history", IN_SECURITY, ""),
-    (QualityView, "Data quality", _l("Data quality"), "fa-stethoscope", NO_CATEGORY, ""),
-    (ReportView, "Head-count report", _l("Head-count report"), "fa-table", IN_REPORTS, "/reports/"),
-    (None, "Budget estimate", _l("Budget estimate"), "fa-money", IN_REPORTS, "/reports/budget/"),
-    (BudgetRateView, "Budget rates", _l("Budget rates"), "fa-calculator", IN_REPORTS, ""),
-    (ChartView, "Charts", _l("Charts"), "fa-bar-chart", NO_CATEGORY, ""),
-    (SpotCheckView, "Spot checks", _l("Spot-check list"), "fa-search", IN_SPOT_CHECKS, ""),
-    (SpotCheckPage, "Draw a spot check", _l("Draw a spot check"), "fa-random", IN_SPOT_CHECKS, "/spotcheck/new"),
-    (SpotCheckItemView, "Spot-check results", _l("Spot-check results"), "fa-check-square-o", IN_SPOT_CHECKS, ""),
-    (OtherSchoolView, "Schools of other affiliations", _l("Schools of other affiliations"), "fa-university",
+    (QualityView, P.MENU_QUALITY, _l("Data quality"), "fa-stethoscope", NO_CATEGORY, ""),
+    (ReportView, P.MENU_HEAD_COUNT, _l("Head-count report"), "fa-table", IN_REPORTS, "/reports/"),
+    (None, P.MENU_BUDGET, _l("Budget estimate"), "fa-money", IN_REPORTS, "/reports/budget/"),
+    (BudgetRateView, P.MENU_BUDGET_RATES, _l("Budget rates"), "fa-calculator", IN_REPORTS, ""),
+    (ChartView, P.MENU_CHARTS, _l("Charts"), "fa-bar-chart", NO_CATEGORY, ""),
+    (SpotCheckView, P.MENU_SPOT_CHECKS, _l("Spot-check list"), "fa-search", IN_SPOT_CHECKS, ""),
+    (SpotCheckPage, P.MENU_DRAW_SPOT_CHECK, _l("Draw a spot check"), "fa-random", IN_SPOT_CHECKS, "/spotcheck/new"),
+    (SpotCheckItemView, P.MENU_SPOT_CHECK_RESULTS, _l("Spot-check results"), "fa-check-square-o", IN_SPOT_CHECKS, ""),
+    (OtherSchoolView, P.MENU_OTHER_SCHOOLS, _l("Schools of other affiliations"), "fa-university",
      IN_BASIC_DATA, ""),
-    (NoOtherSchoolsView, "No school of another affiliation", _l("No school of another affiliation"), "fa-ban",
+    (NoOtherSchoolsView, P.MENU_NO_OTHER_SCHOOLS, _l("No school of another affiliation"), "fa-ban",
      IN_BASIC_DATA, ""),
-    (SchoolProfileView, "School profiles", _l("School profiles"), "fa-id-card", IN_BASIC_DATA, ""),
-    (SchoolBuildingView, "School buildings", _l("School buildings"), "fa-building-o", IN_BASIC_DATA, ""),
+    (SchoolProfileView, P.MENU_SCHOOL_PROFILES, _l("School profiles"), "fa-id-card", IN_BASIC_DATA, ""),
+    (SchoolBuildingView, P.MENU_SCHOOL_BUILDINGS, _l("School buildings"), "fa-building-o", IN_BASIC_DATA, ""),
 ]  # fmt: skip
 APIS = [
     LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, cast, event, func, inspect, literal, null, select, true, tuple_
+from sqlalchemy import and_, event, func, inspect, literal, null, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from . import db, quality
 from .audit import change_reason, current_user_id, now
 from .errors import Locked, OutOfScope, Refused
+from .levels import CENTRAL, LAO, LEVEL_OF, ORGANISATIONS, PROVINCE, SCHOOL, key_of, level_of, org_key
 from .models import (
     AcademicYear,
     Confirmation,
@@ -33,17 +34,14 @@ from .models import (
     Transition,
 )
 from .quality import school_problems
-from .scope import CENTRAL, current_node, parents_in_change, readable
+from .scope import current_node, parents_in_change, readable
 from .snapshots import freeze_province
 from .thai import format_be_date
 
 OPEN, CONFIRMED = "open", "confirmed"
-LEVELS = {School: "school", Lao: "lao", Province: "province"}
-DEADLINE = {"school": "school_deadline", "lao": "lao_deadline", "province": "province_deadline"}
+DEADLINE = {SCHOOL: "school_deadline", LAO: "lao_deadline", PROVINCE: "province_deadline"}
 
 
-def org_key(organisation):
-    return "%s:%d" % (LEVELS[type(organisation)], organisation.id)
 
 
 def current_year():
@@ -57,7 +55,7 @@ def confirmation_of(organisation, year, lock=False, share=False):
     level's confirmation, which takes it exclusively, waits for the step or the step for it."""
     _ensure_rows([(year.id, organisation)])
     query = select(Confirmation).where(
-        Confirmation.academic_year_id == year.id, Confirmation.org_key == org_key(organisation)
+        Confirmation.academic_year_id == year.id, Confirmation.org_key == key_of(organisation)
     )
     if lock or share:
         query = query.with_for_update(read=not lock)
@@ -65,7 +63,7 @@ def confirmation_of(organisation, year, lock=False, share=False):
 
 
 def _ensure_rows(pairs):
-    _insert_missing(db.session, [(year_id, LEVELS[type(org)], org.id) for year_id, org in pairs])
+    _insert_missing(db.session, [(year_id, level_of(org), org.id) for year_id, org in pairs])
 
 
 def _insert_missing(session, placements):
@@ -75,7 +73,7 @@ def _insert_missing(session, placements):
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     for year_id, level, org_id in placements:
         row = {"province_id": None, "lao_id": None, "school_id": None, level + "_id": org_id}
-        row.update(academic_year_id=year_id, org_key="%s:%d" % (level, org_id), org_level=level, state=OPEN)
+        row.update(academic_year_id=year_id, org_key=org_key(level, org_id), org_level=level, state=OPEN)
         session.execute(insert(Confirmation).values(**row).on_conflict_do_nothing())
 
 
@@ -88,10 +86,11 @@ def open_confirmations(year_id, connection=None):
     dialect = (connection or db.session.get_bind()).dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     columns = ["academic_year_id", "org_key", "org_level", "province_id", "lao_id", "school_id", "state"]
-    for model, level in ((School, "school"), (Lao, "lao"), (Province, "province")):
+    for level in (SCHOOL, LAO, PROVINCE):
+        model = ORGANISATIONS[level]
         ids = {name: (model.id if name == level + "_id" else null()) for name in columns[3:6]}
         rows = select(
-            literal(year_id), literal(level + ":") + cast(model.id, String), literal(level),
+            literal(year_id), org_key(level, model.id), literal(level),
             ids["province_id"], ids["lao_id"], ids["school_id"], literal(OPEN),
         ).where(true())  # fmt: skip  # without a WHERE, SQLite reads "FROM t ON CONFLICT" as a join
         run(insert(Confirmation).from_select(columns, rows).on_conflict_do_nothing())
@@ -221,11 +220,11 @@ def _confirm_above(organisation, year, children, actor_level, checks=()):
     states = dict(
         db.session.execute(
             select(Confirmation.org_key, Confirmation.state).where(
-                Confirmation.academic_year_id == year.id, Confirmation.org_key.in_([org_key(c) for c in children])
+                Confirmation.academic_year_id == year.id, Confirmation.org_key.in_([key_of(c) for c in children])
             )
         ).all()
     )
-    waiting = [child.name_th for child in children if states.get(org_key(child)) != CONFIRMED]
+    waiting = [child.name_th for child in children if states.get(key_of(child)) != CONFIRMED]
     if waiting:
         reasons.append(_("Not yet confirmed: %(names)s.", names=", ".join(waiting)))
     for check in checks:
@@ -324,27 +323,25 @@ def grant_exception(organisation, year, until, reason):
 
 # -- what a user is told on every screen ---------------------------------------------------------
 
-NODE_MODELS = {"school": School, "lao": Lao, "province": Province}
-
 
 def entry_notice():
     """For the signed-in user's own organisation this year: whether entry is open and for how many
     more days, the confirmation state, who confirmed and when, and why it was last returned."""
     node = current_node()
     year = current_year()
-    if year is None or node.level not in NODE_MODELS and node.level != "central":
+    if year is None or node.level not in ORGANISATIONS and node.level != CENTRAL:
         return None
-    if node.level == "central":
-        confirmation = Confirmation(academic_year=year, org_level="school", exception_until=None)
+    if node.level == CENTRAL:
+        confirmation = Confirmation(academic_year=year, org_level=SCHOOL, exception_until=None)
         return {"window": window_for(confirmation), "state": None, "year": year.year}
-    key = "%s:%d" % (node.level, node.id)
+    key = org_key(node.level, node.id)
     confirmation = db.session.scalars(  # with what the notice shows: one query on every page
         select(Confirmation)
         .where(Confirmation.academic_year_id == year.id, Confirmation.org_key == key)
         .options(joinedload(Confirmation.transitions), joinedload(Confirmation.confirmed_by))
     ).unique().first()
     if confirmation is None:  # created on first use, and kept; a commit on every page would expire its rows
-        confirmation = confirmation_of(db.session.get(NODE_MODELS[node.level], node.id), year)
+        confirmation = confirmation_of(db.session.get(ORGANISATIONS[node.level], node.id), year)
         db.session.commit()
     last = max(confirmation.transitions, key=lambda t: t.id, default=None)
     return {
@@ -465,12 +462,12 @@ class Board:
 
     @property
     def level(self):
-        return LEVELS[type(self.organisation)] if self.organisation is not None else None
+        return level_of(self.organisation) if self.organisation is not None else None
 
     @property
     def part_level(self):
         model = BELOW.get(type(self.organisation) if self.organisation is not None else None)
-        return LEVELS[model] if model else None
+        return LEVEL_OF[model] if model else None
 
     @property
     def confirmed(self):
@@ -506,7 +503,7 @@ def board(year, organisation=None):
 
 
 def _board_rows(year, model, condition):
-    level = LEVELS[model]
+    level = LEVEL_OF[model]
     today = date.today()
     by = aliased(LecUser)
     query = (
@@ -528,7 +525,7 @@ def _board_rows(year, model, condition):
             select(PARENT[part].label("parent_id"), func.count(part.id).label("all"), func.count(done.id).label("done"))
             .select_from(part)
             .outerjoin(done, and_(
-                done.academic_year_id == year.id, getattr(done, LEVELS[part] + "_id") == part.id,
+                done.academic_year_id == year.id, getattr(done, LEVEL_OF[part] + "_id") == part.id,
                 done.state == CONFIRMED,
             ))
             .where(PARENT[part].in_(select(model.id).where(condition)))
@@ -567,7 +564,7 @@ def _school_figures(year, schools):
         ).all()
     )
     errors = {}
-    for (rule, school_id), count in quality.counts(year, schools).items():
+    for (rule, school_id), count in quality.findings_per_school(year, schools).items():
         if quality.CHECK[rule].severity == quality.ERROR:
             errors[school_id] = errors.get(school_id, 0) + count
     return learners, errors
@@ -577,7 +574,7 @@ def _chain(organisation):
     """(level, organisation) from the province down to this one."""
     chain = []
     while organisation is not None:
-        chain.insert(0, (LEVELS[type(organisation)], organisation))
+        chain.insert(0, (level_of(organisation), organisation))
         organisation = organisation.lao if isinstance(organisation, School) else getattr(organisation, "province", None)
     return chain
 
@@ -620,7 +617,7 @@ def _tree_placements(session, obj, year_id):
     added = state.transient or state.pending
     if not (added or deleted or changed & decisive):
         return set()
-    own = set() if added else {(year_id, LEVELS[type(obj)], state.identity[0])}
+    own = set() if added else {(year_id, level_of(obj), state.identity[0])}
     if not (added or deleted or changed & {relation, relation + "_id"}):
         return own
     parents = parents_in_change(obj, relation) - {None}
@@ -631,7 +628,7 @@ def _confirmations(session, placements):
     """The confirmations of these placements, read FOR SHARE: a concurrent confirmation (FOR
     UPDATE) waits for this transaction, or this one for it. An organisation with no confirmation
     row yet has not confirmed."""
-    keys = {(year_id, "%s:%d" % (level, org_id)) for year_id, level, org_id in placements}
+    keys = {(year_id, org_key(level, org_id)) for year_id, level, org_id in placements}
     return session.scalars(
         select(Confirmation)
         .where(tuple_(Confirmation.academic_year_id, Confirmation.org_key).in_(list(keys)))

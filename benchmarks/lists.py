@@ -29,7 +29,7 @@ from table import print_table  # noqa: E402
 
 from app import create_app, db  # noqa: E402
 from app.models import School, Student  # noqa: E402
-from app.security import CENTRAL  # noqa: E402
+from app.security import ROLE_CENTRAL  # noqa: E402
 
 RUNS, WARM_UP, PAGE_SIZE = 15, 3, 25
 CENTRAL_USER = "bench-central"
@@ -70,7 +70,7 @@ def central_account(app, password):
     sm = app.appbuilder.sm
     if sm.find_user(username=CENTRAL_USER) is None:
         user = sm.add_user(CENTRAL_USER, "ผู้ทดสอบ", "ส่วนกลาง", "bench-central@example.go.th",
-                           sm.find_role(CENTRAL), password)  # fmt: skip
+                           sm.find_role(ROLE_CENTRAL), password)  # fmt: skip
         user.org_level = "central"
         db.session.commit()
     return CENTRAL_USER

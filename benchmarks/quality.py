@@ -19,7 +19,7 @@ from sqlalchemy import distinct, func, select, text  # noqa: E402
 from table import print_table  # noqa: E402
 
 from app import db  # noqa: E402
-from app.quality import counts, findings, report, schools_of  # noqa: E402
+from app.quality import findings, findings_per_school, report, schools_of  # noqa: E402
 from app.workflow import current_year  # noqa: E402
 
 
@@ -29,7 +29,7 @@ def main():
         year = current_year()
         learners, province_id, province_learners = learners_and_largest_province(year, schema)
         plant_problems(year)  # inside this transaction, rolled back at the end
-        found = counts(year)
+        found = findings_per_school(year)
         rows = [
             ("learners in the year", "{:,}".format(learners)),
             ("findings in the country (all checks, planted)", "{:,}".format(sum(found.values()))),

@@ -23,6 +23,7 @@ from app.audit import (
 )
 from app.errors import HistoryIsAppendOnly, Refused
 from app.learners import remove_learners
+from app.levels import SCHOOL, org_key
 from app.models import (
     AcademicYear,
     Confirmation,
@@ -307,7 +308,7 @@ def test_changes_since_lists_what_changed_after_the_last_confirmation(ctx):
     db.session.add_all([school, learner])
     db.session.flush()
     confirmation = Confirmation(
-        academic_year=year, org_key="school:%d" % school.id, org_level="school", school_id=school.id, state="open"
+        academic_year=year, org_key=org_key(SCHOOL, school.id), org_level="school", school_id=school.id, state="open"
     )
     db.session.add(confirmation)
     db.session.flush()

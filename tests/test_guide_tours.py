@@ -27,6 +27,7 @@ from sqlalchemy import delete, insert, select, update
 from app import db
 from app.audit import acting_as
 from app.credentials import reissue_for_accounts
+from app.levels import LEVEL_OF, org_key
 from app.models import AcademicYear, Confirmation, Credential, Lao, Province, School, Student
 from app.workflow import confirm_province, current_year
 
@@ -53,8 +54,7 @@ def confirm_directly(app, codes, model, by=None):
     with app.app_context():
         year_id = db.session.scalar(select(AcademicYear.id).where(AcademicYear.is_current))
         ids = db.session.scalars(select(model.id).where(model.code.in_(codes))).all()
-        level = {School: "school", Lao: "lao", Province: "province"}[model]
-        keys = ["%s:%d" % (level, org_id) for org_id in ids]
+        keys = [org_key(LEVEL_OF[model], org_id) for org_id in ids]
         db.session.execute(
             update(Confirmation)
             .where(Confirmation.academic_year_id == year_id, Confirmation.org_key.in_(keys))

@@ -19,7 +19,8 @@ from sqlalchemy import func, insert, select, text
 from app import choices, db
 from app.audit import acting_as
 from app.errors import OutOfScope
-from app.models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
+from app.levels import ORGANISATIONS, SCHOOL, key_of, org_key
+from app.models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, School, Student
 from app.reports import CONFIRMED, ENTERED, budget, head_count
 from app.workflow import confirm_school, confirmation_of
 
@@ -186,7 +187,7 @@ def test_without_last_year_there_is_nothing_to_compare(app, ctx):
 )
 def test_an_organisation_outside_the_scope_answers_404(app, username, level, code):
     with app.app_context():
-        model = {"school": School, "lao": Lao, "province": Province}.get(level)
+        model = ORGANISATIONS.get(level)
         org_id = org(model, code).id if model else 0
         with account(app, username), pytest.raises(OutOfScope):
             head_count(level, org_id, this_year())
@@ -226,7 +227,7 @@ def known_school(app, fresh, ctx):
     add_learners(school.id, year.id, "p2", "M", 1, status="removed", removal_reason="moved", removed_on=date.today())
     add_learners(school.id, year.id, "m4", "F", 1)
     db.session.execute(insert(Confirmation).values(
-        academic_year_id=year.id, org_key="school:%d" % school.id, org_level="school", school_id=school.id,
+        academic_year_id=year.id, org_key=org_key(SCHOOL, school.id), org_level="school", school_id=school.id,
         state="confirmed",
     ))  # fmt: skip
     yield school
@@ -470,7 +471,7 @@ def test_other_affiliation_counts_equal_a_direct_sum_and_need_the_laos_confirmat
     assert head_count(level, org_id, year, CONFIRMED).other.total.total == 0
     confirmation_of(lao, year)
     db.session.execute(text("UPDATE confirmation SET state = 'confirmed' WHERE org_key = :key"),
-                       {"key": "lao:%d" % lao.id})  # fmt: skip
+                       {"key": key_of(lao)})  # fmt: skip
     # only LAO 3500101 has confirmed: its own schools are all the confirmed basis holds, at every level
     assert reported(head_count(level, org_id, year, CONFIRMED).other) == direct_other_count("lao", lao.id, year.id)
     db.session.rollback()

@@ -14,6 +14,7 @@ from test_views import learner_form
 from app import db, quality
 from app.audit import acting_as
 from app.credentials import issue_credentials
+from app.levels import ORGANISATIONS
 from app.models import (
     AcademicYear,
     Credential,
@@ -27,7 +28,7 @@ from app.models import (
     SchoolProfile,
     Student,
 )
-from app.scope import ORGANISATIONS, RANK, node_of, readable
+from app.scope import RANK, node_of, readable
 
 from conftest import SCHOOL_OF, api_headers, learner_of, login
 

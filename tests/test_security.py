@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from app import db
-from app.models import AuditEvent, Lao, LecUser, School
+from app.levels import ORGANISATIONS
+from app.models import AuditEvent, LecUser
 from app.permissions import CAN_LIST, STUDENT_API, STUDENT_VIEW
-from app.security import MANAGER, ROLES, declared
+from app.security import ROLE_MANAGER, ROLES, declared
 
 from conftest import PASSWORD, api_headers, close, database_url, login, make_app, visible_text
 
@@ -21,7 +22,7 @@ def events(app, action, target):
 
 def new_account_form(app, username, level, code, role_name, password="Strong-pass-2569"):
     with app.app_context():
-        model = {"lao": Lao, "school": School}[level]
+        model = ORGANISATIONS[level]
         org_id = db.session.scalar(select(model.id).where(model.code == code))
         role_id = app.appbuilder.sm.find_role(role_name).id
     return {
@@ -43,13 +44,13 @@ def test_every_role_holds_exactly_what_it_declares(app):
 
 
 def test_a_grant_that_names_no_permission_fails_the_sync_and_changes_no_role(app, monkeypatch):
-    before = held_by(app, MANAGER)
+    before = held_by(app, ROLE_MANAGER)
     typo = [(STUDENT_API, (CAN_LIST,)), (STUDENT_VIEW, ("can_lsit",))]  # a screen verb on an API; a typo
-    monkeypatch.setitem(ROLES, MANAGER, ROLES[MANAGER] + typo)
+    monkeypatch.setitem(ROLES, ROLE_MANAGER, ROLES[ROLE_MANAGER] + typo)
     result = app.test_cli_runner().invoke(args=["lec", "sync-roles"])
     assert result.exit_code != 0
     assert "can_list on StudentApi" in result.output and "can_lsit on StudentView" in result.output
-    assert held_by(app, MANAGER) == before
+    assert held_by(app, ROLE_MANAGER) == before
 
 
 def test_security_screens_are_central_only(as_user):

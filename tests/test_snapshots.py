@@ -12,9 +12,9 @@ from app import choices, db
 from app.audit import acting_as
 from app.errors import AppendOnly
 from app.learners import remove_learners
+from app.levels import PROVINCE, SCHOOL
 from app.models import AcademicYear, Lao, Province, School, Snapshot, SnapshotCount, SnapshotOtherCount, Student
 from app.reports import CONFIRMED, ENTERED, budget, head_count
-from app.snapshots import PROVINCE_LEVEL, SCHOOL_LEVEL
 from app.workflow import (
     CONFIRMED as STATE_CONFIRMED,
 )
@@ -141,7 +141,7 @@ def test_the_budget_and_the_confirmed_report_read_the_snapshot_not_the_live_rows
         money = budget("province", province.id, year())
         confirmed = head_count("province", province.id, year(), CONFIRMED)
         entered = head_count("province", province.id, year(), ENTERED)
-    assert money.total > 0 and money.provisional == 0 and money.standing.level == PROVINCE_LEVEL
+    assert money.total > 0 and money.provisional == 0 and money.standing.level == PROVINCE
     assert all(part.provisional == 0 for part in money.parts)
     assert confirmed.final == confirmed.total.total > 0 and confirmed.provisional == 0
     assert reported(confirmed) == reported(entered)
@@ -169,7 +169,7 @@ def test_the_budget_and_the_confirmed_report_read_the_snapshot_not_the_live_rows
     assert {part.id: line.total for part, line in lao.parts if line.total} == {
         school_id: n for school_id, n in frozen.items() if school_id in {part.id for part, _line in lao.parts}
     }
-    assert lao.standing.level == PROVINCE_LEVEL and lao.standing.note() == ""
+    assert lao.standing.level == PROVINCE and lao.standing.note() == ""
     assert all(standing.final for standing in lao.standings.values())
 
 
@@ -256,7 +256,7 @@ def test_a_province_with_only_a_school_confirmed_shows_it_as_provisional_and_bud
     with as_account(app, "lao"):
         report = head_count("lao", lao_id, year(), CONFIRMED)
     standing = report.standings[school_id]
-    assert standing.level == SCHOOL_LEVEL and str(standing.note()) == NOT_FINAL
+    assert standing.level == SCHOOL and str(standing.note()) == NOT_FINAL
     assert report.final == 0 and report.provisional == report.total.total > 0
     with as_account(app, "province"):
         money = budget("province", province_id, year())

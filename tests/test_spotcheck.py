@@ -20,8 +20,9 @@ from sqlalchemy import delete, func, select
 from app import db
 from app.audit import acting_as, history_of
 from app.errors import OutOfScope, Refused
+from app.levels import LAO, PROVINCE, SCHOOL
 from app.models import AcademicYear, Lao, Province, School, SpotCheck, SpotCheckItem, Student
-from app.scope import LAO, PROVINCE, SCHOOL, Node, readable
+from app.scope import Node, readable
 from app.spotcheck import (
     accountability,
     allocate,

@@ -16,6 +16,7 @@ from sqlalchemy import event, func, select, text
 from app import db
 from app.audit import acting_as
 from app.errors import Locked, OutOfScope, Refused
+from app.levels import ORGANISATIONS
 from app.models import AcademicYear, Confirmation, HistoryEntry, Lao, Province, School, Student, Transition
 from app.workflow import (
     BLOCKING_CHECKS,
@@ -730,7 +731,7 @@ def test_a_year_made_current_through_the_api_opens_every_confirmation_at_once(ap
         for year_id, is_current in ((current.id, False), (next_id, True)):
             made = client.put("/api/v1/academic_year/%d" % year_id, json={"is_current": is_current}, headers=headers)
             assert made.status_code == 200, made.json
-        organisations = sum(db.session.scalar(select(func.count(model.id))) for model in (School, Lao, Province))
+        organisations = sum(db.session.scalar(select(func.count(model.id))) for model in ORGANISATIONS.values())
         assert db.session.scalar(select(func.count()).where(Confirmation.academic_year_id == next_id)) == organisations
     finally:
         with acting_as(None):
