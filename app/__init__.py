@@ -6,16 +6,11 @@ import sqlite3
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-from flask_appbuilder.utils.legacy import get_sqla_class
-from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-db = get_sqla_class()()
-migrate = Migrate()
-csrf = CSRFProtect()
+from .extensions import csrf, db, migrate
 
 
 @event.listens_for(Engine, "connect")

@@ -77,7 +77,7 @@ def stamp_authors(session, flush_context, instances):
 
 def record_event(action, target="", detail="", actor_id=None):
     """Write an AuditEvent in the current transaction (the caller commits)."""
-    from . import db
+    from .extensions import db
     from .models import AuditEvent
 
     db.session.add(
@@ -415,7 +415,7 @@ class _Places:
 
 
 def _entries(*conditions):
-    from . import db
+    from .extensions import db
 
     history_entry = _registry()[0]
     query = (
@@ -495,7 +495,7 @@ def history_record(entry):
     """Which record an entry is about, for lists that mix records (what changed since a
     confirmation): its kind and name, e.g. "นักเรียน / เด็กเล็ก: ปิ่นมณี ชื่นชม". A removed row is
     named from its last values."""
-    from . import db
+    from .extensions import db
 
     spec = _spec_of(entry.table_name)
     if spec is None:
@@ -579,8 +579,8 @@ def history_summary(entry):
 
 
 def _shown(spec, key, relation, formatter, value):
-    from . import db
     from .choices import YES_NO
+    from .extensions import db
     from .scope import readable
     from .thai import format_be_date, format_be_datetime
 

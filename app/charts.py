@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
-from . import choices, db
+from . import choices
+from .extensions import db
 from .models import Confirmation, Lao, Province, School, Student, Transition
 from .scope import CENTRAL, LAO, PROVINCE, readable
 from .thai import format_be_date

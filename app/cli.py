@@ -8,9 +8,9 @@ from flask.cli import AppGroup
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from sqlalchemy import select
 
-from . import db
 from .audit import acting_as
 from .errors import LecError
+from .extensions import db
 from .models import Lao, Province, School
 from .scope import readable
 from .security import CENTRAL, UnknownGrants, check_password

@@ -23,9 +23,9 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
-from . import db
 from .audit import acting_as, current_user_id, now, record_event
 from .errors import Invalid, LecError
+from .extensions import db
 from .models import Credential, Lao, LecUser, Province, School
 from .pdf import BOLD, REGULAR, paragraph, register_fonts, style
 from .scope import readable

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 from stdnum.th import pin
 
-from . import db
+from .extensions import db
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
 from .reports import seed_example_rates
 from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL

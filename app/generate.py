@@ -22,9 +22,9 @@ from sqlalchemy import case, insert, select, text
 from stdnum.th import pin
 from werkzeug.security import generate_password_hash
 
-from . import db
 from .demo import AGE_ON_16_MAY, SCHOOL_LEVELS, current_academic_year_be
 from .errors import LecError
+from .extensions import db
 from .models import AcademicYear, Lao, LecUser, Province, School, Student
 from .security import LAO as LAO_ROLE
 from .security import PROVINCE as PROVINCE_ROLE

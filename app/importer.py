@@ -26,9 +26,10 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
-from . import choices, db, labels
+from . import choices, labels
 from .audit import change_reason, current_user_id, now
 from .errors import Conflict, Invalid, OutOfScope
+from .extensions import db
 from .models import ImportUpload, Student
 from .quality import validate
 from .thai import parse_be_date

@@ -17,9 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select, tuple_
 from sqlalchemy.orm import Session
 
-from . import choices, db, quality
+from . import choices, quality
 from .audit import change_reason, current_user_id
 from .errors import Invalid, OutOfScope
+from .extensions import db
 from .models import AcademicYear, School, Student
 from .scope import current_node, readable
 from .thai import BE_OFFSET, format_be_date

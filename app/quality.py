@@ -34,8 +34,9 @@ from sqlalchemy.orm import Session, aliased
 from stdnum import exceptions as stdnum_errors
 from stdnum.th import pin
 
-from . import choices, db, labels
+from . import choices, labels
 from .errors import Invalid
+from .extensions import db
 from .models import (
     PROFILE_COUNTS,
     AcademicYear,

@@ -24,9 +24,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import Numeric, and_, case, func, select
 
-from . import choices, db, pdf
+from . import choices, pdf
 from .errors import OutOfScope
 from .exports import download
+from .extensions import db
 from .models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
 from .scope import CENTRAL, Node, current_node, organisation_in_subtree
 from .scope import lao_ids as scope_lao_ids

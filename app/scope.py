@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 from sqlalchemy import event, false, inspect, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from . import db
 from .audit import current_user_id
 from .errors import OutOfScope
+from .extensions import db
 from .models import (
     BudgetRate,
     Credential,

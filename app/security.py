@@ -31,11 +31,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 from wtforms.validators import DataRequired
 
-from . import db
 from .audit import record_event
 from .base_views import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .choices import YES_NO, label_of
 from .errors import Invalid, LecError
+from .extensions import db
 from .forms import choice_field
 from .models import LecUser
 from .permissions import (

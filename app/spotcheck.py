@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from . import db
 from .audit import current_user_id, history_of, now
 from .choices import SPOT_CHECK_RESULTS, codes
 from .errors import OutOfScope
+from .extensions import db
 from .models import Lao, School, SpotCheck, SpotCheckItem, Student
 from .scope import CENTRAL, PROVINCE, current_node, readable
 from .thai import format_be_date

@@ -26,11 +26,12 @@ from sqlalchemy import literal, select
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from . import audit, charts, choices, credentials, db, labels, learners, manual, quality, spotcheck, workflow
+from . import audit, charts, choices, credentials, labels, learners, manual, quality, spotcheck, workflow
 from .assets import PLOTLY_VERSION
 from .base_views import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
 from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
+from .extensions import db
 from .forms import (
     ActivationForm,
     ExceptionForm,

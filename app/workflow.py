@@ -15,9 +15,10 @@ from sqlalchemy import String, and_, cast, event, func, inspect, literal, null, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from . import db, quality
+from . import quality
 from .audit import change_reason, current_user_id, now
 from .errors import LecError, OutOfScope
+from .extensions import db
 from .models import (
     AcademicYear,
     Confirmation,

@@ -29,8 +29,9 @@ from stdnum.th import pin  # noqa: E402
 from table import print_table  # noqa: E402
 from workflow import database  # noqa: E402
 
-from app import create_app, db  # noqa: E402
+from app import create_app  # noqa: E402
 from app.demo import BOYS, GIRLS, SURNAMES, seed_demo  # noqa: E402
+from app.extensions import db  # noqa: E402
 from app.importer import COLUMNS  # noqa: E402
 from app.models import HistoryEntry, School, Student  # noqa: E402
 

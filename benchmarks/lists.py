@@ -27,7 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sqlalchemy import event, func, select  # noqa: E402
 from table import print_table  # noqa: E402
 
-from app import create_app, db  # noqa: E402
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
 from app.models import School, Student  # noqa: E402
 from app.security import CENTRAL  # noqa: E402
 

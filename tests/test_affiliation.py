@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from test_workflow import as_account, confirm_all_schools_of, org, year
 
-from app import db
 from app.audit import acting_as, history_of
 from app.errors import OutOfScope
+from app.extensions import db
 from app.models import (
     AcademicYear,
     Lao,

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, event, func, select, update
 
-from app import choices, db
+from app import choices
 from app.audit import (
     HistoryIsAppendOnly,
     acting_as,
@@ -22,6 +22,7 @@ from app.audit import (
     now,
     record_history,
 )
+from app.extensions import db
 from app.learners import remove_learners
 from app.models import (
     AcademicYear,

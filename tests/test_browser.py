@@ -32,10 +32,10 @@ from browsing import (
 from playwright.sync_api import expect
 from sqlalchemy import delete, insert, select
 
-from app import db
 from app.audit import acting_as
 from app.credentials import issue_credentials
 from app.demo import current_academic_year_be
+from app.extensions import db
 from app.learners import learners_by_id, remove_learners, restore_learners
 from app.models import AcademicYear, School, SpotCheck, SpotCheckItem, Student
 from app.thai import format_be_date

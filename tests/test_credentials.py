@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from app import db
 from app.audit import acting_as
 from app.credentials import ALPHABET, Card, hash_code, issue_credentials, render_sheet
+from app.extensions import db
 from app.models import AuditEvent, Credential, Lao, LecUser, Province
 
 from conftest import close, database_url, login, make_app, visible_text

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.th import pin
 
-from app import db
 from app.demo import AGE_ON_16_MAY, DEMO_USERS, SCHOOL_LEVELS
+from app.extensions import db
 from app.generate import GENERATED
 from app.models import AcademicYear, HistoryEntry, Lao, LecUser, Province, School, Student
 

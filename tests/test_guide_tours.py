@@ -24,9 +24,9 @@ from browsing import (
 from playwright.sync_api import expect
 from sqlalchemy import delete, insert, select, update
 
-from app import db
 from app.audit import acting_as
 from app.credentials import reissue_for_accounts
+from app.extensions import db
 from app.models import AcademicYear, Confirmation, Credential, Lao, Province, School, Student
 from app.workflow import confirm_province, current_year
 

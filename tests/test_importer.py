@@ -22,10 +22,10 @@ from openpyxl.worksheet.formula import ArrayFormula
 from sqlalchemy import delete, func, select, text
 from stdnum.th import pin
 
-from app import db
 from app.audit import acting_as
 from app.demo import current_academic_year_be
 from app.errors import Invalid, OutOfScope
+from app.extensions import db
 from app.importer import (
     COLUMNS,
     AlreadyImported,

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select, text, update
 
-from app import choices, db, quality
+from app import choices, quality
 from app.audit import acting_as, history_of
 from app.errors import Invalid, OutOfScope
+from app.extensions import db
 from app.learners import carry_over, remove_learners, restore_learners, roll_over, year_start
 from app.models import AcademicYear, Confirmation, HistoryEntry, School, Student
 from app.thai import format_be_date

@@ -16,9 +16,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from app import choices, db
+from app import choices
 from app.audit import acting_as
 from app.errors import OutOfScope
+from app.extensions import db
 from app.models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
 from app.reports import CONFIRMED, ENTERED, budget, head_count
 from app.workflow import confirm_school, confirmation_of

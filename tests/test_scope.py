@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from stdnum.th import pin
 from test_views import learner_form
 
-from app import db, quality
+from app import quality
 from app.audit import acting_as
 from app.credentials import issue_credentials
+from app.extensions import db
 from app.models import (
     AcademicYear,
     Credential,

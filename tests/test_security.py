@@ -4,7 +4,7 @@ with role ceilings, lockout, rate limits on both sign-in paths, password rules, 
 import pytest
 from sqlalchemy import select
 
-from app import db
+from app.extensions import db
 from app.models import AuditEvent, Lao, LecUser, School
 from app.permissions import CAN_LIST, STUDENT_API, STUDENT_VIEW
 from app.security import MANAGER, ROLES, declared

@@ -8,8 +8,9 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text, update
 
-from app import choices, db
+from app import choices
 from app.audit import AppendOnly, acting_as
+from app.extensions import db
 from app.learners import remove_learners
 from app.models import AcademicYear, Lao, Province, School, Snapshot, SnapshotCount, SnapshotOtherCount, Student
 from app.reports import CONFIRMED, ENTERED, budget, head_count

@@ -17,9 +17,9 @@ import flask_babel
 import pytest
 from sqlalchemy import delete, func, select
 
-from app import db
 from app.audit import acting_as, history_of
 from app.errors import OutOfScope
+from app.extensions import db
 from app.models import AcademicYear, Lao, Province, School, SpotCheck, SpotCheckItem, Student
 from app.scope import LAO, PROVINCE, SCHOOL, Node, readable
 from app.spotcheck import (

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import event, func, inspect, select
 
-from app import db
 from app.base_views import LecModelView
+from app.extensions import db
 from app.models import School, Student
 from app.thai import format_be_date
 
