@@ -11,36 +11,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, and_, event, insert, inspect, not_, select
 from sqlalchemy.orm import Session, declared_attr, joinedload, relationship
 
+from .context import current_user_id, now
 from .errors import LecError
-
-_cli_actor = ContextVar("lec_cli_actor", default=None)
-
-
-def now():
-    return datetime.now()
-
-
-@contextmanager
-def acting_as(user_id):
-    """Attribute command-line writes to a user (the CLI has no request)."""
-    token = _cli_actor.set(user_id)
-    try:
-        yield
-    finally:
-        _cli_actor.reset(token)
-
-
-def current_user_id():
-    if has_request_context():
-        user = getattr(g, "user", None)
-        if user is not None and getattr(user, "is_authenticated", False):
-            return user.id
-    return _cli_actor.get()
 
 
 class AuditMixin:

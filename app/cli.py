@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from sqlalchemy import select
 
-from .audit import acting_as
+from .context import acting_as
 from .errors import LecError
 from .extensions import db
 from .models import Lao, Province, School

@@ -23,7 +23,8 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
-from .audit import acting_as, current_user_id, now, record_event
+from .audit import record_event
+from .context import acting_as, current_user_id, now
 from .errors import Invalid, LecError
 from .extensions import db
 from .models import Credential, Lao, LecUser, Province, School

@@ -18,7 +18,8 @@ from sqlalchemy import event, select, tuple_
 from sqlalchemy.orm import Session
 
 from . import choices, quality
-from .audit import change_reason, current_user_id
+from .audit import change_reason
+from .context import current_user_id
 from .errors import Invalid, OutOfScope
 from .extensions import db
 from .models import AcademicYear, School, Student

@@ -11,7 +11,6 @@ A report is for the user's own node or a node inside their subtree; anything els
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import send_file
@@ -25,6 +24,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import Numeric, and_, case, func, select
 
 from . import choices, pdf
+from .context import now
 from .errors import OutOfScope
 from .exports import download
 from .extensions import db
@@ -570,7 +570,7 @@ def summary_pdf(report):
         return table
 
     year_text = _("Academic year %(year)s", year=report.year.year)
-    printed = _("Printed on %(date)s", date=format_be_date(datetime.now().date()))
+    printed = _("Printed on %(date)s", date=format_be_date(now().date()))
     story = [
         cell(_("Learner head-count summary"), title),
         cell("%s" % name, pdf.style(15, bold=True, leading=22)),

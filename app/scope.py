@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, false, inspect, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from .audit import current_user_id
+from .context import current_user_id
 from .errors import OutOfScope
 from .extensions import db
 from .models import (

@@ -7,7 +7,7 @@ this file."""
 
 import time
 import weakref
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app, flash, g
 from flask_appbuilder.actions import action
@@ -34,6 +34,7 @@ from wtforms.validators import DataRequired
 from .audit import record_event
 from .base_views import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .choices import YES_NO, label_of
+from .context import now
 from .errors import Invalid, LecError
 from .extensions import db
 from .forms import choice_field
@@ -529,7 +530,7 @@ class LecSecurityManager(SecurityManager):
     def auth_user_db(self, username, password):
         """FAB's sign-in, refusing locked accounts and accounts without an organisation."""
         user = self.find_user(username=username)
-        if user is not None and user.locked_until and user.locked_until > datetime.now():
+        if user is not None and user.locked_until and user.locked_until > now():
             flash(_("Too many failed sign-ins: this account is locked until %(time)s.",
                     time=user.locked_until.strftime("%H:%M")), "warning")
             record_event("login_refused_locked", username, actor_id=user.id)
@@ -553,7 +554,7 @@ class LecSecurityManager(SecurityManager):
     def on_user_login_failed(self, user):
         config = current_app.config
         if user.fail_login_count >= config["LEC_LOCKOUT_FAILURES"]:
-            user.locked_until = datetime.now() + timedelta(minutes=config["LEC_LOCKOUT_MINUTES"])
+            user.locked_until = now() + timedelta(minutes=config["LEC_LOCKOUT_MINUTES"])
             user.fail_login_count = 0
         record_event("login_failed", user.username, actor_id=user.id)
         db.session.commit()

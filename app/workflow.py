@@ -16,7 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from . import quality
-from .audit import change_reason, current_user_id, now
+from .audit import change_reason
+from .context import current_user_id, now
 from .errors import LecError, OutOfScope
 from .extensions import db
 from .models import (

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from table import print_table  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.audit import acting_as  # noqa: E402
+from app.context import acting_as  # noqa: E402
 from app.credentials import issue_credentials, render_sheet  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Lao, Province  # noqa: E402

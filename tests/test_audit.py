@@ -12,16 +12,15 @@ from sqlalchemy import delete, event, func, select, update
 from app import choices
 from app.audit import (
     HistoryIsAppendOnly,
-    acting_as,
     change_reason,
     changes_since,
     history_fields,
     history_of,
     history_record,
     install_history,
-    now,
     record_history,
 )
+from app.context import acting_as, now
 from app.extensions import db
 from app.learners import remove_learners
 from app.models import (

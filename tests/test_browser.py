@@ -32,7 +32,7 @@ from browsing import (
 from playwright.sync_api import expect
 from sqlalchemy import delete, insert, select
 
-from app.audit import acting_as
+from app.context import acting_as
 from app.credentials import issue_credentials
 from app.demo import current_academic_year_be
 from app.extensions import db

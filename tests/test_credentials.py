@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from app.audit import acting_as
+from app.context import acting_as
 from app.credentials import ALPHABET, Card, hash_code, issue_credentials, render_sheet
 from app.extensions import db
 from app.models import AuditEvent, Credential, Lao, LecUser, Province

@@ -24,7 +24,7 @@ from browsing import (
 from playwright.sync_api import expect
 from sqlalchemy import delete, insert, select, update
 
-from app.audit import acting_as
+from app.context import acting_as
 from app.credentials import reissue_for_accounts
 from app.extensions import db
 from app.models import AcademicYear, Confirmation, Credential, Lao, Province, School, Student

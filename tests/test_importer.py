@@ -22,7 +22,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from sqlalchemy import delete, func, select, text
 from stdnum.th import pin
 
-from app.audit import acting_as
+from app.context import acting_as
 from app.demo import current_academic_year_be
 from app.errors import Invalid, OutOfScope
 from app.extensions import db

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import delete, func, insert, select, text, update
 
 from app import choices, quality
-from app.audit import acting_as, history_of
+from app.audit import history_of
+from app.context import acting_as
 from app.errors import Invalid, OutOfScope
 from app.extensions import db
 from app.learners import carry_over, remove_learners, restore_learners, roll_over, year_start

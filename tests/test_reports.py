@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, insert, select, text
 
 from app import choices
-from app.audit import acting_as
+from app.context import acting_as
 from app.errors import OutOfScope
 from app.extensions import db
 from app.models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student

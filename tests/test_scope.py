@@ -12,7 +12,7 @@ from stdnum.th import pin
 from test_views import learner_form
 
 from app import quality
-from app.audit import acting_as
+from app.context import acting_as
 from app.credentials import issue_credentials
 from app.extensions import db
 from app.models import (

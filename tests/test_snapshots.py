@@ -9,7 +9,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text, update
 
 from app import choices
-from app.audit import AppendOnly, acting_as
+from app.audit import AppendOnly
+from app.context import acting_as
 from app.extensions import db
 from app.learners import remove_learners
 from app.models import AcademicYear, Lao, Province, School, Snapshot, SnapshotCount, SnapshotOtherCount, Student

@@ -17,7 +17,8 @@ import flask_babel
 import pytest
 from sqlalchemy import delete, func, select
 
-from app.audit import acting_as, history_of
+from app.audit import history_of
+from app.context import acting_as
 from app.errors import OutOfScope
 from app.extensions import db
 from app.models import AcademicYear, Lao, Province, School, SpotCheck, SpotCheckItem, Student

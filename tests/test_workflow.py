@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select, text
 
-from app.audit import acting_as
+from app.context import acting_as
 from app.errors import OutOfScope
 from app.extensions import db
 from app.models import AcademicYear, Confirmation, HistoryEntry, Lao, Province, School, Student, Transition
