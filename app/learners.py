@@ -14,8 +14,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import select, tuple_
 
 from . import choices, quality
 from .audit import change_reason
@@ -166,7 +165,6 @@ def _hard_delete_refused():
     )
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_deleting_learners(session, flush_context, instances):
     """No entry point deletes a learner, central and the command line included: the row is the
     evidence of who recorded whom. Removal (``remove_learners``) takes a learner out of the count."""
@@ -174,7 +172,6 @@ def refuse_deleting_learners(session, flush_context, instances):
         raise _hard_delete_refused()
 
 
-@event.listens_for(Session, "do_orm_execute")
 def refuse_bulk_learner_deletes(orm_execute_state):
     """``session.execute(delete(Student))`` skips the flush: refuse it too."""
     if orm_execute_state.is_delete:

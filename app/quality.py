@@ -17,7 +17,6 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
-    event,
     extract,
     func,
     inspect,
@@ -30,7 +29,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 from stdnum import exceptions as stdnum_errors
 from stdnum.th import pin
 
@@ -209,7 +208,6 @@ def student_errors(student):
     return errors
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_invalid_rows(session, flush_context, instances):
     """The last line: whatever entry point wrote the row, the rules hold when it is stored.
     A row carried over from an earlier system is checked only where it is being changed."""

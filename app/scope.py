@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import event, false, inspect, literal, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import false, inspect, literal, or_, select, true
 
 from .context import current_user_id
 from .errors import OutOfScope
@@ -277,7 +276,6 @@ def _out_of_scope():
     return OutOfScope(_("You may only record data of your own organisation."))
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_out_of_scope_writes(session, flush_context, instances):
     """A row may be written only inside the user's subtree: where it was and where it goes, so an
     edit cannot move a learner into, or out of, someone else's school."""

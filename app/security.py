@@ -27,8 +27,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired
 
 from .audit import record_event
@@ -429,15 +429,14 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
 MANAGERS = weakref.WeakSet()  # every app's security manager, whose permission cache a role change clears
 
 
-@event.listens_for(Session, "after_flush")
-def _note_permission_changes(session, flush_context):
+def note_permission_changes(session, flush_context):
+    """A flush that changes roles or permissions marks the session, so that its commit clears the caches."""
     changed = list(session.new) + list(session.dirty) + list(session.deleted)
     if any(isinstance(obj, (Role, PermissionView, Permission, ViewMenu)) for obj in changed):
         session.info["lec_permissions_changed"] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_permissions(session):
+def forget_permissions(session):
     if session.info.pop("lec_permissions_changed", False):
         for manager in list(MANAGERS):
             manager.held_by_roles.clear()

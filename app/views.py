@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from . import audit, charts, choices, credentials, labels, learners, manual, quality, spotcheck, workflow
 from .assets import PLOTLY_VERSION
+from .audit import HistoryEntry
 from .base_views import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
 from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
@@ -54,7 +55,6 @@ from .models import (
     AuditEvent,
     BudgetRate,
     Credential,
-    HistoryEntry,
     ImportUpload,
     Lao,
     NoOtherSchools,

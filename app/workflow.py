@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, cast, event, func, inspect, literal, null, select, true, tuple_
+from sqlalchemy import String, and_, cast, func, inspect, literal, null, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from . import quality
 from .audit import change_reason
@@ -112,7 +112,6 @@ def open_confirmations(year_id, connection=None):
     return run(select(func.count()).where(Confirmation.academic_year_id == year_id)).scalar()
 
 
-@event.listens_for(Session, "after_flush")
 def open_the_current_year(session, flush_context):
     """A year made current, on any screen, the API or the command line, opens every
     organisation's confirmation at once (see open_confirmations)."""
@@ -654,7 +653,6 @@ def _confirmations(session, placements):
     ).all()  # fmt: skip
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_locked_writes(session, flush_context, instances):
     """No learner or profile of a confirmed school, and no other-affiliation row of a confirmed LAO,
     nor of one whose entry window is closed, is added, changed or removed, whatever the entry

@@ -10,16 +10,7 @@ import pytest
 from sqlalchemy import delete, event, func, select, update
 
 from app import choices
-from app.audit import (
-    HistoryIsAppendOnly,
-    change_reason,
-    changes_since,
-    history_fields,
-    history_of,
-    history_record,
-    install_history,
-    record_history,
-)
+from app.audit import HistoryEntry, HistoryIsAppendOnly, change_reason, changes_since, history_of, history_record
 from app.context import acting_as, now
 from app.extensions import db
 from app.learners import remove_learners
@@ -27,7 +18,6 @@ from app.models import (
     AcademicYear,
     Confirmation,
     Credential,
-    HistoryEntry,
     Lao,
     LecUser,
     Province,
@@ -35,6 +25,7 @@ from app.models import (
     Student,
     Transition,
 )
+from app.pages.history import history_fields, install_history, record_history
 from app.thai import format_be_date
 from app.workflow import Refused
 

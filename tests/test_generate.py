@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.th import pin
 
+from app.audit import HistoryEntry
 from app.demo import AGE_ON_16_MAY, DEMO_USERS, SCHOOL_LEVELS
 from app.extensions import db
 from app.generate import GENERATED
-from app.models import AcademicYear, HistoryEntry, Lao, LecUser, Province, School, Student
+from app.models import AcademicYear, Lao, LecUser, Province, School, Student
 
 from conftest import BACKENDS, PASSWORD, close, database_url, login, make_app
 

@@ -22,6 +22,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from sqlalchemy import delete, func, select, text
 from stdnum.th import pin
 
+from app.audit import HistoryEntry
 from app.context import acting_as
 from app.demo import current_academic_year_be
 from app.errors import Invalid, OutOfScope
@@ -36,7 +37,7 @@ from app.importer import (
     store_upload,
     template_workbook,
 )
-from app.models import AcademicYear, HistoryEntry, ImportUpload, School, Student
+from app.models import AcademicYear, ImportUpload, School, Student
 from app.workflow import CONFIRMED, Locked, confirmation_of
 
 from conftest import SCHOOL_OF, new_national_id, visible_text

@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select, text
 
+from app.audit import HistoryEntry
 from app.context import acting_as
 from app.errors import OutOfScope
 from app.extensions import db
-from app.models import AcademicYear, Confirmation, HistoryEntry, Lao, Province, School, Student, Transition
+from app.models import AcademicYear, Confirmation, Lao, Province, School, Student, Transition
 from app.workflow import (
     BLOCKING_CHECKS,
     CONFIRMED,

@@ -1,0 +1,1 @@
+"""The web edge: hand-written pages and the base screen and API."""
