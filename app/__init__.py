@@ -47,7 +47,7 @@ def create_app(config=None):
         from . import cli, guards, health, manual, views, workflow
         from .assets import assets
         from .pages import history
-        from .security import check_password
+        from .passwords import check_password
         from .thai import format_be_date, format_be_datetime
 
         app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", check_password)

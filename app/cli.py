@@ -12,8 +12,10 @@ from .context import acting_as
 from .errors import LecError
 from .extensions import db
 from .models import Lao, Province, School
+from .passwords import check_password
+from .permissions import CENTRAL
 from .scope import readable
-from .security import CENTRAL, UnknownGrants, check_password
+from .security import UnknownGrants
 
 lec = AppGroup("lec", help="LEC commands.")
 
@@ -109,6 +111,7 @@ def issue_credentials(org_code, include_active, out, issuer):
         if root is None:
             raise click.ClickException("no organisation %s within the scope of %s" % (org_code, issuer))
         cards = issue([root], include_active=include_active)
+        db.session.commit()
         with open(out, "wb") as sheet:
             sheet.write(render_sheet(cards, root.name_th, issuer_name()))
     click.echo("%d credentials issued to %s" % (len(cards), out))

@@ -10,8 +10,8 @@ from stdnum.th import pin
 
 from .extensions import db
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
+from .permissions import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
 from .reports import seed_example_rates
-from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
 from .workflow import open_confirmations
 
 # (province code, LAO code, kind, name, [(school code, kind, name), ...])

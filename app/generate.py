@@ -26,9 +26,9 @@ from .demo import AGE_ON_16_MAY, SCHOOL_LEVELS, current_academic_year_be
 from .errors import LecError
 from .extensions import db
 from .models import AcademicYear, Lao, LecUser, Province, School, Student
-from .security import LAO as LAO_ROLE
-from .security import PROVINCE as PROVINCE_ROLE
-from .security import SCHOOL as SCHOOL_ROLE
+from .permissions import LAO as LAO_ROLE
+from .permissions import PROVINCE as PROVINCE_ROLE
+from .permissions import SCHOOL as SCHOOL_ROLE
 from .workflow import open_confirmations
 
 GENERATED = "9"  # every generated LAO and school code starts with it, no demo code does

@@ -37,7 +37,7 @@ from reportlab.platypus import (
 
 from . import pdf
 from .pdf import Shaped
-from .security import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
+from .permissions import CENTRAL, LAO, MANAGER, PROVINCE, SCHOOL
 from .thai import format_be_date
 
 GUIDE = Path(__file__).parent / "guide"

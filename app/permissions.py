@@ -4,6 +4,13 @@ and verbs. A screen and an API name the same right differently (a screen lists w
 API with can_get), so their verbs are declared apart; app/security.py builds the roles from these
 names, and ``flask lec sync-roles`` refuses a grant that names no permission."""
 
+# -- roles: their names are what a manager reads on the accounts screen ----------------------------
+CENTRAL = "ส่วนกลาง"
+PROVINCE = "จังหวัด"
+LAO = "อปท."
+SCHOOL = "สถานศึกษา"
+MANAGER = "ผู้บริหาร"
+
 # -- screens: a view's class name ------------------------------------------------------------------
 PROVINCE_VIEW = "ProvinceView"
 LAO_VIEW = "LaoView"

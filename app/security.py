@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from flask import current_app, flash, g
 from flask_appbuilder.actions import action
-from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
@@ -39,6 +38,7 @@ from .errors import Invalid, LecError
 from .extensions import db
 from .forms import choice_field
 from .models import LecUser
+from .pages.sheets import sheet_for_accounts
 from .permissions import (
     ACADEMIC_YEAR_API,
     ACADEMIC_YEAR_VIEW,
@@ -54,13 +54,16 @@ from .permissions import (
     CAN_POST,
     CAN_PUT,
     CAN_SHOW,
+    CENTRAL,
     CHART_VIEW,
     CREDENTIAL_VIEW,
     IMPORT_VIEW,
+    LAO,
     LAO_API,
     LAO_VIEW,
     LEARNER_API,
     LEARNERS_VIEW,
+    MANAGER,
     MENU_ACADEMIC_YEARS,
     MENU_ACCESS,
     MENU_BASIC_DATA,
@@ -94,12 +97,14 @@ from .permissions import (
     NO_OTHER_SCHOOLS_VIEW,
     OTHER_SCHOOL_API,
     OTHER_SCHOOL_VIEW,
+    PROVINCE,
     PROVINCE_API,
     PROVINCE_VIEW,
     QUALITY_VIEW,
     REMOVED_STUDENT_VIEW,
     REPORT_VIEW,
     RESET_MY_PASSWORD_VIEW,
+    SCHOOL,
     SCHOOL_API,
     SCHOOL_BUILDING_API,
     SCHOOL_BUILDING_VIEW,
@@ -119,12 +124,6 @@ from .permissions import (
     WORKFLOW_VIEW,
 )
 from .scope import USER_PLACEMENT, current_node, node_of
-
-CENTRAL = "ส่วนกลาง"
-PROVINCE = "จังหวัด"
-LAO = "อปท."
-SCHOOL = "สถานศึกษา"
-MANAGER = "ผู้บริหาร"
 
 MENU = (MENU_ACCESS,)
 
@@ -348,22 +347,6 @@ def check_account(user, manager=None):
         raise Invalid(errors)
 
 
-def check_password(password):
-    """At least 10 characters drawn from at least three of: lower case, upper case, digits,
-    other characters (Thai letters count as letters)."""
-    kinds = [
-        any(c.islower() for c in password),
-        any(c.isupper() for c in password),
-        any(c.isdigit() for c in password),
-        any(not c.isascii() or not c.isalnum() for c in password),
-    ]
-    if len(password) < 10 or sum(kinds) < 3:
-        raise PasswordComplexityValidationError(
-            _("A password needs at least 10 characters mixing at least three of: lower-case letters, "
-              "upper-case letters, digits and other characters.")
-        )
-
-
 class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
     """Accounts of the manager's own subtree (app/scope.py); a manager places each account at one
     organisation and grants roles no higher than their own."""
@@ -413,8 +396,6 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         single=False,  # FAB's single-row action is a GET, which CSRF protection refuses
     )
     def reissue_credentials(self, items):
-        from .credentials import sheet_for_accounts  # credentials builds on this module
-
         return sheet_for_accounts(items if isinstance(items, list) else [items])
 
     def post_add(self, item):

@@ -67,6 +67,7 @@ from .models import (
     SpotCheckItem,
     Student,
 )
+from .pages import sheets
 from .reports import (
     BASES,
     COUNTRY,
@@ -170,7 +171,7 @@ class IssuesCredentials:
     )
     def issue_credentials(self, items):
         items = items if isinstance(items, list) else [items]
-        return credentials.sheet_response(credentials.issue_credentials(items), ", ".join(i.name_th for i in items[:3]))
+        return sheets.sheet_response(credentials.issue_credentials(items), ", ".join(i.name_th for i in items[:3]))
 
     @action(
         "reissue_all_credentials",
@@ -183,7 +184,7 @@ class IssuesCredentials:
     def reissue_all_credentials(self, items):
         items = items if isinstance(items, list) else [items]
         cards = credentials.issue_credentials(items, include_active=True)
-        return credentials.sheet_response(cards, ", ".join(i.name_th for i in items[:3]))
+        return sheets.sheet_response(cards, ", ".join(i.name_th for i in items[:3]))
 
 
 class StudentView(LecModelView):
@@ -763,7 +764,7 @@ class CredentialView(LecModelView):
         single=False,
     )
     def reissue_credentials(self, items):
-        return credentials.sheet_for_accounts(item.user for item in (items if isinstance(items, list) else [items]))
+        return sheets.sheet_for_accounts(item.user for item in (items if isinstance(items, list) else [items]))
 
 
 class ActivationView(BaseView):
@@ -778,7 +779,9 @@ class ActivationView(BaseView):
         try:
             account = credentials.usable_credential(code).user
             if form.validate_on_submit():
-                login_user(credentials.activate(code, **{name: form[name].data for name in ACTIVATION_FIELDS}))
+                account = credentials.activate(code, **{name: form[name].data for name in ACTIVATION_FIELDS})
+                db.session.commit()
+                login_user(account)
                 flash(_l("Your account is active. Welcome to LEC."), "success")
                 return redirect(self.appbuilder.get_url_for_index)
         except credentials.UnusableCode:

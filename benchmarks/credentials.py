@@ -52,6 +52,7 @@ def main():
         with acting_as(None):
             started = time.perf_counter()
             cards = issue_credentials([province])
+            db.session.commit()
             issued = time.perf_counter()
             pdf = render_sheet(cards, province.name_th, "benchmark")
             rendered = time.perf_counter()

@@ -30,7 +30,7 @@ from table import print_table  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import School, Student  # noqa: E402
-from app.security import CENTRAL  # noqa: E402
+from app.permissions import CENTRAL  # noqa: E402
 
 RUNS, WARM_UP, PAGE_SIZE = 15, 3, 25
 CENTRAL_USER = "bench-central"

@@ -201,6 +201,7 @@ def test_the_link_on_a_credential_sheet_registers_the_person_and_signs_them_in(p
     with live_server.app.app_context(), acting_as(None):
         school = db.session.scalar(select(School).where(School.code == "1050130002"))
         code = issue_credentials([school], include_active=True)[0].code
+        db.session.commit()
     page.goto("/activate/" + code)
     expect(page.locator(".panel-title")).to_have_text("เปิดใช้งานบัญชีผู้ใช้")
     expect(page.locator("body")).to_contain_text("โรงเรียนเทศบาลดอยเงิน")

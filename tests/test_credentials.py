@@ -122,6 +122,7 @@ def test_codes_are_random_typeable_long_enough_and_stored_only_as_hashes(app, tm
     with app.app_context(), acting_as(None):
         lao = db.session.scalar(select(Lao).where(Lao.code == "6500104"))
         cards = issue_credentials([lao], include_active=True)
+        db.session.commit()
         assert set(ALPHABET).isdisjoint("0O1IL")
         for card in cards:
             assert re.fullmatch(r"([%s]{4}-){4}[%s]{4}" % (ALPHABET, ALPHABET), card.code)

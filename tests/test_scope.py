@@ -55,6 +55,7 @@ def foreign(app):
             db.session.commit()
         with acting_as(None):
             issue_credentials([school], include_active=True)
+            db.session.commit()
         credential = db.session.scalar(
             select(Credential).join(LecUser, Credential.user_id == LecUser.id).where(LecUser.school_id == school.id)
         )
