@@ -146,6 +146,7 @@ def import_students(path, school_code, year, username, dry_run):
             content = source.read()
         try:
             preview = import_file(os.path.basename(path), content, school, academic_year, dry_run=dry_run)
+            db.session.commit()
         except LecError as refusal:  # locked, out of scope, a file-level error
             raise click.ClickException(str(refusal)) from None
     for error in preview.errors:

@@ -32,6 +32,7 @@ from .audit import HistoryEntry
 from .base_views import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
 from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
+from .exports import download
 from .extensions import db
 from .forms import (
     ActivationForm,
@@ -74,9 +75,10 @@ from .reports import (
     ENTERED,
     baht,
     budget,
-    budget_download,
+    budget_file,
     head_count,
-    head_count_download,
+    head_count_file,
+    head_count_pdf,
 )
 from .scope import ORGANISATIONS, current_node, organisation_in_subtree, readable
 from .thai import format_be_date, format_be_datetime
@@ -857,6 +859,7 @@ class ImportView(BaseView):
             return self._preview_page(upload, _l("The form has expired; open the preview and import again."), 400)
         try:
             done = commit_upload(upload).counts
+            db.session.commit()
         except (workflow.Locked, AlreadyImported) as refusal:
             return self._preview_page(self._upload(upload_id), str(refusal), 409)
         except (Invalid, OutOfScope, Conflict) as refusal:
@@ -1114,7 +1117,11 @@ class ReportView(BaseView):
     def report_download(self, level, org_id, fmt):
         if fmt not in ("csv", "xlsx", "pdf"):
             abort(404)
-        return head_count_download(self._run(head_count, level, org_id, self._basis()), fmt)
+        report = self._run(head_count, level, org_id, self._basis())
+        if fmt == "pdf":
+            name, pdf = head_count_pdf(report)
+            return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
+        return download(fmt, *head_count_file(report))
 
     @expose("/budget/")
     @has_access
@@ -1135,7 +1142,7 @@ class ReportView(BaseView):
     def budget_download(self, level, org_id, fmt):
         if fmt not in ("csv", "xlsx"):
             abort(404)
-        return budget_download(self._run(budget, level, org_id), fmt)
+        return download(fmt, *budget_file(self._run(budget, level, org_id)))
 
     @staticmethod
     def _own_node():
