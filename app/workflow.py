@@ -342,7 +342,9 @@ NODE_MODELS = {"school": School, "lao": Lao, "province": Province}
 
 def entry_notice():
     """For the signed-in user's own organisation this year: whether entry is open and for how many
-    more days, the confirmation state, who confirmed and when, and why it was last returned."""
+    more days, the confirmation state, who confirmed and when, and why it was last returned.
+    Templates call it while they render, so it writes nothing: an organisation whose confirmation
+    is not made yet (added after the year opened) is told what that row will say, open."""
     node = current_node()
     year = current_year()
     if year is None or node.level not in NODE_MODELS and node.level != "central":
@@ -356,9 +358,8 @@ def entry_notice():
         .where(Confirmation.academic_year_id == year.id, Confirmation.org_key == key)
         .options(joinedload(Confirmation.transitions), joinedload(Confirmation.confirmed_by))
     ).unique().first()
-    if confirmation is None:  # created on first use, and kept; a commit on every page would expire its rows
-        confirmation = confirmation_of(db.session.get(NODE_MODELS[node.level], node.id), year)
-        db.session.commit()
+    if confirmation is None:
+        confirmation = Confirmation(academic_year=year, org_level=node.level, state=OPEN, exception_until=None)
     last = max(confirmation.transitions, key=lambda t: t.id, default=None)
     return {
         "level": node.level,
