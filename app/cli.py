@@ -11,10 +11,10 @@ from sqlalchemy import select
 from .context import acting_as
 from .errors import LecError
 from .extensions import db
-from .models import Lao, Province, School
+from .models import School
 from .passwords import check_password
 from .permissions import CENTRAL
-from .scope import readable
+from .scope import find_organisation, readable
 from .security import UnknownGrants
 
 lec = AppGroup("lec", help="LEC commands.")
@@ -157,15 +157,6 @@ def import_students(path, school_code, year, username, dry_run):
         % ("dry run, nothing written" if dry_run else "imported", counts["new"], counts["update"],
            counts["unchanged"], counts["errors"])
     )  # fmt: skip
-
-
-def find_organisation(code):
-    """The province, LAO or school with this code that the acting user may read."""
-    for model in (Province, Lao, School):
-        found = db.session.scalar(select(model).where(model.code == code, readable(model)))
-        if found is not None:
-            return found
-    return None
 
 
 def register(app):

@@ -18,6 +18,7 @@ from sqlalchemy import select, tuple_
 
 from . import choices, quality
 from .audit import change_reason
+from .choices import ACTIVE, REMOVED
 from .context import current_user_id
 from .errors import Invalid, OutOfScope
 from .extensions import db
@@ -26,7 +27,6 @@ from .scope import current_node, readable
 from .thai import BE_OFFSET, format_be_date
 from .workflow import Refused
 
-ACTIVE, REMOVED = "active", "removed"
 REMOVERS = frozenset({"school", "lao", "province", "central"})
 RESTORERS = frozenset({"school", "lao", "central"})  # the school while it is open, or its LAO
 ROLLERS = frozenset({"school", "lao", "central"})

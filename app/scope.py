@@ -236,6 +236,15 @@ def readable(model, node=None):
     return column.in_(ids(node))
 
 
+def find_organisation(code):
+    """The province, LAO or school with this code that the acting user may read."""
+    for model in (Province, Lao, School):
+        found = db.session.scalar(select(model).where(model.code == code, readable(model)))
+        if found is not None:
+            return found
+    return None
+
+
 def _parent_column(model, relation):
     return inspect(model).relationships[relation].local_remote_pairs[0][0].key
 

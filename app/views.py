@@ -30,7 +30,6 @@ from . import audit, charts, choices, credentials, labels, learners, manual, qua
 from .assets import PLOTLY_VERSION
 from .audit import HistoryEntry
 from .base_views import LecApi, LecInterface, LecModelApi, LecModelView, whole_number
-from .cli import find_organisation
 from .errors import Conflict, Invalid, OutOfScope
 from .exports import download
 from .extensions import db
@@ -80,7 +79,7 @@ from .reports import (
     head_count_file,
     head_count_pdf,
 )
-from .scope import ORGANISATIONS, current_node, organisation_in_subtree, readable
+from .scope import ORGANISATIONS, current_node, find_organisation, organisation_in_subtree, readable
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]

@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, cast, func, inspect, literal, null, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
 
-from . import quality
+from . import choices, quality
 from .audit import change_reason
 from .context import current_user_id, now
 from .errors import LecError, OutOfScope
@@ -571,12 +571,11 @@ def _board_rows(year, model, condition):
 def _school_figures(year, schools):
     """{school id: learners in the count} and {school id: data errors found} for the schools (a
     SELECT of ids): two queries however many schools."""
-    from .learners import ACTIVE  # app/learners.py imports this module
-
     learners = dict(
         db.session.execute(
             select(Student.school_id, func.count(Student.id))
-            .where(Student.academic_year_id == year.id, Student.status == ACTIVE, Student.school_id.in_(schools))
+            .where(Student.academic_year_id == year.id, Student.status == choices.ACTIVE)
+            .where(Student.school_id.in_(schools))
             .group_by(Student.school_id)
         ).all()
     )
