@@ -11,7 +11,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flask import has_request_context, request
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
@@ -34,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload, relationship
 
 from . import choices, labels, models
-from .context import current_user_id, now
+from .context import current_address, current_user_id, now
 from .errors import LecError
 from .extensions import db
 from .models import AuditEvent, AuditMixin, Lao, LecUser, School, SchoolProfile
@@ -62,7 +61,7 @@ def record_event(action, target="", detail="", actor_id=None):
             action=action,
             target=str(target)[:200],
             detail=str(detail)[:1000],
-            ip=request.remote_addr if has_request_context() else None,
+            ip=current_address(),
         )
     )
 

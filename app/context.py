@@ -4,7 +4,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 
 _cli_actor = ContextVar("lec_cli_actor", default=None)
 
@@ -29,3 +29,8 @@ def current_user_id():
         if user is not None and getattr(user, "is_authenticated", False):
             return user.id
     return _cli_actor.get()
+
+
+def current_address():
+    """The client's address when a request is acting (behind a proxy, as ProxyFix gives it)."""
+    return request.remote_addr if has_request_context() else None
