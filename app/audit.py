@@ -6,8 +6,6 @@ API, importer, command line — is covered without remembering to do it."""
 
 import functools
 import json
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -33,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload, relationship
 
 from . import choices, labels, models
-from .context import current_address, current_user_id, now
+from .context import current_address, current_reason, current_user_id, now
 from .errors import LecError
 from .extensions import db
 from .models import AuditEvent, AuditMixin, Lao, LecUser, School, SchoolProfile
@@ -79,13 +77,12 @@ def record_event(action, target="", detail="", actor_id=None):
 #   All entries of one flush go to the database in one executemany INSERT.
 #
 # What a flush carries from one event to the other lives in ``session.info`` (one session per
-# request or thread), never in module globals; the reason is a context variable.
+# request or thread), never in module globals; the reason is the context's (app/context.py).
 
 BOOKKEEPING = frozenset({"created_on", "created_by_id", "changed_on", "changed_by_id"})
 SECRETS = {"credential": frozenset({"code_hash"})}  # never written to the history, not even hashed
 MASK = "***"
 _PENDING = "lec_history_pending"
-_reason = ContextVar("lec_change_reason", default=None)
 
 
 class AppendOnly(LecError):
@@ -114,20 +111,6 @@ def _refuse_change(table):
 
 def _append_only(obj):
     return getattr(obj, "__tablename__", None) in APPEND_ONLY
-
-
-@contextmanager
-def change_reason(reason):
-    """Every history entry written inside the block carries this reason (a return, a correction)."""
-    token = _reason.set(reason)
-    try:
-        yield
-    finally:
-        _reason.reset(token)
-
-
-def current_reason():
-    return _reason.get()
 
 
 class HistoryEntry(Model):

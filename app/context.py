@@ -1,4 +1,4 @@
-"""Who is acting and what time it is: what every layer asks, so it sits below them all."""
+"""Who is acting, why and what time it is: what every layer asks, so it sits below them all."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import g, has_request_context, request
 
 _cli_actor = ContextVar("lec_cli_actor", default=None)
+_reason = ContextVar("lec_change_reason", default=None)
 
 
 def now():
@@ -14,13 +15,26 @@ def now():
 
 
 @contextmanager
-def acting_as(user_id):
-    """Attribute command-line writes to a user (the CLI has no request)."""
-    token = _cli_actor.set(user_id)
+def _holding(variable, value):
+    token = variable.set(value)
     try:
         yield
     finally:
-        _cli_actor.reset(token)
+        variable.reset(token)
+
+
+def acting_as(user_id):
+    """Attribute command-line writes to a user (the CLI has no request)."""
+    return _holding(_cli_actor, user_id)
+
+
+def change_reason(reason):
+    """Every history entry written inside the block carries this reason (a return, a correction)."""
+    return _holding(_reason, reason)
+
+
+def current_reason():
+    return _reason.get()
 
 
 def current_user_id():

@@ -27,8 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from . import choices, labels
-from .audit import change_reason
-from .context import current_user_id, now
+from .context import change_reason, current_user_id, now
 from .errors import Conflict, Invalid, OutOfScope
 from .extensions import db
 from .models import ImportUpload, Student

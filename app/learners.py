@@ -17,9 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
 
 from . import choices, quality
-from .audit import change_reason
 from .choices import ACTIVE, REMOVED
-from .context import current_user_id
+from .context import change_reason, current_user_id
 from .errors import Invalid, OutOfScope
 from .extensions import db
 from .models import AcademicYear, School, Student

@@ -16,8 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
 
 from . import choices, quality
-from .audit import change_reason
-from .context import current_user_id, now
+from .context import change_reason, current_user_id, now
 from .errors import LecError, OutOfScope
 from .extensions import db
 from .models import (

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import delete, event, func, select, update
 
 from app import choices
-from app.audit import HistoryEntry, HistoryIsAppendOnly, change_reason, changes_since, history_of, history_record
-from app.context import acting_as, now
+from app.audit import HistoryEntry, HistoryIsAppendOnly, changes_since, history_of, history_record
+from app.context import acting_as, change_reason, now
 from app.extensions import db
 from app.learners import remove_learners
 from app.models import (
