@@ -34,8 +34,7 @@ from . import choices, labels, models
 from .context import current_address, current_reason, current_user_id, now
 from .errors import LecError
 from .extensions import db
-from .models import AuditEvent, AuditMixin, Lao, LecUser, School, SchoolProfile
-from .quality import CODED_COLUMNS
+from .models import CODED_COLUMNS, AuditEvent, AuditMixin, Lao, LecUser, School, SchoolProfile
 from .scope import readable
 from .thai import format_be_date, format_be_datetime
 

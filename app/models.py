@@ -611,3 +611,21 @@ class SnapshotOtherCount(Model):
     class_level = Column(String(3), nullable=False)
     sex = Column(String(1), nullable=False)
     learners = Column(Integer, nullable=False)
+
+
+# The codes each coded column may hold: validation (app/quality.py) and the history's labels read it.
+CODED_COLUMNS = {
+    Lao: {"kind": choices.LAO_KINDS},
+    School: {"kind": choices.SCHOOL_KINDS},
+    Student: {
+        "id_kind": choices.ID_KINDS,
+        "sex": choices.SEXES,
+        "class_level": choices.CLASS_LEVELS,
+        "status": choices.STUDENT_STATUSES,
+        "removal_reason": choices.REMOVAL_REASONS,
+        "disadvantage": choices.DISADVANTAGES,
+        "disability": choices.DISABILITIES,
+    },
+    OtherSchool: {"affiliation": choices.AFFILIATIONS},
+    SchoolBuilding: {"kind": choices.BUILDING_KINDS, "condition": choices.BUILDING_CONDITIONS},
+}

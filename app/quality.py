@@ -37,6 +37,7 @@ from . import choices, labels
 from .errors import Invalid
 from .extensions import db
 from .models import (
+    CODED_COLUMNS,
     PROFILE_COUNTS,
     AcademicYear,
     Lao,
@@ -104,21 +105,6 @@ REQUIRED_STUDENT_FIELDS = (
 )
 
 
-CODED_COLUMNS = {
-    Lao: {"kind": choices.LAO_KINDS},
-    School: {"kind": choices.SCHOOL_KINDS},
-    Student: {
-        "id_kind": choices.ID_KINDS,
-        "sex": choices.SEXES,
-        "class_level": choices.CLASS_LEVELS,
-        "status": choices.STUDENT_STATUSES,
-        "removal_reason": choices.REMOVAL_REASONS,
-        "disadvantage": choices.DISADVANTAGES,
-        "disability": choices.DISABILITIES,
-    },
-    OtherSchool: {"affiliation": choices.AFFILIATIONS},
-    SchoolBuilding: {"kind": choices.BUILDING_KINDS, "condition": choices.BUILDING_CONDITIONS},
-}
 # Head-counts, never below zero.
 COUNTED_COLUMNS = {OtherSchool: choices.OTHER_SCHOOL_COUNTS, SchoolProfile: PROFILE_COUNTS}
 
