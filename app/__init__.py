@@ -6,16 +6,11 @@ import sqlite3
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-from flask_appbuilder.utils.legacy import get_sqla_class
-from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-db = get_sqla_class()()
-migrate = Migrate()
-csrf = CSRFProtect()
+from .extensions import csrf, db, migrate
 
 
 @event.listens_for(Engine, "connect")
@@ -49,21 +44,23 @@ def create_app(config=None):
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import audit, cli, health, manual, quality, scope, views, workflow  # noqa: F401 — flush guards
+        from . import cli, guards, health, manual, views, workflow
         from .assets import assets
-        from .security import check_password
+        from .pages import history
+        from .passwords import check_password
         from .thai import format_be_date, format_be_datetime
 
         app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", check_password)
 
         app.register_blueprint(assets)
 
+        guards.install()
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         health.register(app)  # public, exempt from rate limits: needs FAB's limiter
         views.register(appbuilder)
         app.jinja_env.globals.update(entry_notice=workflow.entry_notice, help_link=manual.help_link)
-        audit.install_history(app)
+        history.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)
         cli.register(app)
     return app

@@ -6,65 +6,39 @@ API, importer, command line — is covered without remembering to do it."""
 
 import functools
 import json
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flask import current_app, g, has_request_context, request
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, and_, event, insert, inspect, not_, select
-from sqlalchemy.orm import Session, declared_attr, joinedload, relationship
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    insert,
+    inspect,
+    not_,
+    select,
+)
+from sqlalchemy.orm import joinedload, relationship
 
+from . import choices, labels, models
+from .context import current_address, current_reason, current_user_id, now
 from .errors import AppendOnly, HistoryIsAppendOnly
-
-_cli_actor = ContextVar("lec_cli_actor", default=None)
-
-
-def now():
-    return datetime.now()
+from .extensions import db
+from .models import CODED_COLUMNS, AuditEvent, AuditMixin, Lao, LecUser, School, SchoolProfile
+from .scope import readable
+from .thai import format_be_date, format_be_datetime
 
 
-@contextmanager
-def acting_as(user_id):
-    """Attribute command-line writes to a user (the CLI has no request)."""
-    token = _cli_actor.set(user_id)
-    try:
-        yield
-    finally:
-        _cli_actor.reset(token)
-
-
-def current_user_id():
-    if has_request_context():
-        user = getattr(g, "user", None)
-        if user is not None and getattr(user, "is_authenticated", False):
-            return user.id
-    return _cli_actor.get()
-
-
-class AuditMixin:
-    created_on = Column(DateTime, nullable=False, default=now)
-    changed_on = Column(DateTime, nullable=False, default=now, onupdate=now)
-
-    @declared_attr
-    def created_by_id(cls):
-        return Column(Integer, ForeignKey("ab_user.id"), index=True)
-
-    @declared_attr
-    def changed_by_id(cls):
-        return Column(Integer, ForeignKey("ab_user.id"), index=True)
-
-    @declared_attr
-    def created_by(cls):
-        return relationship("User", foreign_keys=[cls.created_by_id], lazy="select")
-
-    @declared_attr
-    def changed_by(cls):
-        return relationship("User", foreign_keys=[cls.changed_by_id], lazy="select")
-
-
-@event.listens_for(Session, "before_flush")
 def stamp_authors(session, flush_context, instances):
     user_id = current_user_id()
     for obj in session.new:
@@ -77,9 +51,6 @@ def stamp_authors(session, flush_context, instances):
 
 def record_event(action, target="", detail="", actor_id=None):
     """Write an AuditEvent in the current transaction (the caller commits)."""
-    from . import db
-    from .models import AuditEvent
-
     db.session.add(
         AuditEvent(
             occurred_on=now(),
@@ -87,7 +58,7 @@ def record_event(action, target="", detail="", actor_id=None):
             action=action,
             target=str(target)[:200],
             detail=str(detail)[:1000],
-            ip=request.remote_addr if has_request_context() else None,
+            ip=current_address(),
         )
     )
 
@@ -105,13 +76,12 @@ def record_event(action, target="", detail="", actor_id=None):
 #   All entries of one flush go to the database in one executemany INSERT.
 #
 # What a flush carries from one event to the other lives in ``session.info`` (one session per
-# request or thread), never in module globals; the reason is a context variable.
+# request or thread), never in module globals; the reason is the context's (app/context.py).
 
 BOOKKEEPING = frozenset({"created_on", "created_by_id", "changed_on", "changed_by_id"})
 SECRETS = {"credential": frozenset({"code_hash"})}  # never written to the history, not even hashed
 MASK = "***"
 _PENDING = "lec_history_pending"
-_reason = ContextVar("lec_change_reason", default=None)
 
 
 # The tables whose rows are only ever added: the change history, and the figures a province
@@ -134,18 +104,32 @@ def _append_only(obj):
     return getattr(obj, "__tablename__", None) in APPEND_ONLY
 
 
-@contextmanager
-def change_reason(reason):
-    """Every history entry written inside the block carries this reason (a return, a correction)."""
-    token = _reason.set(reason)
-    try:
-        yield
-    finally:
-        _reason.reset(token)
+class HistoryEntry(Model):
+    """The append-only change history: one row per insert, update or delete of tracked data,
+    holding only the fields that changed (old and new). Written at flush time (below);
+    no screen or API may change or delete it."""
 
+    __tablename__ = "history"
+    __table_args__ = (Index("ix_history_record", "table_name", "row_id"),)
+    id = Column(Integer, primary_key=True)
+    occurred_on = Column(DateTime, nullable=False, index=True)
+    actor_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    actor = relationship(User, foreign_keys=[actor_id])
+    table_name = Column(String(40), nullable=False)
+    row_id = Column(Integer, nullable=False)
+    action = Column(String(10), nullable=False)  # insert, update, delete
+    changes = Column(Text, nullable=False)  # JSON: {field: [old, new]}
+    reason = Column(String(1000))
+    province_id = Column(Integer, index=True)  # where the row sat, for searching by organisation
+    lao_id = Column(Integer, index=True)
+    school_id = Column(Integer, index=True)
 
-def current_reason():
-    return _reason.get()
+    def record(self):
+        """Which record the entry is about, named for a reader."""
+        return history_record(self)
+
+    def summary(self):
+        return history_summary(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,9 +143,7 @@ class Tracked:
 
 @functools.cache
 def _registry():
-    """(HistoryEntry, {model: Tracked}); imported late because app.models imports this module."""
-    from . import models
-
+    """(HistoryEntry, {model: Tracked}), once the mappers are configured."""
     tracked = {}
     for model in (
         models.Province, models.Lao, models.School, models.AcademicYear, models.Student,
@@ -181,7 +163,7 @@ def _registry():
         }
         secrets = SECRETS.get(model.__tablename__, frozenset())
         tracked[model] = Tracked(model, model.__tablename__, columns, secrets, parents)
-    return models.HistoryEntry, tracked
+    return HistoryEntry, tracked
 
 
 def tracked_models():
@@ -206,7 +188,6 @@ def _set_unloaded(history):
     return bool(history.added) and not history.deleted
 
 
-@event.listens_for(Session, "before_flush")
 def prepare_history(session, flush_context, instances):
     """Refuse changes to the append-only tables; read what only the database still knows before it
     changes."""
@@ -247,7 +228,6 @@ def prepare_history(session, flush_context, instances):
                 pending["unloaded"][(spec.model, row[0])] = dict(zip(keys, row[1:], strict=True))
 
 
-@event.listens_for(Session, "do_orm_execute")
 def refuse_bulk_append_only_changes(orm_execute_state):
     """``session.execute(update(HistoryEntry) ...)`` and bulk deletes skip the flush: refuse them too."""
     if orm_execute_state.is_update or orm_execute_state.is_delete:
@@ -256,7 +236,6 @@ def refuse_bulk_append_only_changes(orm_execute_state):
             raise _refuse_change(table)
 
 
-@event.listens_for(Session, "after_flush")
 def write_history(session, flush_context):
     pending = session.info.pop(_PENDING, None) or {"deleted": [], "unloaded": {}}
     history_entry, tracked = _registry()
@@ -333,8 +312,6 @@ class _Places:
     remembered before it."""
 
     def __init__(self, connection, found, deleted):
-        from .models import Lao, LecUser, School, SchoolProfile
-
         user_ids, school_ids, lao_ids, profile_ids = set(), set(), set(), set()
         for spec, _row, values, _action, _changes in found:
             if spec.table == "credential":
@@ -407,8 +384,6 @@ class _Places:
 
 
 def _entries(*conditions):
-    from . import db
-
     history_entry = _registry()[0]
     query = (
         select(history_entry)
@@ -442,25 +417,6 @@ def changes_since(confirmation):
     )
 
 
-def _view_named(modelview_name):
-    for view in current_app.appbuilder.baseviews:
-        if view.__class__.__name__ == modelview_name:
-            return view
-    return None
-
-
-def record_history(modelview_name, pk):
-    """For a Flask-AppBuilder show page: the history of the record it shows ([] for a model
-    that has none). The view has already checked that the user may read the record."""
-    model = getattr(getattr(_view_named(modelview_name), "datamodel", None), "obj", None)
-    if model not in _registry()[1]:
-        return []
-    try:
-        return history_of(model, int(pk))
-    except (TypeError, ValueError):
-        return []
-
-
 def _spec_of(table):
     return next((spec for spec in _registry()[1].values() if spec.table == table), None)
 
@@ -487,8 +443,6 @@ def history_record(entry):
     """Which record an entry is about, for lists that mix records (what changed since a
     confirmation): its kind and name, e.g. "นักเรียน / เด็กเล็ก: ปิ่นมณี ชื่นชม". A removed row is
     named from its last values."""
-    from . import db
-
     spec = _spec_of(entry.table_name)
     if spec is None:
         return ""
@@ -507,17 +461,17 @@ def history_record(entry):
     return "%s: %s" % (RECORD_KINDS[spec.table], name)
 
 
-def history_fields(entry, modelview_name=None):
+def changed_fields(entry, labels=None, formatters=None):
     """The changed fields of an entry as a reader sees them: [(label, old, new)], labelled and
-    formatted as the show page does (codes as their Thai labels, dates in the Buddhist era,
-    related rows by name). An empty string stands for no value."""
+    formatted as a screen's labels and formatters say, by default as the show page does (codes as
+    their Thai labels, dates in the Buddhist era, related rows by name). An empty string stands for
+    no value."""
     spec = _spec_of(entry.table_name)
     if spec is None:
         return []
-    labels, formatters = _default_presentation(spec.model)
-    view = _view_named(modelview_name) if modelview_name else None
-    labels = {**labels, **(getattr(view, "label_columns", None) or {})}
-    formatters = {**formatters, **(getattr(view, "formatters_columns", None) or {})}
+    default_labels, default_formatters = _default_presentation(spec.model)
+    labels = {**default_labels, **(labels or {})}
+    formatters = {**default_formatters, **(formatters or {})}
     relations = {
         pair[0].key: relation
         for relation in inspect(spec.model).relationships
@@ -538,8 +492,6 @@ def history_fields(entry, modelview_name=None):
 
 
 def _presented_codes():
-    from . import choices
-
     return {
         "confirmation": {"state": choices.CONFIRMATION_STATES},
         "spot_check_item": {"result": choices.SPOT_CHECK_RESULTS},
@@ -549,9 +501,6 @@ def _presented_codes():
 @functools.cache
 def _default_presentation(model):
     """Labels and code formatters for a tracked model when no screen is named (the history list)."""
-    from . import choices, labels
-    from .quality import CODED_COLUMNS
-
     by_table = {
         "student": labels.STUDENT, "school": labels.ORGANISATION, "lao": labels.ORGANISATION,
         "province": labels.ORGANISATION, "academic_year": labels.ACADEMIC_YEAR, "credential": labels.CREDENTIAL,
@@ -567,15 +516,10 @@ def _default_presentation(model):
 
 def history_summary(entry):
     """One line for lists of history entries: each changed field with its old and new value."""
-    return "; ".join("%s: %s → %s" % (label, old or "—", new or "—") for label, old, new in history_fields(entry))
+    return "; ".join("%s: %s → %s" % (label, old or "—", new or "—") for label, old, new in changed_fields(entry))
 
 
 def _shown(spec, key, relation, formatter, value):
-    from . import db
-    from .choices import YES_NO
-    from .scope import readable
-    from .thai import format_be_date, format_be_datetime
-
     if value is None or key in spec.secrets:
         return "" if value is None else value
     if relation is not None:
@@ -596,17 +540,5 @@ def _shown(spec, key, relation, formatter, value):
     if formatter:
         return str(formatter(value))
     if isinstance(column_type, Boolean):
-        return str(dict(YES_NO).get(value, value))
+        return str(dict(choices.YES_NO).get(value, value))
     return str(value)
-
-
-def install_history(app):
-    """Make the history readable in templates (the show page's ประวัติการแก้ไข panel): the globals
-    ``record_history(modelview_name, pk)``, ``history_fields(entry, modelview_name)`` and
-    ``history_record(entry)``, and the filter ``be_datetime``. Call once from create_app."""
-    from .thai import format_be_datetime
-
-    app.jinja_env.globals["record_history"] = record_history
-    app.jinja_env.globals["history_fields"] = history_fields
-    app.jinja_env.globals["history_record"] = history_record
-    app.jinja_env.filters["be_datetime"] = format_be_datetime

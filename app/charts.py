@@ -13,13 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
-from . import choices, db
+from . import choices
+from .choices import ACTIVE, REMOVED
+from .extensions import db
 from .levels import CENTRAL, LAO, PROVINCE
 from .models import Confirmation, Lao, Province, School, Student, Transition
 from .scope import readable
 from .thai import format_be_date
 
-ACTIVE, REMOVED = "active", "removed"
 FONT = "Sarabun, Tahoma, sans-serif"  # served by the app (app/assets.py, lec.css)
 
 

@@ -73,7 +73,8 @@ PREFIXES = [
     ("นางสาว", _l("Miss")),
 ]
 
-STUDENT_STATUSES = [("active", _l("Active")), ("removed", _l("Removed"))]
+ACTIVE, REMOVED = "active", "removed"  # a learner in the count, and one taken out of it
+STUDENT_STATUSES = [(ACTIVE, _l("Active")), (REMOVED, _l("Removed"))]
 
 # Why a learner was taken out of the count (the circular's จำหน่าย); never a hard delete.
 REMOVAL_REASONS = [

@@ -8,13 +8,13 @@ from flask.cli import AppGroup
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from sqlalchemy import select
 
-from . import db
-from .audit import acting_as
+from .context import acting_as
 from .errors import LecError, UnknownGrants
-from .levels import ORGANISATIONS
+from .extensions import db
 from .models import School
-from .scope import readable
-from .security import ROLE_CENTRAL, check_password
+from .passwords import check_password
+from .roles import ROLE_CENTRAL
+from .scope import find_organisation, readable
 
 lec = AppGroup("lec", help="LEC commands.")
 
@@ -110,6 +110,7 @@ def issue_credentials(org_code, include_active, out, issuer):
         if root is None:
             raise click.ClickException("no organisation %s within the scope of %s" % (org_code, issuer))
         cards = issue([root], include_active=include_active)
+        db.session.commit()
         with open(out, "wb") as sheet:
             sheet.write(render_sheet(cards, root.name_th, issuer_name()))
     click.echo("%d credentials issued to %s" % (len(cards), out))
@@ -144,6 +145,7 @@ def import_students(path, school_code, year, username, dry_run):
             content = source.read()
         try:
             preview = import_file(os.path.basename(path), content, school, academic_year, dry_run=dry_run)
+            db.session.commit()
         except LecError as refusal:  # locked, out of scope, a file-level error
             raise click.ClickException(str(refusal)) from None
     for error in preview.errors:
@@ -154,15 +156,6 @@ def import_students(path, school_code, year, username, dry_run):
         % ("dry run, nothing written" if dry_run else "imported", counts["new"], counts["update"],
            counts["unchanged"], counts["errors"])
     )  # fmt: skip
-
-
-def find_organisation(code):
-    """The province, LAO or school with this code that the acting user may read."""
-    for model in ORGANISATIONS.values():
-        found = db.session.scalar(select(model).where(model.code == code, readable(model)))
-        if found is not None:
-            return found
-    return None
 
 
 def register(app):

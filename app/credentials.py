@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import qrcode
-from flask import current_app, flash, redirect, send_file
+from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
 from reportlab.lib.pagesizes import A4
@@ -23,14 +23,16 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
-from . import db
-from .audit import acting_as, current_user_id, now, record_event
+from .audit import record_event
+from .context import acting_as, current_user_id, now
 from .errors import Invalid, UnusableCode
+from .extensions import db
 from .levels import LAO, LEVEL_OF, PROVINCE, SCHOOL, level_of
 from .models import Credential, Lao, LecUser, Province, School
+from .passwords import check_password
 from .pdf import BOLD, REGULAR, paragraph, register_fonts, style
+from .roles import ROLE_OF_LEVEL
 from .scope import readable
-from .security import ROLE_OF_LEVEL, check_password
 from .thai import format_be_date, format_be_datetime
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -92,12 +94,12 @@ def organisations_under(roots):
 
 def issue_credentials(roots, include_active=False):
     """Accounts and fresh codes for the roots and everything below them: only organisations
-    without an active account, unless ``include_active``. Returns the cards to print."""
+    without an active account, unless ``include_active``. Returns the cards to print; the caller
+    commits before anyone holds them."""
     organisations = organisations_under(roots)
     usernames = {username_for(level_of(org), org): org for org in organisations}
     accounts = {
-        user.username: user
-        for user in db.session.scalars(select(LecUser).where(LecUser.username.in_(list(usernames))))
+        user.username: user for user in db.session.scalars(select(LecUser).where(LecUser.username.in_(list(usernames))))
     }
     active_nodes = _organisations_with_active_accounts(organisations)
     roles = {level: current_app.appbuilder.sm.find_role(name) for level, name in ROLE_OF_LEVEL.items()}
@@ -154,7 +156,6 @@ def _issue(accounts, organisations=None):
             )
         )
     record_event("credentials_issued", "%d" % len(cards), ", ".join(card.username for card in cards[:50]))
-    db.session.commit()
     return cards
 
 
@@ -216,7 +217,7 @@ def usable_credential(code):
 
 def activate(code, first_name, last_name, position, phone, email, password):
     """Spend the code (exactly once, even under concurrent requests), register the person and
-    enable the account. Returns the account, ready to be signed in."""
+    enable the account. Returns the account, ready to be signed in once the caller commits."""
     credential = usable_credential(code)
     errors = {}
     try:
@@ -234,7 +235,6 @@ def activate(code, first_name, last_name, position, phone, email, password):
         .values(activated_on=now())
     )
     if spent.rowcount != 1:
-        db.session.rollback()
         raise UnusableCode(_("This activation code cannot be used."))
     account = credential.user
     with acting_as(account.id):
@@ -244,7 +244,7 @@ def activate(code, first_name, last_name, position, phone, email, password):
         account.active = True
         account.locked_until = None
         record_event("account_activated", account.username, account.organisation)
-        db.session.commit()
+        db.session.flush()  # stamped and recorded as the person themselves, not the anonymous request
     return account
 
 
@@ -388,25 +388,8 @@ def _draw_card(c, card, x, y, name_style, small):
     c.restoreState()
 
 
-def sheet_response(cards, issued_to):
-    """The PDF answer of the credential actions, or back to the list when nothing was due."""
-    if not cards:
-        flash(_("Every selected organisation already has an active account; nothing was issued."), "info")
-        return redirect(".")
-    pdf = render_sheet(cards, issued_to, issuer_name())
-    name = "lec-credentials-%s.pdf" % format_be_date(cards[0].expires_on).replace("/", "-")
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
-
-
-def sheet_for_accounts(accounts):
-    """The account and issued-credential lists' action: fresh codes for chosen accounts, as a PDF."""
-    accounts = list(dict.fromkeys(accounts))
-    return sheet_response(reissue_for_accounts(accounts), ", ".join(account.username for account in accounts[:3]))
-
-
 def issuer_name():
     issuer = db.session.get(LecUser, current_user_id()) if current_user_id() else None
     if issuer is None:
         return _("the command line")
     return "%s %s (%s)" % (issuer.first_name, issuer.last_name, issuer.username)
-

@@ -8,11 +8,11 @@ from flask import current_app
 from sqlalchemy import insert, select
 from stdnum.th import pin
 
-from . import db
+from .extensions import db
 from .levels import ORGANISATIONS
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
 from .reports import seed_example_rates
-from .security import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
+from .roles import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
 from .workflow import open_confirmations
 
 # (province code, LAO code, kind, name, [(school code, kind, name), ...])

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from . import db
+from .extensions import db
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 60

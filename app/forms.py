@@ -22,9 +22,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
-from . import db
 from .choices import REMOVAL_REASONS, SPOT_CHECK_RESULTS
 from .errors import Invalid
+from .extensions import db
 from .models import Lao, School
 from .scope import readable
 from .thai import format_be_date, parse_be_date

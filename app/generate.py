@@ -22,12 +22,12 @@ from sqlalchemy import case, insert, select, text
 from stdnum.th import pin
 from werkzeug.security import generate_password_hash
 
-from . import db
 from .credentials import USERNAME_PREFIX
 from .demo import AGE_ON_16_MAY, SCHOOL_LEVELS, current_academic_year_be
 from .errors import AlreadyGenerated, LecError
+from .extensions import db
 from .models import AcademicYear, Lao, LecUser, Province, School, Student
-from .security import ROLE_OF_LEVEL
+from .roles import ROLE_OF_LEVEL
 from .workflow import open_confirmations
 
 GENERATED = "9"  # every generated LAO and school code starts with it, no demo code does

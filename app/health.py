@@ -8,7 +8,7 @@ from flask import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import db
+from .extensions import db
 
 blueprint = Blueprint("health", __name__)
 NO_STORE = {"Cache-Control": "no-store"}

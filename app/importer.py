@@ -26,9 +26,10 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
-from . import choices, db, labels
-from .audit import change_reason, current_user_id, now
+from . import choices, labels
+from .context import change_reason, current_user_id, now
 from .errors import AlreadyImported, Conflict, Invalid, Locked, OutOfScope
+from .extensions import db
 from .models import ImportUpload, Student
 from .quality import validate
 from .thai import parse_be_date
@@ -618,11 +619,12 @@ def store_upload(school, year, filename, content):
 
 
 def commit_upload(upload):
-    """Write the valid rows of an upload in one transaction: new learners are added, recorded ones
-    get their changed fields, unchanged ones are left alone. The history of each learner names the
-    importing user and the file. All or nothing: when the school is locked (confirmed, or its entry
-    window closed), outside the user's scope, or a row is refused at the flush, everything is rolled
-    back and the refusal raised. An upload is committed once; a second commit is refused."""
+    """Write the valid rows of an upload in the current transaction, which the caller commits: new
+    learners are added, recorded ones get their changed fields, unchanged ones are left alone. The
+    history of each learner names the importing user and the file. All or nothing: when the school
+    is locked (confirmed, or its entry window closed), outside the user's scope, or a row is refused
+    at the flush, the transaction is rolled back and the refusal raised. An upload is imported once;
+    a second time is refused."""
     session = db.session
     try:
         claimed = session.execute(
@@ -643,7 +645,6 @@ def commit_upload(upload):
                         for name, value in row.changes.items():
                             setattr(row.existing, name, value)
                 session.flush()
-        session.commit()
     except (Locked, OutOfScope, Invalid, Conflict):
         session.rollback()
         raise
@@ -654,8 +655,8 @@ def commit_upload(upload):
 
 
 def import_file(filename, content, school, year, dry_run=False):
-    """The command line's import: the preview, then (unless a dry run) the commit of the same
-    file, kept as an upload like the screens keep theirs."""
+    """The command line's import: the preview, then (unless a dry run) the import of the same
+    file, kept as an upload like the screens keep theirs; the caller commits."""
     if dry_run:
         return preview_file(filename, content, school.id, year.id)
     try:

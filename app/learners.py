@@ -14,19 +14,19 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import select, tuple_
 
-from . import choices, db, quality
-from .audit import change_reason, current_user_id
+from . import choices, quality
+from .choices import ACTIVE, REMOVED
+from .context import change_reason, current_user_id
 from .errors import Invalid, OutOfScope, Refused
+from .extensions import db
 from .models import AcademicYear, School, Student
+from .roles import REMOVE, RESTORE, ROLL_OVER, levels_holding
 from .scope import current_node, readable
-from .security import REMOVE, RESTORE, ROLL_OVER, levels_holding
 from .thai import BE_OFFSET, format_be_date
 
-ACTIVE, REMOVED = "active", "removed"
-# Who takes each step is the role table's to say (app/security.py); the domain asks it, so that a
+# Who takes each step is the role table's to say (app/roles.py); the domain asks it, so that a
 # step refused on screen is refused from every other entry point too.
 REMOVERS = levels_holding(REMOVE)
 RESTORERS = levels_holding(RESTORE)  # the school while it is open, or its LAO
@@ -167,7 +167,6 @@ def _hard_delete_refused():
     )
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_deleting_learners(session, flush_context, instances):
     """No entry point deletes a learner, central and the command line included: the row is the
     evidence of who recorded whom. Removal (``remove_learners``) takes a learner out of the count."""
@@ -175,7 +174,6 @@ def refuse_deleting_learners(session, flush_context, instances):
         raise _hard_delete_refused()
 
 
-@event.listens_for(Session, "do_orm_execute")
 def refuse_bulk_learner_deletes(orm_execute_state):
     """``session.execute(delete(Student))`` skips the flush: refuse it too."""
     if orm_execute_state.is_delete:

@@ -37,7 +37,7 @@ from reportlab.platypus import (
 
 from . import pdf
 from .pdf import Shaped
-from .security import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
+from .roles import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
 from .thai import format_be_date
 
 GUIDE = Path(__file__).parent / "guide"

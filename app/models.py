@@ -1,7 +1,5 @@
 """The LEC schema: the organisation tree (province → LAO → school) and each year's learners."""
 
-from datetime import datetime
-
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
@@ -16,14 +14,13 @@ from sqlalchemy import (
     LargeBinary,
     Numeric,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import backref, relationship
+from sqlalchemy.orm import backref, declared_attr, relationship
 
 from . import choices
-from .audit import AuditMixin
+from .context import now
 
 
 def _one_of(table):
@@ -37,6 +34,30 @@ def _one_of(table):
         for column, options in choices.CODED_COLUMNS[table].items()
         if (table, column) not in choices.UNCHECKED_COLUMNS
     ]
+
+
+class AuditMixin:
+    """Who created and who last changed the row, and when; the authors are stamped at flush time
+    (app/audit.py)."""
+
+    created_on = Column(DateTime, nullable=False, default=now)
+    changed_on = Column(DateTime, nullable=False, default=now, onupdate=now)
+
+    @declared_attr
+    def created_by_id(cls):
+        return Column(Integer, ForeignKey("ab_user.id"), index=True)
+
+    @declared_attr
+    def changed_by_id(cls):
+        return Column(Integer, ForeignKey("ab_user.id"), index=True)
+
+    @declared_attr
+    def created_by(cls):
+        return relationship("User", foreign_keys=[cls.created_by_id], lazy="select")
+
+    @declared_attr
+    def changed_by(cls):
+        return relationship("User", foreign_keys=[cls.changed_by_id], lazy="select")
 
 
 class Province(AuditMixin, Model):
@@ -130,9 +151,7 @@ class Student(AuditMixin, Model):
         ),
     )
     id = Column(Integer, primary_key=True)
-    academic_year_id = Column(
-        Integer, ForeignKey("academic_year.id"), nullable=False, index=True
-    )
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
     academic_year = relationship(AcademicYear)
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
     school = relationship(School, backref="students")
@@ -186,9 +205,7 @@ class SpotCheck(AuditMixin, Model):
     seed is stored so that the same sample can be drawn again and audited."""
 
     __tablename__ = "spot_check"
-    __table_args__ = (
-        CheckConstraint("(lao_id IS NULL) <> (school_id IS NULL)", name="ck_spot_check_one_target"),
-    )
+    __table_args__ = (CheckConstraint("(lao_id IS NULL) <> (school_id IS NULL)", name="ck_spot_check_one_target"),)
     id = Column(Integer, primary_key=True)
     academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
     academic_year = relationship(AcademicYear)
@@ -485,7 +502,7 @@ class Credential(Model):
             return "activated"
         if self.revoked_on:
             return "revoked"
-        return "expired" if self.expires_on <= datetime.now() else "waiting"
+        return "expired" if self.expires_on <= now() else "waiting"
 
 
 ORG_LEVEL_CHECK = (
@@ -545,38 +562,6 @@ class Transition(Model):
     occurred_on = Column(DateTime, nullable=False, index=True)
 
 
-class HistoryEntry(Model):
-    """The append-only change history: one row per insert, update or delete of tracked data,
-    holding only the fields that changed (old and new). Written by app/audit.py at flush time;
-    no screen or API may change or delete it."""
-
-    __tablename__ = "history"
-    __table_args__ = (Index("ix_history_record", "table_name", "row_id"),)
-    id = Column(Integer, primary_key=True)
-    occurred_on = Column(DateTime, nullable=False, index=True)
-    actor_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
-    actor = relationship(User, foreign_keys=[actor_id])
-    table_name = Column(String(40), nullable=False)
-    row_id = Column(Integer, nullable=False)
-    action = Column(String(10), nullable=False)  # insert, update, delete
-    changes = Column(Text, nullable=False)  # JSON: {field: [old, new]}
-    reason = Column(String(1000))
-    province_id = Column(Integer, index=True)  # where the row sat, for searching by organisation
-    lao_id = Column(Integer, index=True)
-    school_id = Column(Integer, index=True)
-
-    def record(self):
-        """Which record the entry is about, named for a reader (app/audit.py)."""
-        from .audit import history_record
-
-        return history_record(self)
-
-    def summary(self):
-        from .audit import history_summary
-
-        return history_summary(self)
-
-
 class Snapshot(Model):
     """A province's figures for one academic year as they stood when it confirmed (DESIGN.md §4.8):
     version 1, 2, ... each time it confirms the year. The budget and the confirmed reports read the
@@ -633,3 +618,12 @@ class SnapshotOtherCount(Model):
     class_level = Column(String(3), nullable=False)
     sex = Column(String(1), nullable=False)
     learners = Column(Integer, nullable=False)
+
+
+# choices.CODED_COLUMNS by model: the codes the CHECKs hold each column to; validation
+# (app/quality.py) and the history's labels (app/audit.py) read it.
+CODED_COLUMNS = {
+    mapper.class_: choices.CODED_COLUMNS[mapper.local_table.name]
+    for mapper in Model.registry.mappers
+    if mapper.local_table.name in choices.CODED_COLUMNS
+}

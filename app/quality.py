@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask_appbuilder import Model
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -18,7 +17,6 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
-    event,
     extract,
     func,
     inspect,
@@ -31,15 +29,17 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 from stdnum import exceptions as stdnum_errors
 from stdnum.th import pin
 
-from . import choices, db, labels
+from . import choices, labels
 from .errors import Invalid
+from .extensions import db
 from .levels import LAO, PROVINCE, SCHOOL, org_key
 from .models import (
     BUILT_YEARS_BE,
+    CODED_COLUMNS,
     PROFILE_COUNTS,
     AcademicYear,
     Lao,
@@ -107,12 +107,6 @@ REQUIRED_STUDENT_FIELDS = (
 )
 
 
-# choices.CODED_COLUMNS by model: the codes the database's CHECKs hold each column to, and more.
-CODED_COLUMNS = {
-    mapper.class_: choices.CODED_COLUMNS[mapper.local_table.name]
-    for mapper in Model.registry.mappers
-    if mapper.local_table.name in choices.CODED_COLUMNS
-}
 # Head-counts, never below zero.
 COUNTED_COLUMNS = {OtherSchool: choices.OTHER_SCHOOL_COUNTS, SchoolProfile: PROFILE_COUNTS}
 
@@ -203,7 +197,6 @@ def student_errors(student):
     return errors
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_invalid_rows(session, flush_context, instances):
     """The last line: whatever entry point wrote the row, the rules hold when it is stored.
     A row carried over from an earlier system is checked only where it is being changed."""

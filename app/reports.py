@@ -11,10 +11,8 @@ A report is for the user's own node or a node inside their subtree; anything els
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from reportlab.lib import colors
@@ -24,9 +22,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import Numeric, and_, case, func, select
 
-from . import choices, db, pdf
+from . import choices, pdf
+from .context import now
 from .errors import OutOfScope
-from .exports import download
+from .extensions import db
 from .levels import CENTRAL, key_of
 from .models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
 from .scope import Node, current_node, organisation_in_subtree
@@ -483,18 +482,19 @@ def _file_name(kind, report):
                             report.year.year)  # fmt: skip
 
 
-def head_count_download(report, fmt):
-    """The head-count as CSV, .xlsx or the printable PDF summary."""
-    if fmt == "pdf":
-        return send_file(io.BytesIO(summary_pdf(report)), mimetype="application/pdf", as_attachment=True,
-                         download_name=_file_name("headcount", report) + ".pdf")  # fmt: skip
-    header, rows = table_of(report)
-    return download(fmt, _file_name("headcount", report), _("Learner head-count"), header, rows)
+def head_count_file(report):
+    """The head-count's file name, sheet title, header and rows, for the CSV and .xlsx downloads."""
+    return _file_name("headcount", report), _("Learner head-count"), *table_of(report)
 
 
-def budget_download(report, fmt):
-    header, rows = budget_table(report)
-    return download(fmt, _file_name("budget", report), _("Budget estimate"), header, rows)
+def head_count_pdf(report):
+    """The printable summary's file name and the PDF itself."""
+    return _file_name("headcount", report) + ".pdf", summary_pdf(report)
+
+
+def budget_file(report):
+    """The budget estimate's file name, sheet title, header and rows, for the CSV and .xlsx downloads."""
+    return _file_name("budget", report), _("Budget estimate"), *budget_table(report)
 
 
 def baht(value):
@@ -568,7 +568,7 @@ def summary_pdf(report):
         return table
 
     year_text = _("Academic year %(year)s", year=report.year.year)
-    printed = _("Printed on %(date)s", date=format_be_date(datetime.now().date()))
+    printed = _("Printed on %(date)s", date=format_be_date(now().date()))
     story = [
         cell(_("Learner head-count summary"), title),
         cell("%s" % name, pdf.style(15, bold=True, leading=22)),

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import event, false, inspect, literal, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import false, inspect, literal, or_, select, true
 
-from . import db
-from .audit import current_user_id
+from .context import current_user_id
 from .errors import OutOfScope
+from .extensions import db
 from .levels import CENTRAL, LAO, ORGANISATIONS, PROVINCE, SCHOOL
 from .models import (
     BudgetRate,
@@ -237,6 +236,15 @@ def readable(model, node=None):
     return column.in_(ids(node))
 
 
+def find_organisation(code):
+    """The province, LAO or school with this code that the acting user may read."""
+    for model in (Province, Lao, School):
+        found = db.session.scalar(select(model).where(model.code == code, readable(model)))
+        if found is not None:
+            return found
+    return None
+
+
 def _parent_column(model, relation):
     return inspect(model).relationships[relation].local_remote_pairs[0][0].key
 
@@ -277,7 +285,6 @@ def _out_of_scope():
     return OutOfScope(_("You may only record data of your own organisation."))
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_out_of_scope_writes(session, flush_context, instances):
     """A row may be written only inside the user's subtree: where it was and where it goes, so an
     edit cannot move a learner into, or out of, someone else's school."""

@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, String, and_, case, cast, func, insert, literal, literal_column, select, union_all
 from sqlalchemy.orm import joinedload
 
-from . import choices, db
+from . import choices
+from .extensions import db
 from .levels import LAO, LEVEL_OF, ORGANISATIONS, PROVINCE, SCHOOL
 from .models import (
     Confirmation,

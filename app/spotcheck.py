@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from . import db
-from .audit import current_user_id, history_of, now
+from .audit import history_of
 from .choices import SPOT_CHECK_RESULTS, codes
+from .context import current_user_id, now
 from .errors import OutOfScope, Refused
+from .extensions import db
 from .levels import CENTRAL, PROVINCE
 from .models import Lao, School, SpotCheck, SpotCheckItem, Student
 from .scope import current_node, readable

@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from . import choices, credentials, labels, learners, quality, spotcheck, workflow
+from . import choices, labels, learners, quality, spotcheck, workflow
 from . import permissions as P
+from .audit import HistoryEntry
 from .forms import Rule, choice_field, count_field, date_field, flag_field
 from .models import (
     BUILT_YEARS_BE,
@@ -19,7 +20,6 @@ from .models import (
     AuditEvent,
     BudgetRate,
     Credential,
-    HistoryEntry,
     Lao,
     NoOtherSchools,
     OtherSchool,
@@ -32,7 +32,7 @@ from .models import (
     Student,
 )
 from .pages import errors
-from .pages.accounts import ActivationView, issue_sheet
+from .pages.accounts import ActivationView, issue_sheet, sheet_for_accounts
 from .pages.base import LecInterface, LecModelApi, LecModelView, selected
 from .pages.charts import ChartView
 from .pages.help import HelpView
@@ -478,7 +478,7 @@ class CredentialView(LecModelView):
         single=False,
     )
     def reissue_credentials(self, items):
-        return credentials.sheet_for_accounts(item.user for item in selected(items))
+        return sheet_for_accounts(item.user for item in selected(items))
 
 
 class HistoryView(LecModelView):

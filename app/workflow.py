@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, event, func, inspect, literal, null, select, true, tuple_
+from sqlalchemy import and_, func, inspect, literal, null, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from . import db, quality
-from .audit import change_reason, current_user_id, now
+from . import choices, quality
+from .context import change_reason, current_user_id, now
 from .errors import Locked, OutOfScope, Refused
+from .extensions import db
 from .levels import CENTRAL, LAO, LEVEL_OF, ORGANISATIONS, PROVINCE, SCHOOL, key_of, level_of, org_key
 from .models import (
     AcademicYear,
@@ -97,7 +98,6 @@ def open_confirmations(year_id, connection=None):
     return run(select(func.count()).where(Confirmation.academic_year_id == year_id)).scalar()
 
 
-@event.listens_for(Session, "after_flush")
 def open_the_current_year(session, flush_context):
     """A year made current, on any screen, the API or the command line, opens every
     organisation's confirmation at once (see open_confirmations)."""
@@ -326,7 +326,9 @@ def grant_exception(organisation, year, until, reason):
 
 def entry_notice():
     """For the signed-in user's own organisation this year: whether entry is open and for how many
-    more days, the confirmation state, who confirmed and when, and why it was last returned."""
+    more days, the confirmation state, who confirmed and when, and why it was last returned.
+    Templates call it while they render, so it writes nothing: an organisation whose confirmation
+    is not made yet (added after the year opened) is told what that row will say, open."""
     node = current_node()
     year = current_year()
     if year is None or node.level not in ORGANISATIONS and node.level != CENTRAL:
@@ -340,9 +342,8 @@ def entry_notice():
         .where(Confirmation.academic_year_id == year.id, Confirmation.org_key == key)
         .options(joinedload(Confirmation.transitions), joinedload(Confirmation.confirmed_by))
     ).unique().first()
-    if confirmation is None:  # created on first use, and kept; a commit on every page would expire its rows
-        confirmation = confirmation_of(db.session.get(ORGANISATIONS[node.level], node.id), year)
-        db.session.commit()
+    if confirmation is None:
+        confirmation = Confirmation(academic_year=year, org_level=node.level, state=OPEN, exception_until=None)
     last = max(confirmation.transitions, key=lambda t: t.id, default=None)
     return {
         "level": node.level,
@@ -554,12 +555,11 @@ def _board_rows(year, model, condition):
 def _school_figures(year, schools):
     """{school id: learners in the count} and {school id: data errors found} for the schools (a
     SELECT of ids): two queries however many schools."""
-    from .learners import ACTIVE  # app/learners.py imports this module
-
     learners = dict(
         db.session.execute(
             select(Student.school_id, func.count(Student.id))
-            .where(Student.academic_year_id == year.id, Student.status == ACTIVE, Student.school_id.in_(schools))
+            .where(Student.academic_year_id == year.id, Student.status == choices.ACTIVE)
+            .where(Student.school_id.in_(schools))
             .group_by(Student.school_id)
         ).all()
     )
@@ -637,7 +637,6 @@ def _confirmations(session, placements):
     ).all()  # fmt: skip
 
 
-@event.listens_for(Session, "before_flush")
 def refuse_locked_writes(session, flush_context, instances):
     """No learner or profile of a confirmed school, and no other-affiliation row of a confirmed LAO,
     nor of one whose entry window is closed, is added, changed or removed, whatever the entry

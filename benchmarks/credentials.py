@@ -21,9 +21,10 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 from table import print_table  # noqa: E402
 
-from app import create_app, db  # noqa: E402
-from app.audit import acting_as  # noqa: E402
+from app import create_app  # noqa: E402
+from app.context import acting_as  # noqa: E402
 from app.credentials import issue_credentials, render_sheet  # noqa: E402
+from app.extensions import db  # noqa: E402
 from app.models import Lao, Province  # noqa: E402
 
 
@@ -51,6 +52,7 @@ def main():
         with acting_as(None):
             started = time.perf_counter()
             cards = issue_credentials([province])
+            db.session.commit()
             issued = time.perf_counter()
             pdf = render_sheet(cards, province.name_th, "benchmark")
             rendered = time.perf_counter()

@@ -29,10 +29,12 @@ from stdnum.th import pin  # noqa: E402
 from table import print_table  # noqa: E402
 from workflow import database  # noqa: E402
 
-from app import create_app, db  # noqa: E402
+from app import create_app  # noqa: E402
+from app.audit import HistoryEntry  # noqa: E402
 from app.demo import BOYS, GIRLS, SURNAMES, seed_demo  # noqa: E402
+from app.extensions import db  # noqa: E402
 from app.importer import COLUMNS  # noqa: E402
-from app.models import HistoryEntry, School, Student  # noqa: E402
+from app.models import School, Student  # noqa: E402
 
 PASSWORD = "Bench-mark-2569"
 LEVELS = ["อ.1", "อ.2", "อ.3", "ป.1", "ป.2", "ป.3", "ป.4", "ป.5", "ป.6"]

@@ -27,9 +27,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sqlalchemy import event, func, select  # noqa: E402
 from table import print_table  # noqa: E402
 
-from app import create_app, db  # noqa: E402
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
 from app.models import School, Student  # noqa: E402
-from app.security import ROLE_CENTRAL  # noqa: E402
+from app.roles import ROLE_CENTRAL  # noqa: E402
 
 RUNS, WARM_UP, PAGE_SIZE = 15, 3, 25
 CENTRAL_USER = "bench-central"

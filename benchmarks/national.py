@@ -8,7 +8,8 @@ import time
 
 from sqlalchemy import func, select
 
-from app import create_app, db
+from app import create_app
+from app.extensions import db
 from app.models import Lao, School, Student
 
 

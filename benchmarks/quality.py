@@ -18,7 +18,7 @@ from national import learners_and_largest_province, median_seconds, national_app
 from sqlalchemy import distinct, func, select, text  # noqa: E402
 from table import print_table  # noqa: E402
 
-from app import db  # noqa: E402
+from app.extensions import db  # noqa: E402
 from app.quality import findings, findings_per_school, report, schools_of  # noqa: E402
 from app.workflow import current_year  # noqa: E402
 

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session  # noqa: E402
 from stdnum.th import pin  # noqa: E402
 from table import print_table  # noqa: E402
 
-from app import audit, create_app, db  # noqa: E402
-from app.audit import acting_as  # noqa: E402
+from app import audit, create_app  # noqa: E402
+from app.context import acting_as  # noqa: E402
 from app.demo import seed_demo  # noqa: E402
+from app.extensions import db  # noqa: E402
 from app.models import AcademicYear, Confirmation, Lao, Province, School, Student  # noqa: E402
 from app.workflow import confirm_lao, confirm_school, confirmation_of  # noqa: E402
 

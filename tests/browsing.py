@@ -22,8 +22,8 @@ from sqlalchemy import delete, func, select, update
 from stdnum.th import pin
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from app import db
 from app.demo import current_academic_year_be
+from app.extensions import db
 from app.manual import IMAGES as GUIDE_IMAGES
 from app.models import Confirmation, Transition
 

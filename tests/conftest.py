@@ -15,8 +15,9 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, select, text
 from stdnum.th import pin
 
-from app import create_app, db
+from app import create_app
 from app.demo import seed_demo
+from app.extensions import db
 from app.models import AcademicYear, School, Student
 
 pytest_plugins = ["browsing"]  # the browser tests' live server, Chromium and steps

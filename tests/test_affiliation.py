@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 from test_workflow import as_account, confirm_all_schools_of, org, year
 
-from app import db
-from app.audit import acting_as, history_of
+from app.audit import history_of
+from app.context import acting_as
 from app.errors import Locked, OutOfScope, Refused
+from app.extensions import db
 from app.models import (
     AcademicYear,
     Lao,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.th import pin
 
-from app import db
+from app.extensions import db
 from app.models import AcademicYear, Lao, NoOtherSchools, School, Student
 
 from conftest import SCHOOL_OF, api_headers

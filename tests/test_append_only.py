@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app import db
-from app.audit import acting_as
+from app.context import acting_as
+from app.extensions import db
 from app.models import AcademicYear, School
 from app.workflow import confirm_school, take_back_school
 

@@ -9,26 +9,17 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, event, func, select, update
 
-from app import choices, db
-from app.audit import (
-    acting_as,
-    change_reason,
-    changes_since,
-    history_fields,
-    history_of,
-    history_record,
-    install_history,
-    now,
-    record_history,
-)
+from app import choices
+from app.audit import HistoryEntry, changes_since, history_of, history_record
+from app.context import acting_as, change_reason, now
 from app.errors import HistoryIsAppendOnly, Refused
+from app.extensions import db
 from app.learners import remove_learners
 from app.levels import SCHOOL, org_key
 from app.models import (
     AcademicYear,
     Confirmation,
     Credential,
-    HistoryEntry,
     Lao,
     LecUser,
     Province,
@@ -36,6 +27,7 @@ from app.models import (
     Student,
     Transition,
 )
+from app.pages.history import history_fields, install_history, record_history
 from app.thai import format_be_date
 
 from conftest import SCHOOL_OF, learner_form, new_national_id, visible_text

@@ -32,10 +32,10 @@ from browsing import (
 from playwright.sync_api import expect
 from sqlalchemy import delete, insert, select
 
-from app import db
-from app.audit import acting_as
+from app.context import acting_as
 from app.credentials import issue_credentials
 from app.demo import current_academic_year_be
+from app.extensions import db
 from app.learners import learners_by_id, remove_learners, restore_learners
 from app.models import AcademicYear, School, SpotCheck, SpotCheckItem, Student
 from app.thai import format_be_date
@@ -201,6 +201,7 @@ def test_the_link_on_a_credential_sheet_registers_the_person_and_signs_them_in(p
     with live_server.app.app_context(), acting_as(None):
         school = db.session.scalar(select(School).where(School.code == "1050130002"))
         code = issue_credentials([school], include_active=True)[0].code
+        db.session.commit()
     page.goto("/activate/" + code)
     expect(page.locator(".panel-title")).to_have_text("เปิดใช้งานบัญชีผู้ใช้")
     expect(page.locator("body")).to_contain_text("โรงเรียนเทศบาลดอยเงิน")

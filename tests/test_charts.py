@@ -8,8 +8,6 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from app import db
-from app.audit import acting_as
 from app.charts import (
     CHARTS,
     confirmation_progress,
@@ -19,6 +17,8 @@ from app.charts import (
     removals_by_reason,
 )
 from app.choices import CLASS_LEVELS, REMOVAL_REASONS, codes, label_of
+from app.context import acting_as
+from app.extensions import db
 from app.models import AcademicYear, School, Student
 from app.scope import node_of
 from app.thai import format_be_date

@@ -6,9 +6,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from stdnum.th import pin
 
-from app import db
+from app.extensions import db
 from app.models import AcademicYear, Lao, School, Student
-from app.security import ROLES
+from app.roles import ROLES
 
 
 def test_seed_demo_is_idempotent(app):

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from app import db
-from app.audit import acting_as
+from app.context import acting_as
 from app.credentials import ALPHABET, Card, hash_code, issue_credentials, render_sheet
+from app.extensions import db
 from app.models import AuditEvent, Credential, Lao, LecUser, Province
 
 from conftest import close, database_url, login, make_app, visible_text
@@ -122,6 +122,7 @@ def test_codes_are_random_typeable_long_enough_and_stored_only_as_hashes(app, tm
     with app.app_context(), acting_as(None):
         lao = db.session.scalar(select(Lao).where(Lao.code == "6500104"))
         cards = issue_credentials([lao], include_active=True)
+        db.session.commit()
         assert set(ALPHABET).isdisjoint("0O1IL")
         for card in cards:
             assert re.fullmatch(r"([%s]{4}-){4}[%s]{4}" % (ALPHABET, ALPHABET), card.code)

@@ -25,7 +25,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, make_url, select, text
 from sqlalchemy.pool import QueuePool
 
-from app import create_app, db
+from app import create_app
+from app.extensions import db
 from app.logs import JsonFormatter
 from app.models import LecUser
 

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, func, select, update
 
-from app import create_app, db
+from app import create_app
+from app.extensions import db
 from app.logs import JsonFormatter
 from app.models import Province
 

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.th import pin
 
-from app import db
+from app.audit import HistoryEntry
 from app.demo import AGE_ON_16_MAY, DEMO_USERS, SCHOOL_LEVELS
+from app.extensions import db
 from app.generate import GENERATED
-from app.models import AcademicYear, HistoryEntry, Lao, LecUser, Province, School, Student
+from app.models import AcademicYear, Lao, LecUser, Province, School, Student
 
 from conftest import BACKENDS, PASSWORD, close, database_url, login, make_app
 
@@ -187,7 +188,7 @@ def test_a_second_run_is_refused(country):
 def test_head_count_reports_equal_a_direct_count_on_generated_data_for_each_scope(country, in_country):
     """Issue 7: the reports agree with plain SQL on generated data too, for a school, its LAO, its
     province and the country, each read by an account of that level."""
-    from app.audit import acting_as
+    from app.context import acting_as
     from app.reports import head_count
 
     year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))

@@ -24,9 +24,9 @@ from browsing import (
 from playwright.sync_api import expect
 from sqlalchemy import delete, insert, select, update
 
-from app import db
-from app.audit import acting_as
+from app.context import acting_as
 from app.credentials import reissue_for_accounts
+from app.extensions import db
 from app.levels import LEVEL_OF, org_key
 from app.models import AcademicYear, Confirmation, Credential, Lao, Province, School, Student
 from app.workflow import confirm_province, current_year
@@ -189,6 +189,7 @@ def test_an_lao_follows_its_schools_confirms_its_own_data_and_prints_the_credent
         confirm_directly(app, ["2050130001"], School, by="cdc")
         with app.app_context(), acting_as(user_id(app, "lao")):
             reissue_for_accounts([app.appbuilder.sm.find_user(username=name) for name in ("school", "cdc")])
+            db.session.commit()
         log_in(page, "lao")
 
         page.goto("/workflow/board")  # its own state, then one row per school

@@ -22,10 +22,11 @@ from openpyxl.worksheet.formula import ArrayFormula
 from sqlalchemy import delete, func, select, text
 from stdnum.th import pin
 
-from app import db
-from app.audit import acting_as
+from app.audit import HistoryEntry
+from app.context import acting_as
 from app.demo import current_academic_year_be
 from app.errors import AlreadyImported, Invalid, Locked, OutOfScope
+from app.extensions import db
 from app.importer import (
     COLUMNS,
     check_file,
@@ -35,7 +36,7 @@ from app.importer import (
     store_upload,
     template_workbook,
 )
-from app.models import AcademicYear, HistoryEntry, ImportUpload, School, Student
+from app.models import AcademicYear, ImportUpload, School, Student
 from app.workflow import CONFIRMED, confirmation_of
 
 from conftest import SCHOOL_OF, new_national_id, visible_text

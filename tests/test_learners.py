@@ -13,11 +13,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select, text, update
 
-from app import choices, db, quality
-from app.audit import acting_as, history_of
+from app import choices, quality
+from app.audit import HistoryEntry, history_of
+from app.context import acting_as
 from app.errors import Invalid, Locked, OutOfScope, Refused
+from app.extensions import db
 from app.learners import carry_over, remove_learners, restore_learners, roll_over, year_start
-from app.models import AcademicYear, Confirmation, HistoryEntry, School, Student
+from app.models import AcademicYear, Confirmation, School, Student
 from app.thai import format_be_date
 from app.workflow import confirm_school, current_year, take_back_school
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from app import db
+from app.extensions import db
 from app.levels import ORGANISATIONS, key_of, level_of, org_key
 
 

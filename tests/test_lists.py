@@ -9,7 +9,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import event, func, select, text
 
-from app import db
+from app.extensions import db
 from app.models import School, Student
 
 from conftest import SCHOOL_OF

@@ -8,9 +8,9 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from stdnum.th import pin
 
-from app import db
-from app.audit import acting_as
+from app.context import acting_as
 from app.errors import Invalid
+from app.extensions import db
 from app.models import AcademicYear, Lao, Province, School, Student
 
 from conftest import SCHOOL_OF, learner_of

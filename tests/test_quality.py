@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import delete, insert, literal, select, update
 from stdnum.th import pin
 
-from app import db
-from app.audit import acting_as
+from app.context import acting_as
 from app.errors import Invalid, Refused
+from app.extensions import db
 from app.models import AcademicYear, Lao, Province, QualityExplanation, School, Student
 from app.quality import (
     CHECK,

@@ -16,9 +16,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from app import choices, db
-from app.audit import acting_as
+from app import choices
+from app.context import acting_as
 from app.errors import OutOfScope
+from app.extensions import db
 from app.levels import ORGANISATIONS, SCHOOL, key_of, org_key
 from app.models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, School, Student
 from app.reports import CONFIRMED, ENTERED, budget, head_count

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from stdnum.th import pin
 from test_views import learner_form
 
-from app import db, quality
-from app.audit import acting_as
+from app import quality
+from app.context import acting_as
 from app.credentials import issue_credentials
+from app.extensions import db
 from app.levels import ORGANISATIONS
 from app.models import (
     AcademicYear,
@@ -55,6 +56,7 @@ def foreign(app):
             db.session.commit()
         with acting_as(None):
             issue_credentials([school], include_active=True)
+            db.session.commit()
         credential = db.session.scalar(
             select(Credential).join(LecUser, Credential.user_id == LecUser.id).where(LecUser.school_id == school.id)
         )

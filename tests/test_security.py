@@ -4,11 +4,11 @@ with role ceilings, lockout, rate limits on both sign-in paths, password rules, 
 import pytest
 from sqlalchemy import select
 
-from app import db
+from app.extensions import db
 from app.levels import ORGANISATIONS
 from app.models import AuditEvent, LecUser
 from app.permissions import CAN_LIST, STUDENT_API, STUDENT_VIEW
-from app.security import ROLE_MANAGER, ROLES, declared
+from app.roles import ROLE_MANAGER, ROLES, declared
 
 from conftest import PASSWORD, api_headers, close, database_url, login, make_app, visible_text
 

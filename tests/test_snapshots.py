@@ -8,9 +8,10 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text, update
 
-from app import choices, db
-from app.audit import acting_as
+from app import choices
+from app.context import acting_as
 from app.errors import AppendOnly
+from app.extensions import db
 from app.learners import remove_learners
 from app.levels import PROVINCE, SCHOOL
 from app.models import AcademicYear, Lao, Province, School, Snapshot, SnapshotCount, SnapshotOtherCount, Student

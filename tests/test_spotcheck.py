@@ -17,9 +17,10 @@ import flask_babel
 import pytest
 from sqlalchemy import delete, func, select
 
-from app import db
-from app.audit import acting_as, history_of
+from app.audit import history_of
+from app.context import acting_as
 from app.errors import OutOfScope, Refused
+from app.extensions import db
 from app.levels import LAO, PROVINCE, SCHOOL
 from app.models import AcademicYear, Lao, Province, School, SpotCheck, SpotCheckItem, Student
 from app.scope import Node, readable

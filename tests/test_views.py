@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import event, func, inspect, select
 
-from app import db
+from app.extensions import db
 from app.models import School, Student
 from app.pages.base import LecModelView
 from app.thai import format_be_date

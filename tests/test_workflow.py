@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select, text
 
-from app import db
-from app.audit import acting_as
+from app.audit import HistoryEntry
+from app.context import acting_as
 from app.errors import Locked, OutOfScope, Refused
+from app.extensions import db
 from app.levels import ORGANISATIONS
-from app.models import AcademicYear, Confirmation, HistoryEntry, Lao, Province, School, Student, Transition
+from app.models import AcademicYear, Confirmation, Lao, Province, School, Student, Transition
 from app.workflow import (
     BLOCKING_CHECKS,
     CONFIRMED,

@@ -1,22 +1,45 @@
 """Accounts' pages (app/credentials.py): the page a QR code opens, and the credential sheets the
 organisation and account lists print."""
 
-from flask import flash, redirect
+import io
+
+from flask import flash, redirect, send_file
 from flask_appbuilder import BaseView, expose
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 
 from .. import credentials
+from ..extensions import db
 from ..forms import ActivationForm
+from ..thai import format_be_date
 from .errors import on_refusal
 
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
 
 
+def sheet_response(cards, issued_to):
+    """Commit the codes just issued, then answer with their PDF; back to the list when nothing was due."""
+    db.session.commit()
+    if not cards:
+        flash(_("Every selected organisation already has an active account; nothing was issued."), "info")
+        return redirect(".")
+    pdf = credentials.render_sheet(cards, issued_to, credentials.issuer_name())
+    name = "lec-credentials-%s.pdf" % format_be_date(cards[0].expires_on).replace("/", "-")
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
 def issue_sheet(items, include_active=False):
     """Credential sheets for the selected organisations and everything below them."""
     cards = credentials.issue_credentials(items, include_active=include_active)
-    return credentials.sheet_response(cards, ", ".join(item.name_th for item in items[:3]))
+    return sheet_response(cards, ", ".join(item.name_th for item in items[:3]))
+
+
+def sheet_for_accounts(accounts):
+    """The account and issued-credential lists' action: fresh codes for chosen accounts, as a PDF."""
+    accounts = list(dict.fromkeys(accounts))
+    cards = credentials.reissue_for_accounts(accounts)
+    return sheet_response(cards, ", ".join(account.username for account in accounts[:3]))
 
 
 class ActivationView(BaseView):
@@ -34,7 +57,9 @@ class ActivationView(BaseView):
         page = lambda: self.render_template("lec/activate.html", form=form, account=account)  # noqa: E731
         on_refusal(page, form)
         if form.validate_on_submit():
-            login_user(credentials.activate(code, **{name: form[name].data for name in ACTIVATION_FIELDS}))
+            account = credentials.activate(code, **{name: form[name].data for name in ACTIVATION_FIELDS})
+            db.session.commit()
+            login_user(account)
             flash(_l("Your account is active. Welcome to LEC."), "success")
             return redirect(self.appbuilder.get_url_for_index)
         return page(), 400 if form.errors else 200

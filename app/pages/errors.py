@@ -11,7 +11,6 @@ from typing import Callable
 from flask import current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from .. import db
 from ..errors import (
     AlreadyImported,
     AppendOnly,
@@ -23,6 +22,7 @@ from ..errors import (
     Refused,
     UnusableCode,
 )
+from ..extensions import db
 from ..faults import roll_back
 
 # The first class a refusal is an instance of gives its status; any other LecError is bad input.

@@ -7,7 +7,8 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import db, workflow
+from .. import workflow
+from ..extensions import db
 from ..forms import ImportCommitForm, ImportForm
 from ..importer import commit_upload, preview_upload, store_upload, template_workbook
 from ..models import ImportUpload, School
@@ -79,6 +80,7 @@ class ImportView(BaseView):
             return self._preview_page(upload, _l("The form has expired; open the preview and import again."), 400)
         on_refusal(lambda: self._preview_page(readable_or_404(ImportUpload, upload_id)))
         done = commit_upload(upload).counts
+        db.session.commit()
         flash(_l("Imported: %(new)d new learners, %(update)d updated, %(unchanged)d unchanged.", **done), "success")
         return redirect(url_for("StudentView.list"))
 

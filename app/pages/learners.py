@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import literal, select
 
-from .. import choices, db, learners, quality, workflow
+from .. import choices, learners, quality, workflow
 from ..errors import Invalid
+from ..extensions import db
 from ..forms import RemovalForm
 from ..models import Student
 from .base import LecApi, iso_date, json_body, whole_number

@@ -5,7 +5,8 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
-from .. import db, quality, workflow
+from .. import quality, workflow
+from ..extensions import db
 from ..scope import ORGANISATIONS, current_node, organisation_in_subtree
 from .errors import on_refusal
 

@@ -1,11 +1,14 @@
 """The reports' pages and downloads (app/reports.py)."""
 
-from flask import abort, redirect, request, url_for
+import io
+
+from flask import abort, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from .. import choices, workflow
-from ..reports import BASES, COUNTRY, ENTERED, baht, budget, budget_download, head_count, head_count_download
+from ..exports import download
+from ..reports import BASES, COUNTRY, ENTERED, baht, budget, budget_file, head_count, head_count_file, head_count_pdf
 from ..scope import ORGANISATIONS, current_node
 
 
@@ -35,7 +38,11 @@ class ReportView(BaseView):
     def report_download(self, level, org_id, fmt):
         if fmt not in ("csv", "xlsx", "pdf"):
             abort(404)
-        return head_count_download(self._run(head_count, level, org_id, self._basis()), fmt)
+        report = self._run(head_count, level, org_id, self._basis())
+        if fmt == "pdf":
+            name, pdf = head_count_pdf(report)
+            return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
+        return download(fmt, *head_count_file(report))
 
     @expose("/budget/")
     @has_access
@@ -56,7 +63,7 @@ class ReportView(BaseView):
     def budget_download(self, level, org_id, fmt):
         if fmt not in ("csv", "xlsx"):
             abort(404)
-        return budget_download(self._run(budget, level, org_id), fmt)
+        return download(fmt, *budget_file(self._run(budget, level, org_id)))
 
     @staticmethod
     def _own_node():

@@ -4,7 +4,8 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
-from .. import choices, db, spotcheck, workflow
+from .. import choices, spotcheck, workflow
+from ..extensions import db
 from ..forms import SpotCheckForm, SpotCheckResultsForm
 from ..models import SpotCheck
 from .base import readable_or_404

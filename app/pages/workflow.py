@@ -8,8 +8,9 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, db, workflow
+from .. import audit, workflow
 from ..cli import find_organisation
+from ..extensions import db
 from ..forms import ExceptionForm, ReasonForm
 from ..models import AcademicYear
 from ..scope import ORGANISATIONS, current_node, organisation_in_subtree

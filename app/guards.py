@@ -1,0 +1,42 @@
+"""Every SQLAlchemy session listener of LEC, in the one order they run. Each module exposes its
+guard as a plain function; create_app installs them here, so no import order decides it.
+
+before_flush, in this order:
+1. stamp who created and who changed each row;
+2. refuse changes to the append-only tables, and read for the history what only the database
+   still knows;
+3. refuse writes outside the acting user's subtree;
+4. refuse rows that break the data rules;
+5. refuse writes to what a confirmation locked;
+6. refuse deleting learners (they are removed from the count, never deleted).
+The first refusal raised is the one a user reads, so this order is part of the behaviour.
+after_flush: the history is written once every before_flush listener has run; then the new year's
+confirmations are opened; then role changes are noted for the permission caches, which the
+commit clears."""
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from . import audit, learners, quality, scope, security, workflow
+
+GUARDS = [
+    ("before_flush", audit.stamp_authors),
+    ("before_flush", audit.prepare_history),
+    ("before_flush", scope.refuse_out_of_scope_writes),
+    ("before_flush", quality.refuse_invalid_rows),
+    ("before_flush", workflow.refuse_locked_writes),
+    ("before_flush", learners.refuse_deleting_learners),
+    ("after_flush", audit.write_history),
+    ("after_flush", workflow.open_the_current_year),
+    ("after_flush", security.note_permission_changes),
+    ("do_orm_execute", audit.refuse_bulk_append_only_changes),
+    ("do_orm_execute", learners.refuse_bulk_learner_deletes),
+    ("after_commit", security.forget_permissions),
+]
+
+
+def install():
+    """Listen on every session, once however many apps are created."""
+    for name, guard in GUARDS:
+        if not event.contains(Session, name, guard):
+            event.listen(Session, name, guard)
