@@ -726,6 +726,10 @@ class LecModelApi(LecApi, ModelRestApi):
         return self._refusing_in_thai(super().post_headless)
 
     def put_headless(self, pk):
+        """FAB merges the body into the stored row as a dict: a body that is no JSON object would
+        fail there as a server error, so it is refused as POST refuses it."""
+        if request.is_json and not isinstance(request.get_json(silent=True), dict):
+            return self.response_400(message={"_schema": [str(_("Invalid input type."))]})
         return self._refusing_in_thai(super().put_headless, pk)
 
     def delete_headless(self, pk):
