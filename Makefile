@@ -28,8 +28,10 @@ run: translations
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, and the layering (.importlinter): web edge above the domain above the models, no cycles.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts

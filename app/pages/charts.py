@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from .. import charts, workflow
 from ..assets import PLOTLY_VERSION
-from ..scope import ORGANISATIONS, current_node, organisation_in_subtree
+from ..levels import ORGANISATIONS
+from ..scope import current_node, organisation_in_subtree
 
 
 class ChartView(BaseView):

@@ -8,8 +8,9 @@ from flask_appbuilder.security.decorators import permission_name
 
 from .. import choices, workflow
 from ..exports import download
+from ..levels import ORGANISATIONS
 from ..reports import BASES, COUNTRY, ENTERED, baht, budget, budget_file, head_count, head_count_file, head_count_pdf
-from ..scope import ORGANISATIONS, current_node
+from ..scope import current_node
 
 
 class ReportView(BaseView):

@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit, workflow
-from ..cli import find_organisation
 from ..extensions import db
 from ..forms import ExceptionForm, ReasonForm
+from ..levels import ORGANISATIONS
 from ..models import AcademicYear
-from ..scope import ORGANISATIONS, current_node, organisation_in_subtree
+from ..scope import current_node, find_organisation, organisation_in_subtree
 from .base import LecApi, iso_date, json_body, whole_number
 from .errors import each_alone, on_refusal
 
