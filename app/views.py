@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from . import choices, labels, learners, quality, spotcheck, workflow
+from . import choices, labels, learners, quality, spotcheck
 from . import permissions as P
 from .audit import HistoryEntry
 from .forms import Rule, choice_field, count_field, date_field, flag_field
@@ -32,7 +32,7 @@ from .models import (
     Student,
 )
 from .pages import errors
-from .pages.accounts import ActivationView, issue_sheet, sheet_for_accounts
+from .pages.accounts import ActivationView, IssuesCredentials, sheet_for_accounts
 from .pages.base import LecInterface, LecModelApi, LecModelView, selected
 from .pages.charts import ChartView
 from .pages.help import HelpView
@@ -41,7 +41,7 @@ from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_rem
 from .pages.quality import QualityView
 from .pages.reports import ReportView
 from .pages.spotchecks import SpotCheckPage
-from .pages.workflow import WorkflowApi, WorkflowView, ask_for, take_step
+from .pages.workflow import LaoSteps, ProvinceSteps, SchoolSteps, WorkflowApi, WorkflowView
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
@@ -49,82 +49,6 @@ AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
 
 class HomeView(IndexView):
     index_template = "lec/index.html"
-
-
-class SchoolSteps:
-    @action("confirm_school", _l("Confirm the data"), _l("Confirm this school's data? It will be locked."),
-            "fa-check", single=False)  # fmt: skip
-    def confirm_school(self, items):
-        return take_step(workflow.confirm_school, selected(items), _l("confirmed"))
-
-    @action("take_back_school", _l("Take back the confirmation"), _l("Re-open this school's data?"), "fa-undo",
-            single=False)  # fmt: skip
-    def take_back_school(self, items):
-        return take_step(workflow.take_back_school, selected(items), _l("re-opened"))
-
-    @action("return_school", _l("Return for correction"), "", "fa-reply", single=False)
-    def return_school(self, items):
-        return ask_for("return", "school", selected(items))
-
-    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
-    def grant_exception(self, items):
-        return ask_for("exception", "school", selected(items))
-
-
-class LaoSteps:
-    @action("confirm_lao", _l("Confirm the data"), _l("Confirm this LAO's data? Every school must have confirmed."),
-            "fa-check", single=False)  # fmt: skip
-    def confirm_lao(self, items):
-        return take_step(workflow.confirm_lao, selected(items), _l("confirmed"))
-
-    @action("return_lao", _l("Return for correction"), "", "fa-reply", single=False)
-    def return_lao(self, items):
-        return ask_for("return", "lao", selected(items))
-
-    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
-    def grant_exception(self, items):
-        return ask_for("exception", "lao", selected(items))
-
-
-class ProvinceSteps:
-    @action("confirm_province", _l("Confirm the data"),
-            _l("Confirm this province's data? Every LAO must have confirmed."), "fa-check", single=False)  # fmt: skip
-    def confirm_province(self, items):
-        return take_step(workflow.confirm_province, selected(items), _l("confirmed"))
-
-    @action("return_province", _l("Return for correction"), "", "fa-reply", single=False)
-    def return_province(self, items):
-        return ask_for("return", "province", selected(items))
-
-    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
-    def grant_exception(self, items):
-        return ask_for("exception", "province", selected(items))
-
-
-class IssuesCredentials:
-    """The organisation lists' actions: credential sheets for the selected organisations and
-    everything below them."""
-
-    @action(
-        "issue_credentials",
-        _l("Print credential sheet (QR)"),
-        _l("Issue activation codes for the selected organisations, and those below them, that have no active account?"),
-        "fa-qrcode",
-        single=False,  # FAB's single-row action is a GET, which CSRF protection refuses
-    )
-    def issue_credentials(self, items):
-        return issue_sheet(selected(items))
-
-    @action(
-        "reissue_all_credentials",
-        _l("Re-issue credential sheet for all (QR)"),
-        _l("Issue new activation codes for every account of the selected organisations and those below them? "
-           "Earlier codes stop working."),
-        "fa-refresh",
-        single=False,
-    )  # fmt: skip
-    def reissue_all_credentials(self, items):
-        return issue_sheet(selected(items), include_active=True)
 
 
 class StudentView(LecModelView):

@@ -5,6 +5,7 @@ import io
 
 from flask import flash, redirect, send_file
 from flask_appbuilder import BaseView, expose
+from flask_appbuilder.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
@@ -13,6 +14,7 @@ from .. import credentials
 from ..extensions import db
 from ..forms import ActivationForm
 from ..thai import format_be_date
+from .base import selected
 from .errors import on_refusal
 
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
@@ -63,3 +65,29 @@ class ActivationView(BaseView):
             flash(_l("Your account is active. Welcome to LEC."), "success")
             return redirect(self.appbuilder.get_url_for_index)
         return page(), 400 if form.errors else 200
+
+
+class IssuesCredentials:
+    """The organisation lists' actions: credential sheets for the selected organisations and
+    everything below them."""
+
+    @action(
+        "issue_credentials",
+        _l("Print credential sheet (QR)"),
+        _l("Issue activation codes for the selected organisations, and those below them, that have no active account?"),
+        "fa-qrcode",
+        single=False,  # FAB's single-row action is a GET, which CSRF protection refuses
+    )
+    def issue_credentials(self, items):
+        return issue_sheet(selected(items))
+
+    @action(
+        "reissue_all_credentials",
+        _l("Re-issue credential sheet for all (QR)"),
+        _l("Issue new activation codes for every account of the selected organisations and those below them? "
+           "Earlier codes stop working."),
+        "fa-refresh",
+        single=False,
+    )  # fmt: skip
+    def reissue_all_credentials(self, items):
+        return issue_sheet(selected(items), include_active=True)

@@ -3,6 +3,7 @@ the forms that ask for a reason or a date, and the same steps for scripts."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
 from flask_appbuilder.api import BaseApi, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,7 @@ from ..forms import ExceptionForm, ReasonForm
 from ..levels import ORGANISATIONS
 from ..models import AcademicYear
 from ..scope import current_node, find_organisation, organisation_in_subtree
-from .base import LecApi, iso_date, json_body, whole_number
+from .base import LecApi, iso_date, json_body, selected, whole_number
 from .errors import each_alone, on_refusal
 
 RETURNS = {"school": workflow.return_school, "lao": workflow.return_lao, "province": workflow.return_province}
@@ -219,3 +220,54 @@ class WorkflowApi(LecApi, BaseApi):
         "Open entry again for an organisation after its deadline, until a date",
         REASON + "                    until: {type: string, format: date, description: ISO date (Christian era)}\n",
     )
+
+
+# The list actions of each level's organisation list: the steps its row may take.
+class SchoolSteps:
+    @action("confirm_school", _l("Confirm the data"), _l("Confirm this school's data? It will be locked."),
+            "fa-check", single=False)  # fmt: skip
+    def confirm_school(self, items):
+        return take_step(workflow.confirm_school, selected(items), _l("confirmed"))
+
+    @action("take_back_school", _l("Take back the confirmation"), _l("Re-open this school's data?"), "fa-undo",
+            single=False)  # fmt: skip
+    def take_back_school(self, items):
+        return take_step(workflow.take_back_school, selected(items), _l("re-opened"))
+
+    @action("return_school", _l("Return for correction"), "", "fa-reply", single=False)
+    def return_school(self, items):
+        return ask_for("return", "school", selected(items))
+
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
+    def grant_exception(self, items):
+        return ask_for("exception", "school", selected(items))
+
+
+class LaoSteps:
+    @action("confirm_lao", _l("Confirm the data"), _l("Confirm this LAO's data? Every school must have confirmed."),
+            "fa-check", single=False)  # fmt: skip
+    def confirm_lao(self, items):
+        return take_step(workflow.confirm_lao, selected(items), _l("confirmed"))
+
+    @action("return_lao", _l("Return for correction"), "", "fa-reply", single=False)
+    def return_lao(self, items):
+        return ask_for("return", "lao", selected(items))
+
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
+    def grant_exception(self, items):
+        return ask_for("exception", "lao", selected(items))
+
+
+class ProvinceSteps:
+    @action("confirm_province", _l("Confirm the data"),
+            _l("Confirm this province's data? Every LAO must have confirmed."), "fa-check", single=False)  # fmt: skip
+    def confirm_province(self, items):
+        return take_step(workflow.confirm_province, selected(items), _l("confirmed"))
+
+    @action("return_province", _l("Return for correction"), "", "fa-reply", single=False)
+    def return_province(self, items):
+        return ask_for("return", "province", selected(items))
+
+    @action("grant_exception", _l("Grant an entry exception"), "", "fa-clock-o", single=False)
+    def grant_exception(self, items):
+        return ask_for("exception", "province", selected(items))
