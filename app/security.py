@@ -1,9 +1,6 @@
-"""Who may do what: the LEC roles, declared as data and synced by ``flask lec sync-roles``.
-
-A role is a list of grants: (resource, verbs), named in app/permissions.py (screens and APIs have
-verbs of their own). The sync turns grants into FAB permission rows, removes any permission that
-is not declared here, and refuses a grant that names no permission, so the database always matches
-this file."""
+"""Flask-AppBuilder's security manager for LEC: ``flask lec sync-roles`` makes the database's roles
+match app/roles.py (removing any permission not declared there, refusing a grant that names no
+permission), the account screens scoped to the user's subtree, and sign-in hardening."""
 
 import time
 import weakref
