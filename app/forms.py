@@ -1,7 +1,7 @@
 """Form fields that speak Thai conventions: Buddhist-era dates, coded choices, shared rules."""
 
 import flask_babel
-from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -58,6 +58,28 @@ class BuddhistDateField(Field):
 def date_field(label, *validators):
     """Pair with InputRequired, not DataRequired: DataRequired hides why a typed date was refused."""
     return BuddhistDateField(label, validators=list(validators), description=_l("Buddhist era, e.g. 16/05/2569"))
+
+
+class KeypadWidget(BS3TextFieldWidget):
+    """A text box that tells a phone which keyboard to open (``inputmode``, ``type``)."""
+
+    def __init__(self, **attributes):
+        self.attributes = attributes
+
+    def __call__(self, field, **kwargs):
+        return super().__call__(field, **{**self.attributes, **kwargs})
+
+
+def identifier_field(label, rule):
+    """An identifier typed as printed on the card, dashes and spaces included: the box has no
+    maxlength (the column's 13 would cut "1-1037-01554-35-5" short), ``rule`` stores the compact
+    form, and phones open the numeric keypad."""
+    return StringField(label, [InputRequired(), rule], widget=KeypadWidget(inputmode="numeric"))
+
+
+def phone_field(label):
+    """A telephone number, optional: phones open the dial pad."""
+    return StringField(label, [Optional(), Length(max=30)], widget=KeypadWidget(type="tel", inputmode="tel"))
 
 
 def flag_field(label):

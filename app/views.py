@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from . import choices, labels, learners, quality, spotcheck
 from . import permissions as P
 from .audit import HistoryEntry
-from .forms import Rule, choice_field, count_field, date_field, flag_field
+from .forms import Rule, choice_field, count_field, date_field, flag_field, identifier_field, phone_field
 from .models import (
     BUILT_YEARS_BE,
     PROFILE_COUNTS,
@@ -82,14 +82,15 @@ class StudentView(LecModelView):
     }
     form_extra_fields = {
         "id_kind": choice_field(_l("Identifier kind"), choices.ID_KINDS, DataRequired()),
+        "id_number": identifier_field(_l("National ID / G code"), Rule(quality.clean_identifier, "id_kind")),
         "prefix": choice_field(_l("Prefix"), choices.PREFIXES, Optional()),
         "sex": choice_field(_l("Sex"), choices.SEXES, DataRequired()),
         "birth_date": date_field(_l("Birth date"), InputRequired(), Rule(quality.check_birth_date)),
         "class_level": choice_field(_l("Class level"), choices.CLASS_LEVELS, DataRequired()),
         "disadvantage": choice_field(_l("Disadvantage"), choices.DISADVANTAGES, Optional()),
         "disability": choice_field(_l("Disability"), choices.DISABILITIES, Optional()),
+        "guardian_phone": phone_field(_l("Guardian's telephone")),
     }
-    validators_columns = {"id_number": [Rule(quality.clean_identifier, "id_kind")]}
 
     @action("remove_learners", _l("Remove from the count"), "", "fa-user-times", single=False)
     def remove_learners(self, items):

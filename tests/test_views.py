@@ -1,5 +1,7 @@
 """The generated screens (app/views.py): Thai, Buddhist-era dates, validation on the form."""
 
+import re
+
 import pytest
 from sqlalchemy import event, func, inspect, select
 
@@ -66,12 +68,18 @@ def test_school_adds_a_learner_with_a_buddhist_era_birth_date(app, ctx, as_user)
     assert "01/06/2561" in show
 
 
-def test_national_id_typed_with_dashes_is_stored_as_13_digits(app, ctx, as_user):
-    form = learner_form(app, last_name="ขีดคั่น")
-    digits = form["id_number"]
-    form["id_number"] = "%s-%s-%s-%s-%s" % (digits[0], digits[1:5], digits[5:10], digits[10:12], digits[12])
+def test_national_id_typed_as_printed_on_the_card_is_stored_as_13_digits(app, ctx, as_user):
+    form = learner_form(app, id_number="1-1037-01554-35-5", last_name="ขีดคั่น")
     as_user("school").post("/studentview/add", data=form)
-    assert stored(digits) is not None
+    assert stored("1103701554355") is not None
+
+
+def test_learner_form_takes_a_national_id_with_dashes_and_opens_the_phone_keypads(as_user):
+    page = as_user("school").get("/studentview/add").get_data(as_text=True)
+    identifier = re.search(r'<input[^>]*name="id_number"[^>]*>', page).group(0)
+    assert 'inputmode="numeric"' in identifier and "maxlength" not in identifier
+    phone = re.search(r'<input[^>]*name="guardian_phone"[^>]*>', page).group(0)
+    assert 'type="tel"' in phone and 'inputmode="tel"' in phone
 
 
 @pytest.mark.parametrize(
