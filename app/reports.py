@@ -366,6 +366,15 @@ class BudgetItem:
 
 
 @dataclass
+class UnratedGroup:
+    """Learners of a level group the year has no rate for: listed as such, not counted at 0 baht."""
+
+    level_group: str
+    final: Amount = field(default_factory=Amount)
+    provisional: Amount = field(default_factory=Amount)
+
+
+@dataclass
 class BudgetPart:
     organisation: object
     standing: object
@@ -382,6 +391,7 @@ class Budget:
     organisation: object
     year: AcademicYear
     items: list = field(default_factory=list)  # BudgetItem per rate
+    unrated: list = field(default_factory=list)  # UnratedGroup per level group with learners and no rate
     parts: list = field(default_factory=list)  # BudgetPart per organisation one level down
     total: Decimal = Decimal(0)
     provisional: Decimal = Decimal(0)
@@ -406,21 +416,26 @@ def budget(level, org_id, year):
     amount = func.round(per_school.c.n * yearly, 0)
     key = per_school.c[PART_COLUMN[level]]
     query = (
-        select(key, per_school.c.final, BudgetRate.id, func.sum(per_school.c.n),
+        select(key, per_school.c.final, BudgetRate.id, per_school.c.level_group, func.sum(per_school.c.n),
                func.sum(amount, type_=Numeric(18, 2)))
         .select_from(per_school)
-        .join(BudgetRate, and_(BudgetRate.level_group == per_school.c.level_group,
-                               BudgetRate.academic_year_id == year.id))
-        .group_by(key, per_school.c.final, BudgetRate.id)
+        .outerjoin(BudgetRate, and_(BudgetRate.level_group == per_school.c.level_group,
+                                    BudgetRate.academic_year_id == year.id))
+        .group_by(key, per_school.c.final, BudgetRate.id, per_school.c.level_group)
     )  # fmt: skip
     report = Budget(level, organisation, year)
     report.items = [BudgetItem(rate) for rate in rates_of(year)]
     by_item, by_part = {item.rate.id: item for item in report.items}, {}
-    for part, final, rate_id, learners, baht in db.session.execute(query):
-        baht = Decimal(baht).quantize(BAHT, ROUND_HALF_UP)
+    unrated = {group: UnratedGroup(group) for group in choices.codes(choices.LEVEL_GROUPS)}
+    for part, final, rate_id, group, learners, baht in db.session.execute(query):
         kind = "final" if final else "provisional"
+        if rate_id is None:
+            getattr(unrated[group], kind).add(learners, Decimal(0))
+            continue
+        baht = Decimal(baht).quantize(BAHT, ROUND_HALF_UP)
         getattr(by_item[rate_id], kind).add(learners, baht)
         by_part.setdefault(part, {"final": Decimal(0), "provisional": Decimal(0)})[kind] += baht
+    report.unrated = [group for group in unrated.values() if group.final.learners or group.provisional.learners]
     report.total = sum((item.final.baht for item in report.items), Decimal(0))
     report.provisional = sum((item.provisional.baht for item in report.items), Decimal(0))
     if organisation is not None:
@@ -446,6 +461,8 @@ def budget_table(report):
     rows = [[item.rate.item, str(groups[item.rate.level_group]), item.rate.yearly, item.final.learners,
              item.final.baht, item.provisional.learners, item.provisional.baht, ""]
             for item in report.items]  # fmt: skip
+    rows += [[_("No rate set yet"), str(groups[group.level_group]), "", group.final.learners, "",
+              group.provisional.learners, "", ""] for group in report.unrated]  # fmt: skip
     status = standing_text(report.standing) if report.standing is not None else ""
     rows.append([_("Total"), "", "", "", report.total, "", report.provisional, status])
     for part in report.parts:

@@ -262,6 +262,36 @@ def test_budget_multiplies_confirmed_counts_by_the_rates_to_the_baht(app, known_
     assert province.provisional == report.provisional and province.total == 0
 
 
+def test_learners_of_a_level_group_without_a_rate_are_listed_as_such_not_counted_at_zero_baht(app, known_school):
+    year = this_year()
+    assert not db.session.scalar(select(func.count(BudgetRate.id)).where(
+        BudgetRate.academic_year_id == year.id, BudgetRate.level_group == "vocational"))  # fmt: skip
+    add_learners(known_school.id, year.id, "v1", "M", 2)
+    report = budget("school", known_school.id, year)
+    assert [(group.level_group, group.provisional.learners, group.final.learners) for group in report.unrated] == [
+        ("vocational", 2, 0)
+    ]
+    assert all(item.rate.level_group != "vocational" for item in report.items)
+    assert report.provisional == sum((item.provisional.baht for item in report.items), Decimal(0))
+
+
+def test_the_budget_page_and_download_say_no_rate_is_set_for_the_children_of_a_centre(app, fresh, as_user):
+    """The example rates have none for child development centres: a confirmed centre's children
+    are listed under "no rate set yet", in Thai, on the page and in the download."""
+    with app.app_context():
+        centre = org(School, SCHOOL_OF["cdc"])
+        confirmation_of(centre, this_year()).state = "confirmed"
+        db.session.commit()
+        centre_id = centre.id
+    client = as_user("central")
+    page = client.get("/reports/budget/school/%d" % centre_id).get_data(as_text=True)
+    row = re.search(r'<tr class="warning unrated">.*?</tr>', page, flags=re.S).group(0)
+    assert "ยังไม่กำหนดอัตรา" in visible_text(row) and "ศพด." in visible_text(row)
+    rows = csv_rows(client.get("/reports/budget/school/%d/csv" % centre_id))
+    unrated = next(row for row in rows if row[0] == "ยังไม่กำหนดอัตรา")
+    assert unrated[1] == "ศพด." and int(unrated[5]) > 0 and unrated[6] == ""
+
+
 def test_the_budget_page_shows_the_example_rates_as_examples(app, as_user):
     page = as_user("central").get("/reports/budget/country/0").get_data(as_text=True)
     assert 'id="example-rates"' in page and "(ตัวอย่าง)" in page
