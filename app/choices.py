@@ -85,6 +85,18 @@ REMOVAL_REASONS = [
     ("not_exist", _l("Does not exist / recorded in error")),
 ]
 
+# What an AuditEvent records (app/audit.py record_event), as the sign-in and account log shows it.
+AUDIT_ACTIONS = [
+    ("login", _l("Signed in")),
+    ("login_failed", _l("Sign-in failed")),
+    ("login_refused_locked", _l("Sign-in refused: account locked")),
+    ("login_refused_no_organisation", _l("Sign-in refused: account has no organisation")),
+    ("account_created", _l("Account created")),
+    ("account_changed", _l("Account changed")),
+    ("account_activated", _l("Account activated")),
+    ("credentials_issued", _l("Credential sheets issued")),
+]
+
 # What a province officer found when checking a sampled learner in person.
 SPOT_CHECK_RESULTS = [
     ("found", _l("Found")),

@@ -433,7 +433,7 @@ class AuditEventView(LecModelView):
     search_columns = ["occurred_on", "actor", "action"]
     order_columns = ["occurred_on"]
     base_order = ("occurred_on", "desc")
-    formatters_columns = {"occurred_on": format_be_datetime}
+    formatters_columns = {"occurred_on": format_be_datetime, "action": choices.label_of(choices.AUDIT_ACTIONS)}
 
 
 class BudgetRateView(LecModelView):

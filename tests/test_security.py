@@ -1,9 +1,13 @@
 """Roles, accounts and sign-in (app/security.py): roles as data, delegated account management
 with role ceilings, lockout, rate limits on both sign-in paths, password rules, CSRF, cookies."""
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
+from app import choices
 from app.extensions import db
 from app.levels import ORGANISATIONS
 from app.models import AuditEvent, LecUser
@@ -18,6 +22,13 @@ def events(app, action, target):
         return db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == action, AuditEvent.target == target)
         ).all()
+
+
+def test_every_kind_of_event_the_code_records_reads_in_thai_on_the_log():
+    recorded = set()
+    for path in Path(choices.__file__).parent.rglob("*.py"):
+        recorded |= set(re.findall(r'record_event\(\s*"(\w+)"', path.read_text(encoding="utf-8")))
+    assert recorded and recorded <= set(choices.codes(choices.AUDIT_ACTIONS))
 
 
 def new_account_form(app, username, level, code, role_name, password="Strong-pass-2569"):
@@ -208,9 +219,11 @@ def test_an_officer_is_offered_only_the_levels_it_manages(as_user):
     assert 'value="central"' in as_user("central").get("/users/add").get_data(as_text=True)
 
 
-def test_central_reads_sign_ins_and_nobody_else_does(as_user):
+def test_central_reads_sign_ins_in_thai_and_nobody_else_does(client, as_user):
+    client.post("/login/", data={"username": "nobody-of-the-log", "password": "wrong"})
     page = visible_text(as_user("central").get("/auditeventview/list/").get_data(as_text=True))
-    assert "login" in page and "central" in page
+    assert "nobody-of-the-log" in page and "central" in page
+    assert "เข้าสู่ระบบไม่สำเร็จ" in page and "login_failed" not in page and "login" not in page.split()
     for username in ["province", "lao", "school", "manager"]:
         assert as_user(username).get("/auditeventview/list/").status_code in (302, 403)
         assert as_user(username).get("/historyview/list/").status_code in (302, 403)
