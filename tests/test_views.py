@@ -51,6 +51,14 @@ def test_an_address_that_leads_nowhere_is_explained_in_thai_and_the_api_answers_
     assert api.status_code == 404 and api.json == {"message": "ไม่พบหน้าหรือรายการที่ต้องการ"}
 
 
+def test_a_screen_outside_the_users_role_is_refused_in_thai_not_with_the_frameworks_forbidden(as_user):
+    response = as_user("school").get("/users/list/")  # central's and the officers' account list
+    page = visible_text(response.get_data(as_text=True))
+    assert response.status_code == 403
+    assert "บทบาทของท่านไม่มีสิทธิ์เปิดหน้านี้" in page and "ออกจากระบบ" in page
+    assert "Forbidden" not in page and "permission" not in page
+
+
 def school_id(code):
     return db.session.scalar(select(School.id).where(School.code == code))
 

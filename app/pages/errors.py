@@ -37,6 +37,13 @@ STATUS = (
     (AppendOnly, 409),
 )
 PAGE_NOT_FOUND = _l("The page or record was not found.")
+PAGE_NOT_FOUND_WHY = _l(
+    "It may belong to an organisation outside your area, or the link may be wrong. Open it again from the menu."
+)
+ROLE_REFUSED = _l("Your role may not open this page.")
+ROLE_REFUSED_WHY = _l(
+    "The menu shows the pages your role may open. If you need this one, ask the officer who manages your account."
+)
 NOT_FOUND = _l("Not found, or outside your area.")
 
 
@@ -126,17 +133,29 @@ def each_alone(items, step):
             yield item, refusal
 
 
+def refused_page(panel_id, message, explanation, status):
+    if request.path.startswith("/api/"):
+        return {"message": str(message)}, status
+    appbuilder = current_app.appbuilder
+    page = render_template("lec/refused.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
+                           panel_id=panel_id, message=message, explanation=explanation)  # fmt: skip
+    return page, status
+
+
 def not_found(error):
     """A Thai page for an address that leads nowhere, or to a record outside the reader's area
     (scoped fetches answer 404 alike, so as not to tell what exists); the REST API answers JSON."""
-    if request.path.startswith("/api/"):
-        return {"message": str(PAGE_NOT_FOUND)}, 404
-    appbuilder = current_app.appbuilder
-    page = render_template("lec/not_found.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
-                           message=PAGE_NOT_FOUND)  # fmt: skip
-    return page, 404
+    return refused_page("not-found", PAGE_NOT_FOUND, PAGE_NOT_FOUND_WHY, 404)
+
+
+def forbidden(error):
+    """A Thai page instead of the framework's English "Forbidden" when a signed-in user opens a
+    screen their role has no permission for (FAB aborts with 403; a visitor not signed in is sent
+    to the sign-in page instead)."""
+    return refused_page("forbidden", ROLE_REFUSED, ROLE_REFUSED_WHY, 403)
 
 
 def register(app):
     app.register_error_handler(404, not_found)
+    app.register_error_handler(403, forbidden)
     app.register_error_handler(LecError, answer)
