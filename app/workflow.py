@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, inspect, literal, null, select, true, tuple_
+from sqlalchemy import and_, false, func, inspect, literal, null, or_, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
 
@@ -595,9 +595,15 @@ def _placements(session, obj):
         profiles = {session.get(SchoolProfile, pid) for pid in state.attrs.profile_id.history.sum() if pid}
         return set().union(*(_placements(session, p) for p in profiles | {obj.profile} if p is not None))
     level = LOCKED[type(obj)]
-    years = set(state.attrs.academic_year_id.history.sum()) | {getattr(obj.academic_year, "id", None)}
-    orgs = set(state.attrs[level + "_id"].history.sum()) | {getattr(getattr(obj, level), "id", None)}
+    years = set(state.attrs.academic_year_id.history.sum()) | {_held_id(state, "academic_year")}
+    orgs = set(state.attrs[level + "_id"].history.sum()) | {_held_id(state, level)}
     return {(y, level, o) for y in years - {None} for o in orgs - {None}}
+
+
+def _held_id(state, relation):
+    """The id of the row a relation of the object holds, as assigned (perhaps not flushed yet);
+    None when it was never loaded, where the key column is what counts."""
+    return None if relation in state.unloaded else getattr(getattr(state.obj(), relation), "id", None)
 
 
 # The tree a confirmation counts: for a school and an LAO, the relation that places it and the
@@ -624,27 +630,129 @@ def _tree_placements(session, obj, year_id):
     return own | {(year_id, relation, parent) for parent in parents}
 
 
-def _confirmations(session, placements):
-    """The confirmations of these placements, read FOR SHARE: a concurrent confirmation (FOR
-    UPDATE) waits for this transaction, or this one for it. An organisation with no confirmation
-    row yet has not confirmed."""
+def _confirmations(session, placements, share=True):
+    """The confirmations of these placements, read FOR SHARE when ``share``: a concurrent
+    confirmation (FOR UPDATE) waits for this transaction, or this one for it. An organisation with
+    no confirmation row yet has not confirmed."""
     keys = {(year_id, org_key(level, org_id)) for year_id, level, org_id in placements}
-    return session.scalars(
-        select(Confirmation)
-        .where(tuple_(Confirmation.academic_year_id, Confirmation.org_key).in_(list(keys)))
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
-    ).all()  # fmt: skip
+    query = select(Confirmation).where(tuple_(Confirmation.academic_year_id, Confirmation.org_key).in_(list(keys)))
+    query = query.with_for_update(read=True) if share else query.options(joinedload(Confirmation.academic_year))
+    return session.scalars(query.execution_options(populate_existing=True)).all()
+
+
+@dataclass(frozen=True)
+class _Unmade:
+    """What ``why_locked`` reads of a confirmation not made yet (an organisation added after its
+    year opened): open, with its level's window."""
+
+    academic_year: AcademicYear
+    org_level: str
+    organisation: object
+    state: str = OPEN
+    exception_until: date | None = None
+
+
+def why_locked(confirmation):
+    """Why the rows a confirmation covers may not be changed now: it is confirmed, or its entry
+    window is closed. None when they may be."""
+    name = confirmation.organisation.name_th
+    if confirmation.state == CONFIRMED:
+        return _("%(name)s has confirmed its data; it is locked.", name=name)
+    window = window_for(confirmation)
+    if not window.open:
+        return _("Entry is closed for %(name)s (deadline %(date)s).", name=name, date=format_be_date(window.deadline))
+    return None
+
+
+def _reasons(session, placements, share=False, rows=None):
+    """{placement: why its rows may not be changed now} for the placements that are locked, judged
+    from their confirmations (read here unless given as ``rows``)."""
+    if rows is None:
+        rows = _confirmations(session, placements, share) if placements else []
+    found = {(row.academic_year_id, row.org_key): row for row in rows}
+    reasons = {}
+    for year_id, level, org_id in placements:
+        confirmation = found.get((year_id, org_key(level, org_id)))
+        if confirmation is None:
+            organisation = session.get(ORGANISATIONS[level], org_id)
+            confirmation = _Unmade(session.get(AcademicYear, year_id), level, organisation)
+        reason = why_locked(confirmation)
+        if reason:
+            reasons[(year_id, level, org_id)] = reason
+    return reasons
+
+
+def _lockable(obj):
+    return type(obj) in LOCKED or isinstance(obj, SchoolBuilding)
+
+
+def lock_reasons(items, session=None, share=False):
+    """For each row, why the acting user may not change it now, or None when they may: a row of
+    data a confirmation locks (learners, profiles, buildings, other-affiliation rows) whose
+    organisation has confirmed, or whose entry window is closed. The flush guard
+    (``refuse_locked_writes``) asks this very question of every row it writes, so a screen that
+    offers or withholds a change cannot disagree with it. Reads in a fixed number of queries."""
+    return _judge(items, session or db.session, share)[0]
+
+
+def lock_reason(item):
+    """Why the acting user may not change this row now; None when they may (see lock_reasons)."""
+    return lock_reasons([item])[0]
+
+
+def _owner_level(model):
+    return "school" if model is SchoolBuilding else LOCKED.get(model)
+
+
+def adding_refused(model):
+    """Why the acting user may not add a row of this model to their own organisation now: their
+    own school (or LAO) has confirmed, or its entry window is closed. None for a model no
+    confirmation locks, and for a user above the level that owns its rows (central adds learners
+    to any open school)."""
+    return _judge([], db.session, False, model)[1]
+
+
+def page_locks(items, model):
+    """``lock_reasons(items)`` and ``adding_refused(model)`` at once, in one query: what a list
+    page shows of the lock."""
+    return _judge(items, db.session, False, model)
+
+
+def _judge(items, session, share, model=None):
+    level, node = _owner_level(model), current_node() if model is not None else None
+    own = org_key(level, node.id) if level and node.level == level else None
+    with session.no_autoflush:
+        placements = [_placements(session, item) if _lockable(item) else set() for item in items]
+        touched = set().union(*placements)
+        rows = []
+        if touched or own:
+            keys = {(year_id, org_key(lvl, org_id)) for year_id, lvl, org_id in touched}
+            current = select(AcademicYear.id).where(AcademicYear.is_current).scalar_subquery()
+            query = select(Confirmation).where(or_(
+                tuple_(Confirmation.academic_year_id, Confirmation.org_key).in_(list(keys)) if keys else false(),
+                and_(Confirmation.org_key == own, Confirmation.academic_year_id == current) if own else false(),
+            ))  # fmt: skip
+            query = query.with_for_update(read=True) if share else query.options(joinedload(Confirmation.academic_year))
+            rows = session.scalars(query.execution_options(populate_existing=True)).all()
+        reasons = _reasons(session, touched, rows=rows)
+    adding = None
+    if own:
+        mine = next((row for row in rows if row.org_key == own and row.academic_year.is_current), None)
+        year = mine.academic_year if mine else current_year()
+        placement = (year.id, level, node.id) if year is not None else None
+        adding = _reasons(session, {placement}, rows=[mine] if mine else []).get(placement) if placement else None
+    return [next((reasons[p] for p in sorted(its) if p in reasons), None) for its in placements], adding
 
 
 def refuse_locked_writes(session, flush_context, instances):
     """No learner or profile of a confirmed school, and no other-affiliation row of a confirmed LAO,
     nor of one whose entry window is closed, is added, changed or removed, whatever the entry
-    point. Nor is the tree those confirmations count: no confirmed school is moved, removed,
-    re-kinded or given other levels, and nothing is added to, moved into or out of, or removed from
-    a confirmed LAO or province (this year's: earlier years are held by their snapshots)."""
+    point (each row as ``lock_reasons`` judges it). Nor is the tree those confirmations count: no
+    confirmed school is moved, removed, re-kinded or given other levels, and nothing is added to,
+    moved into or out of, or removed from a confirmed LAO or province (this year's: earlier years
+    are held by their snapshots)."""
     changed = list(session.new) + [o for o in session.dirty if session.is_modified(o)] + list(session.deleted)
-    locked = [obj for obj in changed if type(obj) in LOCKED or isinstance(obj, SchoolBuilding)]
+    locked = [obj for obj in changed if _lockable(obj)]
     tree = [obj for obj in changed if type(obj) in COUNTED or isinstance(obj, Province)]
     if not (locked or tree):
         return
@@ -653,20 +761,12 @@ def refuse_locked_writes(session, flush_context, instances):
         year_id = session.scalar(select(AcademicYear.id).where(AcademicYear.is_current)) if tree else None
         counted = set().union(*(_tree_placements(session, obj, year_id) for obj in tree)) if year_id else set()
         _insert_missing(session, sorted(touched))
-        rows = _confirmations(session, touched | counted) if touched | counted else []
+        rows = _confirmations(session, counted) if counted else []
     for confirmation in rows:
-        key = (confirmation.academic_year_id, confirmation.org_level, confirmation.organisation.id)
-        if confirmation.state == CONFIRMED and key in counted:
+        if confirmation.state == CONFIRMED:
             raise Locked(_("%(name)s has confirmed its data: the schools and LAOs it counts cannot be added, moved, "
                            "removed or change kind or levels until it is returned.",
                            name=confirmation.organisation.name_th))  # fmt: skip
-        if key not in touched:
-            continue
-        if confirmation.state == CONFIRMED:
-            raise Locked(_("%(name)s has confirmed its data; it is locked.", name=confirmation.organisation.name_th))
-        window = window_for(confirmation)
-        if not window.open:
-            raise Locked(
-                _("Entry is closed for %(name)s (deadline %(date)s).", name=confirmation.organisation.name_th,
-                  date=format_be_date(window.deadline))
-            )  # fmt: skip
+    reason = next(filter(None, lock_reasons(locked, session, share=True)), None)
+    if reason:
+        raise Locked(reason)

@@ -9,8 +9,9 @@ from app.extensions import db
 from app.models import School, Student
 from app.pages.base import LecModelView
 from app.thai import format_be_date
+from app.workflow import CONFIRMED, confirmation_of, current_year
 
-from conftest import learner_form, visible_text
+from conftest import SCHOOL_OF, learner_form, learner_of, visible_text
 
 ACCOUNTS = ["central", "province", "lao", "school", "cdc", "manager"]
 
@@ -214,3 +215,79 @@ def test_a_second_current_year_is_refused_in_thai(as_user):
         response.get_data(as_text=True)
     )
     assert "2601" not in visible_text(as_user("central").get("/academicyearview/list/").get_data(as_text=True))
+
+
+# -- screens that show the lock (issue 17) --------------------------------------------------------
+
+
+def lock_own_school(app):
+    """The school account's own school confirms (its confirmation set as the step leaves it);
+    returns the Thai reason every screen gives for its learners."""
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.code == SCHOOL_OF["school"]))
+        confirmation_of(school, current_year()).state = CONFIRMED
+        db.session.commit()
+        return "%s ยืนยันข้อมูลแล้ว ข้อมูลถูกล็อก" % school.name_th
+
+
+def school_id_of(app, code):
+    with app.app_context():
+        return db.session.scalar(select(School.id).where(School.code == code))
+
+
+def own_learner(app):
+    with app.app_context():
+        return learner_of(SCHOOL_OF["school"])
+
+
+def row_of(app, learner_id):
+    with app.app_context():
+        row = db.session.get(Student, learner_id)
+        return {column.key: getattr(row, column.key) for column in inspect(Student).column_attrs}
+
+
+def test_an_open_schools_list_offers_edit_on_its_rows_and_add(app, fresh, as_user):
+    page = as_user("school").get("/studentview/list/").get_data(as_text=True)
+    assert "/studentview/edit/%d" % own_learner(app) in page
+    assert "/studentview/add" in page
+
+
+def test_a_confirmed_schools_list_offers_no_edit_on_its_rows_and_no_add_and_says_why(app, fresh, as_user):
+    reason = lock_own_school(app)
+    response = as_user("school").get("/studentview/list/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "/studentview/show/%d" % own_learner(app) in page
+    assert "/studentview/edit/" not in page and "/studentview/add" not in page
+    assert reason in visible_text(page)
+
+
+def test_the_edit_address_of_a_locked_learner_shows_it_read_only_with_the_reason(app, fresh, as_user):
+    reason = lock_own_school(app)
+    response = as_user("school").get("/studentview/edit/%d" % own_learner(app))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert reason in visible_text(page)
+    assert 'name="first_name"' not in page and "<form" not in page.split('id="Home"')[-1]
+    with app.app_context():
+        learner = db.session.get(Student, own_learner(app))
+        assert learner.first_name in visible_text(page)
+
+
+def test_a_change_sent_to_a_locked_learner_writes_nothing_and_says_why(app, fresh, as_user):
+    reason = lock_own_school(app)
+    learner_id = own_learner(app)
+    before = row_of(app, learner_id)
+    form = learner_form(app, first_name="เปลี่ยนแล้ว", id_number=before["id_number"])
+    response = as_user("school").post("/studentview/edit/%d" % learner_id, data=form)
+    assert response.status_code == 409
+    assert reason in visible_text(response.get_data(as_text=True))
+    assert row_of(app, learner_id) == before
+
+
+def test_central_still_adds_learners_while_one_school_is_confirmed_but_not_edits_its_rows(app, fresh, as_user):
+    lock_own_school(app)
+    page = as_user("central").get("/studentview/list/?_flt_0_school=%d" % school_id_of(app, SCHOOL_OF["school"]))
+    page = page.get_data(as_text=True)
+    assert "/studentview/add" in page
+    assert "/studentview/show/%d" % own_learner(app) in page and "/studentview/edit/" not in page

@@ -23,12 +23,14 @@ from app.workflow import (
     BLOCKING_CHECKS,
     CONFIRMED,
     OPEN,
+    adding_refused,
     board,
     confirm_lao,
     confirm_province,
     confirm_school,
     confirmation_of,
     grant_exception,
+    lock_reason,
     open_confirmations,
     return_lao,
     return_province,
@@ -136,6 +138,50 @@ def test_a_closed_window_refuses_confirmation_and_writes_until_an_exception_is_g
     finally:
         db.session.rollback()
         current.school_deadline = original
+        db.session.commit()
+
+
+def refusal_of_a_change(learner):
+    """What the flush guard says when the learner is changed (None when it lets the change pass)."""
+    learner.room = "7" if learner.room != "7" else "6"
+    try:
+        db.session.flush()
+    except Locked as locked:
+        return str(locked)
+    finally:
+        db.session.rollback()
+    return None
+
+
+def test_a_screen_asks_the_flush_guard_s_own_question_whether_a_learner_may_be_changed(app, fresh, ctx):
+    """lock_reason is what the guard refuses with: None while the school is open, the guard's own
+    words once it has confirmed or once its entry window has closed; adding_refused says the
+    same of the school's own organisation, and nothing to an account above it."""
+    school = org(School, SCHOOL_OF["school"])
+    with as_account(app, "school"):
+        learner = db.session.get(Student, learner_of(SCHOOL_OF["school"]))
+        assert lock_reason(learner) is None and refusal_of_a_change(learner) is None
+        assert adding_refused(Student) is None
+        confirmation_of(school, year()).state = CONFIRMED
+        db.session.commit()
+        learner = db.session.get(Student, learner_of(SCHOOL_OF["school"]))
+        assert lock_reason(learner) == "%s ยืนยันข้อมูลแล้ว ข้อมูลถูกล็อก" % school.name_th
+        assert adding_refused(Student) == lock_reason(learner) == refusal_of_a_change(learner)
+        assert adding_refused(School) is None
+    with as_account(app, "central"):
+        assert adding_refused(Student) is None
+    current = year()
+    confirmation_of(school, current).state = OPEN
+    saved = close_entry_until(current, "school_deadline")
+    db.session.commit()
+    try:
+        with as_account(app, "school"):
+            learner = db.session.get(Student, learner_of(SCHOOL_OF["school"]))
+            assert "ปิดรับข้อมูลของ %s แล้ว" % school.name_th in lock_reason(learner)
+            assert lock_reason(learner) == refusal_of_a_change(learner)
+    finally:
+        current = year()
+        restore_dates(current, saved)
         db.session.commit()
 
 

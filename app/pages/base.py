@@ -13,7 +13,7 @@ from datetime import date
 import jsonschema
 import marshmallow
 import prison
-from flask import abort, current_app, jsonify, make_response, request, url_for
+from flask import abort, current_app, flash, jsonify, make_response, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
 from flask_appbuilder.api import BaseApi, merge_response_func, protect, rison, safe
 from flask_appbuilder.api.convert import Model2SchemaConverter
@@ -42,13 +42,14 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
 from wtforms.widgets import html_params
 
-from ..errors import Conflict, Invalid, LecError
+from .. import workflow
+from ..errors import Conflict, Invalid, LecError, Locked
 from ..exports import ExportMixin
 from ..models import Lao, School
 from ..quality import validate
 from ..scope import readable
 from ..thai import format_be_datetime
-from .errors import NOT_FOUND, api_answer
+from .errors import NOT_FOUND, api_answer, on_refusal
 
 CONFLICT = _l("This conflicts with data already recorded (a duplicate code?).")
 IN_USE = _l("This record cannot be deleted: other records refer to it.")
@@ -364,6 +365,40 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
         rows = self.datamodel.session.scalars(query.limit(CHOICES_SHOWN + 1)).all()
         results = [{"id": row.id, "text": str(row)} for row in rows[:CHOICES_SHOWN]]
         return jsonify(results=results, pagination={"more": len(rows) > CHOICES_SHOWN})
+
+    def _get_list_widget(self, filters, *args, **kwargs):
+        """The list tells the template which rows the user may not change now and why (their Edit
+        button becomes the reason), and why nothing may be added to the user's own organisation
+        (no Add button): the same answers the flush guard gives (workflow.lock_reasons)."""
+        widgets = super()._get_list_widget(filters, *args, **kwargs)
+        shown = widgets["list"].template_args
+        session, model = self.datamodel.session, self.datamodel.obj
+        rows = [session.get(model, pk) for pk in shown["pks"]]  # the page's rows, held by the session
+        reasons, shown["add_refused"] = workflow.page_locks(rows, model)
+        shown["locked"] = {pk: why for pk, why in zip(shown["pks"], reasons, strict=True) if why}
+        return widgets
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """A row the user may not change now (workflow.lock_reason) opens read-only with the reason,
+        instead of a form whose input the save would refuse; a POST to it writes nothing and is a
+        409 on that same page."""
+        key = self._deserialize_pk_if_composite(pk)
+        item = self.datamodel.get(key, self._base_filters)
+        reason = workflow.lock_reason(item) if item is not None else None
+        if reason is None:
+            return super().edit(pk)
+
+        def read_only():
+            return self.render_template(self.show_template, pk=key, title=self.show_title, widgets=self._show(key),
+                                        related_views=self._related_views)  # fmt: skip
+
+        if request.method == "POST":
+            on_refusal(read_only)
+            raise Locked(reason)
+        flash(reason, "warning")
+        return read_only()
 
     def pre_add(self, item):
         validate(item)
