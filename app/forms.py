@@ -87,8 +87,9 @@ def flag_field(label):
     return BooleanField(label, default=False)
 
 
-def choice_field(label, choices, *validators):
-    return SelectField(label, choices=choices, validators=list(validators), widget=Select2Widget())
+def choice_field(label, choices, *validators, default=None):
+    """``default`` a code, or a function called when an empty form is drawn (the acting user's)."""
+    return SelectField(label, choices=choices, validators=list(validators), widget=Select2Widget(), default=default)
 
 
 def count_field(label):

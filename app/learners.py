@@ -21,6 +21,7 @@ from .choices import ACTIVE, REMOVED
 from .context import change_reason, current_user_id
 from .errors import Invalid, OutOfScope, Refused
 from .extensions import db
+from .levels import SCHOOL
 from .models import AcademicYear, School, Student
 from .roles import REMOVE, RESTORE, ROLL_OVER, levels_holding
 from .scope import current_node, readable
@@ -66,6 +67,23 @@ def learners_by_id(ids):
     if len(found) != len(wanted):
         raise OutOfScope(_("You may only record data of your own organisation."))
     return found
+
+
+def first_level_of(school):
+    """The lowest class level a school teaches, in the circular's order, or None when its levels
+    are not recorded: a new learner of a primary school is most often in its first class, not a
+    young child of a centre (เด็กเล็ก, the first of all the levels)."""
+    taught = {code.strip() for code in (school.levels or "").split(",")}
+    return next((code for code, _label in choices.CLASS_LEVELS if code in taught), None)
+
+
+def default_class_level():
+    """The class level a new learner's form starts at: the acting school's first level; none for
+    an account above the schools, who must choose."""
+    node = current_node()
+    if node.level != SCHOOL:
+        return None
+    return first_level_of(db.session.get(School, node.id))
 
 
 # -- removal --------------------------------------------------------------------------------------

@@ -91,6 +91,16 @@ def test_learner_form_takes_a_national_id_with_dashes_and_opens_the_phone_keypad
     assert 'type="tel"' in phone and 'inputmode="tel"' in phone
 
 
+@pytest.mark.parametrize("username, level", [("school", "k1"), ("cdc", "cdc")])
+def test_the_add_form_starts_at_the_first_level_of_the_accounts_own_school(ctx, as_user, username, level):
+    school = db.session.scalar(select(School).where(School.code == SCHOOL_OF[username]))
+    assert school.levels.split(",")[0] == level  # the demo school's levels, lowest first
+    page = as_user(username).get("/studentview/add").get_data(as_text=True)
+    select_box = re.search(r'<select[^>]*name="class_level".*?</select>', page, re.S).group(0)
+    chosen = re.search(r'<option[^>]*selected[^>]*>', select_box).group(0)
+    assert 'value="%s"' % level in chosen
+
+
 @pytest.mark.parametrize(
     "changes, message",
     [
