@@ -98,9 +98,11 @@ class StudentView(LecModelView):
         return ask_to_remove(selected(items))
 
     def post_add(self, item):
+        super().post_add(item)
         show_findings(item)
 
-    post_update = post_add
+    def post_update(self, item):
+        show_findings(item)
 
 
 class RemovedStudentView(LecModelView):

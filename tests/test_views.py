@@ -77,6 +77,21 @@ def test_school_adds_a_learner_with_a_buddhist_era_birth_date(app, ctx, as_user)
     assert "01/06/2561" in show
 
 
+def test_the_list_after_adding_marks_the_new_learner_once(app, ctx, as_user):
+    clerk = as_user("school")
+    form = learner_form(app, first_name="ใหม่ล่าสุด")
+    clerk.get("/studentview/list/")
+    clerk.get("/studentview/add")
+    saved = clerk.post("/studentview/add", data=form)
+    assert saved.status_code == 302 and saved.location.endswith("/studentview/list/#added")
+    learner = stored(form["id_number"])
+    page = clerk.get("/studentview/list/?_flt_0_first_name=ใหม่ล่าสุด").get_data(as_text=True)
+    row = re.search(r'<tr id="added" class="lec-added">.*?</tr>', page, re.S).group(0)
+    assert "ใหม่ล่าสุด" in row and 'value="%d"' % learner.id in row
+    again = clerk.get("/studentview/list/?_flt_0_first_name=ใหม่ล่าสุด").get_data(as_text=True)
+    assert "ใหม่ล่าสุด" in again and "lec-added" not in again
+
+
 def test_national_id_typed_as_printed_on_the_card_is_stored_as_13_digits(app, ctx, as_user):
     form = learner_form(app, id_number="1-1037-01554-35-5", last_name="ขีดคั่น")
     as_user("school").post("/studentview/add", data=form)

@@ -10,6 +10,7 @@ import threading
 import urllib.parse
 from datetime import date
 
+import flask
 import jsonschema
 import marshmallow
 import prison
@@ -240,6 +241,7 @@ AUDIT_FORMATTERS = dict.fromkeys(["created_on", "changed_on", "last_login"], for
 # (the first orders them), instead of carrying every row in every list page.
 TYPED_CHOICES = {School: ("name_th", "code"), Lao: ("name_th", "code"), User: ("username", "first_name", "last_name")}
 CHOICES_SHOWN = 20
+ADDED = "lec_added"  # the session's note of the row just added: (view, id)
 
 
 def typed_choices_widget(field, **kwargs):
@@ -376,6 +378,8 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
         rows = [session.get(model, pk) for pk in shown["pks"]]  # the page's rows, held by the session
         reasons, shown["add_refused"] = workflow.page_locks(rows, model)
         shown["locked"] = {pk: why for pk, why in zip(shown["pks"], reasons, strict=True) if why}
+        view, added = flask.session.pop(ADDED, (None, None))
+        shown["added"] = added if view == type(self).__name__ else None
         return widgets
 
     @expose("/edit/<pk>", methods=["GET", "POST"])
@@ -402,6 +406,15 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
 
     def pre_add(self, item):
         validate(item)
+
+    def post_add(self, item):
+        """Remember the new row until the list is next drawn, which marks it: on a phone, after
+        saving, the clerk sees where the learner just typed landed."""
+        flask.session[ADDED] = (type(self).__name__, item.id)
+
+    def post_add_redirect(self):
+        """Back where the user came from, scrolled to the new row when that page shows it."""
+        return flask.redirect(self.get_redirect() + "#added")
 
     def pre_update(self, item):
         """Flush now so that the flush-time rules (scope, lock) refuse in Thai: FAB reports any
