@@ -542,3 +542,20 @@ def test_a_central_officer_filters_the_learners_by_a_school_found_by_typing_part
     expect(list_rows(page).first).to_contain_text(SCHOOL_NAME)
     assert all(SCHOOL_NAME in row for row in list_rows(page).all_inner_texts())
     expect(page.locator(typed + " .select2-selection__rendered")).to_contain_text(SCHOOL_NAME)
+
+
+def test_on_a_phone_the_learner_list_shows_names_and_levels_without_sideways_scrolling(school_page, live_server):
+    page = school_page
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/studentview/list/")
+    first_name = page.locator("table tbody tr").first.locator("td.lec-cell-first_name")
+    expect(first_name).to_be_visible()
+    expect(page.locator("table tbody tr").first.locator("td.lec-cell-class_level")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    level = page.locator("table tbody tr").first.locator("td.lec-cell-class_level").bounding_box()
+    assert level["x"] + level["width"] <= 375  # in view, not hidden in the table's own scroll
+    toggle = page.locator(".navbar .navbar-toggle")
+    expect(toggle).to_have_count(1)
+    expect(toggle).to_be_visible()
+    expect(page.locator(".navbar-collapse")).not_to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / ("phone-learner-list[%s].png" % live_server.backend)))
