@@ -4,7 +4,9 @@ reportlab places Thai vowels and tone marks correctly only when HarfBuzz shapes 
 (DESIGN.md §3). Shaping picks positioned variants of the marks (e.g. ``uni0E48.small`` for a tone
 mark above an upper vowel); reportlab gives such glyphs private-use code points, so copying or
 extracting the text would yield U+E000… instead of the tone mark. ``makeToUnicodeCMap`` is
-wrapped so each variant maps back to the character its glyph name says it draws."""
+wrapped so each variant maps back to the character its glyph name says it draws. HarfBuzz also
+draws SARA AM (ำ) as NIKHAHIT + SARA AA; shaping is wrapped so such a cluster reads back as the
+characters it was shaped from, and a search for จำนวน finds it."""
 
 import re
 from pathlib import Path
@@ -13,12 +15,17 @@ import fontpkg_sarabun
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as canvas_module
 from reportlab.platypus import Paragraph
+from reportlab.platypus import paragraph as paragraph_module
 
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 REGULAR, BOLD = "Sarabun", "Sarabun-Bold"
 _VARIANT = re.compile(r"^uni([0-9A-F]{4})\.")
+_SOURCE = re.compile(r"^lec\.\d+\.((?:[0-9A-F]{4})*)$")
+_SARA_AM = "\u0e33"
 _reportlab_cmap = ttfonts.makeToUnicodeCMap
+_reportlab_shape = ttfonts.shapeFragWord
 
 
 def register_fonts():
@@ -66,10 +73,50 @@ def _cmap_with_thai_marks(fontname, subset):
     for font in (pdfmetrics.getFont(REGULAR), pdfmetrics.getFont(BOLD)):
         if fontname.endswith("+" + font.face.name.decode()):
             for glyph, private in getattr(font, "_TTFont__hbUnis", {}).items():
-                match = _VARIANT.match(glyph)
-                if match:
-                    real[private] = int(match.group(1), 16)
-    return _reportlab_cmap(fontname, [real.get(code, code) for code in subset])
+                source = _SOURCE.match(glyph)
+                variant = _VARIANT.match(glyph)
+                if source:
+                    real[private] = source.group(1)
+                elif variant:
+                    real[private] = variant.group(1)
+    cmap = _reportlab_cmap(fontname, subset).split("\n")
+    begin = cmap.index("%d beginbfchar" % len(subset)) + 1
+    cmap[begin:begin + len(subset)] = ["<%02X> <%s>" % (i, real.get(code, "%04X" % code))
+                                        for i, code in enumerate(subset)]  # fmt: skip
+    return "\n".join(cmap)
 
+
+def _shape_keeping_source(word, *args, **kwargs):
+    """Shape, then make each glyph cluster holding SARA AM read back as the characters it was shaped
+    from: HarfBuzz draws ำ as NIKHAHIT + SARA AA, which would read back as U+0E4D U+0E32, so a
+    search for จำนวน would find nothing. The cluster's widest glyph gets a code of its own that
+    reads back as the cluster's source text, its other glyphs codes that read back as nothing."""
+    shaped = _reportlab_shape(word, *args, **kwargs)
+    if shaped is word or not isinstance(shaped, list):
+        return shaped
+    source = "".join(s for f, s in word[1:] if not hasattr(f, "cbDefn"))
+    pieces = [(i, piece) for i, piece in enumerate(shaped[1:], 1) if isinstance(piece[1], ttfonts.ShapedStr)]
+    glyphs = [(i, j, sd) for i, piece in pieces for j, sd in enumerate(piece[1].__shapeData__)]
+    starts = sorted({sd.cluster for _i, _j, sd in glyphs}) + [len(source)]
+    ends = dict(zip(starts, starts[1:], strict=False))
+    carriers = {}
+    for i, j, sd in glyphs:
+        best = carriers.get(sd.cluster)
+        if best is None or sd.x_advance > best[2]:
+            carriers[sd.cluster] = (i, j, sd.x_advance)
+    codes = {i: list(piece[1]) for i, piece in pieces}
+    for i, j, sd in glyphs:
+        text = source[sd.cluster:ends[sd.cluster]]
+        if _SARA_AM not in text:
+            continue
+        font = pdfmetrics.getFont(shaped[i][0].fontName)
+        char = ord(codes[i][j])
+        gid = font.face.charToGlyph[char]
+        reads = "".join("%04X" % ord(c) for c in text) if carriers[sd.cluster][:2] == (i, j) else ""
+        codes[i][j] = chr(font.hbAddPrivate("lec.%d.%s" % (gid, reads), gid, font.face.charWidths[char]))
+    for i, piece in pieces:
+        shaped[i] = (piece[0], ttfonts.ShapedStr("".join(codes[i]), shapeData=piece[1].__shapeData__))
+    return shaped
 
 ttfonts.makeToUnicodeCMap = _cmap_with_thai_marks
+ttfonts.shapeFragWord = paragraph_module.shapeFragWord = canvas_module.shapeFragWord = _shape_keeping_source

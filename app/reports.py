@@ -19,14 +19,14 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import Numeric, and_, case, func, select
 
 from . import choices, pdf
 from .context import now
 from .errors import OutOfScope
 from .extensions import db
-from .levels import CENTRAL, key_of
+from .levels import CENTRAL, LAO, PROVINCE, SCHOOL, key_of
 from .models import AcademicYear, BudgetRate, Confirmation, Lao, OtherSchool, Province, School, Student
 from .scope import Node, current_node, organisation_in_subtree
 from .scope import lao_ids as scope_lao_ids
@@ -542,8 +542,11 @@ def confirmation_text(organisation, year):
     return _("Confirmed by %(name)s on %(when)s", name=name, when=format_be_datetime(confirmation.confirmed_on))
 
 
-# The signature block of the filed form, in the department's own wording whatever the screen's language.
-SIGNATURES = ("ผู้รับผิดชอบข้อมูล", "ผู้อำนวยการสถานศึกษา / ผู้บริหาร")
+# The signature block of the filed form, in the department's own wording whatever the screen's language:
+# the data officer, then the head of the organisation at the report's level.
+OFFICER = "ผู้รับผิดชอบข้อมูล"
+SIGNERS = {SCHOOL: "ผู้อำนวยการสถานศึกษา", LAO: "นายก อปท.", PROVINCE: "ผู้ว่าราชการจังหวัด",
+           CENTRAL: "อธิบดีกรมส่งเสริมการปกครองท้องถิ่น"}  # fmt: skip
 
 
 def summary_pdf(report):
@@ -596,17 +599,19 @@ def summary_pdf(report):
     ]
     if report.other is not None and report.other.rows:
         story += [cell(_("Schools of other affiliations"), bold), counts_table(report.other), Spacer(1, 5 * mm)]
+    last_table = 3 if report.other is not None and report.other.rows else 2  # with its heading, if any
+    closing, story = story[-last_table:], story[:-last_table]  # the last total stays with the signatures
     if report.organisation is not None:
-        story.append(cell("%s: %s" % (_("Confirmation status"), confirmation_text(report.organisation, report.year))))
+        closing.append(cell("%s: %s" % (_("Confirmation status"), confirmation_text(report.organisation, report.year))))
     if report.standing is not None:
-        story.append(cell(standing_text(report.standing)))
-    story.append(Spacer(1, 18 * mm))
+        closing.append(cell(standing_text(report.standing)))
     dots = "." * 60
     signatures = [
         [cell("ลงชื่อ %s %s" % (dots, role)), cell("( %s )" % dots), cell("วันที่ ...... / ...... / ...........")]
-        for role in SIGNATURES
+        for role in (OFFICER, SIGNERS[report.level])
     ]
-    story.append(Table([[block] for block in signatures], colWidths=[170 * mm],
-                       style=[("BOTTOMPADDING", (0, 0), (-1, -1), 16)]))  # fmt: skip
+    closing += [Spacer(1, 18 * mm), Table([[block] for block in signatures], colWidths=[170 * mm],
+                                          style=[("BOTTOMPADDING", (0, 0), (-1, -1), 16)])]  # fmt: skip
+    story.append(KeepTogether(closing))
     document.build(story)
     return out.getvalue()

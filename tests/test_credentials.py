@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import unicodedata
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,9 +53,8 @@ def text_of(pdf, tmp_path):
 
 
 def comparable(text):
-    """Compatibility form without spaces: HarfBuzz shapes SARA AM as NIKHAHIT + SARA AA, which is
-    the character's own Unicode compatibility decomposition, and lines wrap inside words."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """Without spaces, as lines wrap inside words; SARA AM reads back as itself (app/pdf.py)."""
+    return re.sub(r"\s+", "", text)
 
 
 def registration(**changes):
