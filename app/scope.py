@@ -219,6 +219,12 @@ def organisation_in_subtree(level, org_id, node=None):
     return organisation
 
 
+def own_organisation():
+    """The reader's own organisation row; None for central and managers, who read the whole country."""
+    node = current_node()
+    return organisation_in_subtree(node.level, node.id) if node.level in ORGANISATIONS else None
+
+
 def readable(model, node=None):
     """SQL condition: the rows of ``model`` this node may read (true() when unrestricted)."""
     node = node or current_node()

@@ -46,9 +46,11 @@ from wtforms.widgets import html_params
 from .. import workflow
 from ..errors import Conflict, Invalid, LecError, Locked
 from ..exports import ExportMixin
+from ..levels import ORGANISATIONS
 from ..models import Lao, School
 from ..quality import validate
-from ..scope import readable
+from ..reports import COUNTRY
+from ..scope import current_node, readable
 from ..thai import format_be_datetime
 from .errors import NOT_FOUND, api_answer, on_refusal
 
@@ -474,6 +476,13 @@ class PerThreadSchema:
 
 LARGEST = ((BigInteger, 2**63 - 1), (SmallInteger, 2**15 - 1), (Integer, 2**31 - 1))
 UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def own_page():
+    """The level and id of the reader's own report pages: its organisation, or the whole country
+    (COUNTRY, id 0) for central and managers."""
+    node = current_node()
+    return {"level": node.level if node.level in ORGANISATIONS else COUNTRY, "org_id": node.id or 0}
 
 
 def json_body():

@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import charts, workflow
 from ..assets import PLOTLY_VERSION
-from ..levels import ORGANISATIONS
-from ..scope import current_node, organisation_in_subtree
+from ..scope import current_node, own_organisation
 
 
 class ChartView(BaseView):
@@ -33,9 +32,7 @@ class ChartView(BaseView):
         return self._page(chart=chart, numbers=numbers, figure=charts.figure(chart, numbers))
 
     def _page(self, **context):
-        node = current_node()
-        own = organisation_in_subtree(node.level, node.id) if node.level in ORGANISATIONS else None
-        scope = own or _l("The whole country")
+        scope = own_organisation() or _l("The whole country")
         return self.render_template(
             "lec/chart.html", charts=charts.CHARTS, scope=scope, year=workflow.current_year(),
             plotly_version=PLOTLY_VERSION, **{"chart": None, **context},

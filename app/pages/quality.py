@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from .. import quality, workflow
 from ..extensions import db
-from ..levels import ORGANISATIONS
 from ..scope import current_node, organisation_in_subtree
+from .base import own_page
 from .errors import on_refusal
 
 
@@ -23,9 +23,7 @@ class QualityView(BaseView):
     @has_access
     @permission_name("report")
     def mine(self):
-        node = current_node()
-        level = node.level if node.level in ORGANISATIONS else "country"
-        return redirect(url_for("QualityView.report", level=level, org_id=node.id or 0))
+        return redirect(url_for("QualityView.report", **own_page()))
 
     @expose("/<level>/<int:org_id>")
     @has_access

@@ -8,9 +8,8 @@ from flask_appbuilder.security.decorators import permission_name
 
 from .. import choices, workflow
 from ..exports import download
-from ..levels import ORGANISATIONS
-from ..reports import BASES, COUNTRY, ENTERED, baht, budget, budget_file, head_count, head_count_file, head_count_pdf
-from ..scope import current_node
+from ..reports import BASES, ENTERED, baht, budget, budget_file, head_count, head_count_file, head_count_pdf
+from .base import own_page
 
 
 class ReportView(BaseView):
@@ -24,7 +23,7 @@ class ReportView(BaseView):
     @has_access
     @permission_name("report")
     def mine(self):
-        return redirect(url_for("ReportView.report", **self._own_node()))
+        return redirect(url_for("ReportView.report", **own_page()))
 
     @expose("/<level>/<int:org_id>")
     @has_access
@@ -49,7 +48,7 @@ class ReportView(BaseView):
     @has_access
     @permission_name("report")
     def my_budget(self):
-        return redirect(url_for("ReportView.budget", **self._own_node()))
+        return redirect(url_for("ReportView.budget", **own_page()))
 
     @expose("/budget/<level>/<int:org_id>")
     @has_access
@@ -65,11 +64,6 @@ class ReportView(BaseView):
         if fmt not in ("csv", "xlsx"):
             abort(404)
         return download(fmt, *budget_file(self._run(budget, level, org_id)))
-
-    @staticmethod
-    def _own_node():
-        node = current_node()
-        return {"level": node.level if node.level in ORGANISATIONS else COUNTRY, "org_id": node.id or 0}
 
     @staticmethod
     def _basis():

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from .. import audit, workflow
 from ..extensions import db
 from ..forms import ExceptionForm, ReasonForm
-from ..levels import ORGANISATIONS
 from ..models import AcademicYear
-from ..scope import current_node, find_organisation, organisation_in_subtree
+from ..scope import find_organisation, organisation_in_subtree, own_organisation
 from .base import LecApi, iso_date, json_body, selected, whole_number
 from .errors import each_alone, on_refusal
 
@@ -44,8 +43,7 @@ class WorkflowView(BaseView):
     @has_access
     def board(self):
         """The board of the user's own node: the whole country for central."""
-        node = current_node()
-        return self._board(organisation_in_subtree(node.level, node.id) if node.level in ORGANISATIONS else None)
+        return self._board(own_organisation())
 
     @expose("/board/<level>/<int:org_id>")
     @has_access
