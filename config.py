@@ -99,3 +99,13 @@ LEC_DEMO_PASSWORD = os.environ.get("LEC_DEMO_PASSWORD", "lec-demo-2569")
 # Schema and permissions are managed by migrations and `flask lec sync-roles`, not at start-up.
 FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = False
+
+# Email (app/mail.py): notifications and password-reset links go out only when MAIL_SERVER is set.
+MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "lec@localhost")
+MAIL_SENDER_NAME = os.environ.get("MAIL_SENDER_NAME", "LEC")
+MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))

@@ -12,12 +12,13 @@ before_flush, in this order:
 The first refusal raised is the one a user reads, so this order is part of the behaviour.
 after_flush: the history is written once every before_flush listener has run; then the new year's
 confirmations are opened; then role changes are noted for the permission caches, which the
-commit clears."""
+commit clears; the commit sends the mail the transaction queued, and a rollback (of a savepoint
+too) drops what it queued."""
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import audit, learners, quality, scope, security, workflow
+from . import audit, learners, mail, quality, scope, security, workflow
 
 GUARDS = [
     ("before_flush", audit.stamp_authors),
@@ -32,6 +33,8 @@ GUARDS = [
     ("do_orm_execute", audit.refuse_bulk_append_only_changes),
     ("do_orm_execute", learners.refuse_bulk_learner_deletes),
     ("after_commit", security.forget_permissions),
+    ("after_commit", mail.send_committed),
+    ("after_soft_rollback", mail.drop_rolled_back),
 ]
 
 

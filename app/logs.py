@@ -70,8 +70,6 @@ def install(app):
     if not any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers):
         root.addHandler(json_handler())
     request_log.setLevel(logging.INFO)
-    for name in (request_log.name, app.logger.name, "app.faults"):  # the request line, tracebacks, faults
-        logging.getLogger(name).disabled = False  # alembic's fileConfig (in-process `flask db upgrade`) disables them
     app.before_request(start_request)
     app.after_request(log_request)
 

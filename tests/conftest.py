@@ -6,11 +6,14 @@ dropped at the end), built by the real migrations, the real role sync and the re
 import hashlib
 import os
 import re
+import socket
 import uuid
 from contextlib import contextmanager
 from datetime import date, timedelta
+from email import message_from_bytes, policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, select, text
 from stdnum.th import pin
@@ -232,3 +235,38 @@ def append_only_lifted(connection, table):
     yield
     for _name, sql in triggers:
         connection.execute(text(sql))
+
+
+class Mailbox:
+    """What a real SMTP server (aiosmtpd) received: the parsed messages, in order."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(app):
+    """A real SMTP server on a free port of 127.0.0.1, and the app sending to it while the test runs."""
+    received = Mailbox()
+    controller = Controller(received, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = {key: app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    try:
+        yield received
+    finally:
+        app.config.update(saved)
+        controller.stop()
