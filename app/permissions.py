@@ -122,6 +122,7 @@ CAN_PUT = "can_put"
 API_READ = (CAN_GET, CAN_INFO)
 API_WRITE = API_READ + (CAN_POST, CAN_PUT, CAN_DELETE)
 
+
 # -- human names: FAB's permission screens show these (app/security.py); a resource or verb without
 # one fails tests/test_security.py -------------------------------------------------------------------
 def _screens(names):
