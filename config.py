@@ -31,7 +31,7 @@ LEC_DB_POOL = {
     "connect_args": {"connect_timeout": int(os.environ.get("LEC_DB_CONNECT_TIMEOUT", "5"))},
 }
 
-APP_NAME = "ระบบสารสนเทศทางการศึกษาท้องถิ่น (LEC)"
+# APP_NAME, the product's name in the reader's language, is app/labels.py's PRODUCT_NAME.
 APP_THEME = ""
 FAB_BASE_TEMPLATE = "lec/base.html"
 

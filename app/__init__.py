@@ -25,6 +25,9 @@ def create_app(config=None):
     app.config.from_object("config")
     if config:
         app.config.update(config)
+    from .labels import PRODUCT_NAME
+
+    app.config.setdefault("APP_NAME", PRODUCT_NAME)
     if app.config.get("LEC_JSON_LOGS"):  # JSON lines and a request line (app/logs.py), first of the hooks
         from .logs import install
 

@@ -27,7 +27,7 @@ from .errors import Invalid
 from .extensions import db
 from .models import Lao, School
 from .scope import readable
-from .thai import format_be_date, parse_be_date
+from .thai import format_be_date, parse_be_date, reads_english
 
 
 class BuddhistDateWidget(TextInput):
@@ -158,7 +158,8 @@ def readable_choices(model):
     computed when the form is built (a province officer is offered its own province's)."""
 
     def choices():
-        query = select(model.id, model.name_th, model.code).where(readable(model)).order_by(model.code)
+        name = model.name_en if reads_english() and hasattr(model, "name_en") else model.name_th
+        query = select(model.id, name, model.code).where(readable(model)).order_by(model.code)
         rows = db.session.execute(query)
         return [("", "")] + [(str(row_id), "%s (%s)" % (name, code)) for row_id, name, code in rows]
 

@@ -4,6 +4,8 @@ from flask_babel import lazy_gettext as _l
 
 from . import choices
 
+PRODUCT_NAME = _l("Local Education Center information system (LEC)")  # config's APP_NAME: navbar, titles
+
 AUDIT = {
     "id": _l("Record ID"),
     "created_on": _l("Created on"),

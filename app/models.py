@@ -21,6 +21,7 @@ from sqlalchemy.orm import backref, declared_attr, relationship
 
 from . import choices
 from .context import now
+from .thai import reads_english
 
 
 def _one_of(table):
@@ -68,7 +69,7 @@ class Province(AuditMixin, Model):
     name_en = Column(String(100), nullable=False, index=True)
 
     def __repr__(self):
-        return self.name_th
+        return self.name_en if reads_english() else self.name_th
 
 
 class Lao(AuditMixin, Model):

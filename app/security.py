@@ -17,7 +17,15 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import (
+    PermissionModelView,
+    PermissionViewModelView,
+    RoleModelView,
+    UserDBModelView,
+    UserGroupModelView,
+    ViewMenuModelView,
+)
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,19 +45,18 @@ from .levels import CENTRAL, LAO, ORGANISATIONS, PROVINCE, SCHOOL
 from .models import LecUser
 from .pages.accounts import sheet_for_accounts
 from .pages.base import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
-from .permissions import (
-    CAN_ADD,
-    CAN_DELETE,
-    CAN_EDIT,
-    CAN_GET,
-    CAN_INFO,
-    CAN_LIST,
-    CAN_POST,
-    CAN_PUT,
-    CAN_SHOW,
-    MENU_ACCESS,
+from .permissions import resource_name, verb_name
+from .roles import (
+    ROLE_CENTRAL,
+    ROLE_LAO,
+    ROLE_LEVELS,
+    ROLE_MANAGER,
+    ROLE_PROVINCE,
+    ROLE_RANK,
+    ROLE_SCHOOL,
+    ROLES,
+    declared,
 )
-from .roles import ROLE_LEVELS, ROLE_RANK, ROLES, declared
 from .scope import USER_PLACEMENT, current_node, node_of
 
 ORG_LEVELS = [
@@ -60,18 +67,23 @@ ORG_LEVELS = [
 ]
 
 
-VERBS = {
-    CAN_LIST: _l("view list"),
-    CAN_SHOW: _l("view details"),
-    CAN_ADD: _l("add"),
-    CAN_EDIT: _l("edit"),
-    CAN_DELETE: _l("delete"),
-    CAN_GET: _l("read via API"),
-    CAN_INFO: _l("read via API"),
-    CAN_POST: _l("add via API"),
-    CAN_PUT: _l("edit via API"),
-    MENU_ACCESS: _l("open menu"),
+# The roles' names as each language reads them (the database keeps the Thai names of app/roles.py).
+ROLE_NAMES = {
+    ROLE_CENTRAL: _l("Central"),
+    ROLE_PROVINCE: _l("Province"),
+    ROLE_LAO: _l("LAO"),
+    ROLE_SCHOOL: _l("School or centre"),
+    ROLE_MANAGER: _l("Executive"),
 }
+
+
+def role_name(role):
+    """A role's name in the current language (a role app/roles.py does not declare: as stored)."""
+    return str(ROLE_NAMES.get(role.name, role.name))
+
+
+def role_names(roles):
+    return ", ".join(role_name(role) for role in roles)
 
 
 def manageable_levels():
@@ -93,18 +105,45 @@ def describe_account(user):
 
 
 def describe_permissions(permissions):
-    """A role's grants in words: the verb in Thai, then the menu or screen it applies to."""
+    """A role's grants in words: the verb, then the menu, screen or API it applies to
+    (app/permissions.py names them)."""
     return "\n".join(
-        sorted("%s: %s" % (VERBS.get(p.permission.name, p.permission.name), _(p.view_menu.name)) for p in permissions)
+        sorted("%s: %s" % (verb_name(p.permission.name), resource_name(p.view_menu.name)) for p in permissions)
     )
 
 
 class LecRoleView(RoleModelView):
-    """Roles are declared in this module and synced by a command, so the screen only reads them."""
+    """Roles are declared in app/roles.py and synced by a command, so the screen only reads them."""
 
     base_permissions = ["can_list", "can_show"]
+    list_widget, show_widget = ListWidget, ShowWidget  # FAB's role widgets ignore the formatters
     list_columns = ["name"]
-    formatters_columns = {"permissions": describe_permissions}
+    label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
+    formatters_columns = {"name": lambda name: str(ROLE_NAMES.get(name, name)), "permissions": describe_permissions}
+
+
+class LecGroupView(UserGroupModelView):
+    label_columns = {
+        "name": _l("Name"), "label": _l("Label"), "description": _l("Description"), "users": _l("Users"),
+        "roles": _l("Roles"),
+    }  # fmt: skip
+    formatters_columns = {"roles": role_names}
+
+
+# FAB's permission screens, showing each verb and resource by its name in app/permissions.py.
+class LecPermissionView(PermissionModelView):
+    formatters_columns = {"name": verb_name}
+
+
+class LecViewMenuView(ViewMenuModelView):
+    formatters_columns = {"name": resource_name}
+
+
+class LecPermissionViewView(PermissionViewModelView):
+    formatters_columns = {
+        "permission": lambda permission: verb_name(permission.name),
+        "view_menu": lambda view_menu: resource_name(view_menu.name),
+    }
 
 
 def rank_of(user):
@@ -121,9 +160,9 @@ def check_account(user, manager=None):
         errors["roles"] = _("Choose at least one role.")
     for role in user.roles:
         if user.org_level not in ROLE_LEVELS.get(role.name, set()):
-            errors["roles"] = _("The role %(role)s does not fit an account at this level.", role=role.name)
+            errors["roles"] = _("The role %(role)s does not fit an account at this level.", role=role_name(role))
         elif manager is not None and ROLE_RANK.get(role.name, 9) > rank_of(manager):
-            errors["roles"] = _("You cannot grant the role %(role)s.", role=role.name)
+            errors["roles"] = _("You cannot grant the role %(role)s.", role=role_name(role))
     if user.org_level in ORGANISATIONS and getattr(user, user.org_level) is None:
         errors[user.org_level] = _("Choose the organisation this account belongs to.")
     if errors:
@@ -155,7 +194,7 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         **AUDIT_FORMATTERS,
         "org_level": label_of(ORG_LEVELS),
         "active": label_of(YES_NO),
-        "roles": lambda roles: ", ".join(role.name for role in roles),
+        "roles": role_names,
     }
     validators_columns = {"roles": [DataRequired()]}  # FAB's own validator expects a groups field
     add_form_extra_fields = {
@@ -164,6 +203,11 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
     }
     edit_form_extra_fields = {"org_level": choice_field(_l("Organisation level"), manageable_levels, DataRequired())}
     add_form_query_rel_fields = edit_form_query_rel_fields = {"roles": [["name", FilterInFunction, grantable_roles]]}
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            form.roles.kwargs["get_label"] = role_name  # FAB's choices show the stored (Thai) name
 
     def pre_add(self, item):
         check_account(item, g.user)
@@ -217,6 +261,11 @@ class LecSecurityManager(SecurityManager):
     user_model = LecUser
     userdbmodelview = LecUserView
     rolemodelview = LecRoleView
+    groupmodelview = LecGroupView
+    permissionmodelview = LecPermissionView
+    viewmenumodelview = LecViewMenuView
+    permissionviewmodelview = LecPermissionViewView
+    userstatschartview = None  # FAB's User's Statistics draws with Google Charts from the internet
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
@@ -323,12 +372,14 @@ class LecSecurityManager(SecurityManager):
         db.session.commit()
 
     def sync_roles(self):
-        """Create FAB's permission rows for every registered view, then make each declared
-        role hold exactly its declared grants. A grant naming a permission no view has (a typo, a
-        screen verb on an API) would silently take a right away: refuse them all, change nothing."""
+        """Create FAB's permission rows for every registered view, remove those of views and menus
+        no longer registered, then make each declared role hold exactly its declared grants. A grant
+        naming a permission no view has (a typo, a screen verb on an API) would silently take a
+        right away: refuse them all, change nothing."""
         for name in (self.auth_role_admin, self.auth_role_public):
             self.find_role(name) or self.add_role(name)
         self.appbuilder.add_permissions(update_perms=True)  # the admin role gets them all
+        self.forget_unregistered()
         options = joinedload(PermissionView.permission), joinedload(PermissionView.view_menu)
         existing = {
             (pvm.permission.name, pvm.view_menu.name): pvm
@@ -343,3 +394,13 @@ class LecSecurityManager(SecurityManager):
             role = self.find_role(name) or self.add_role(name)
             role.permissions = [existing[pair] for pair in sorted(pairs)]
         self.session.commit()
+
+    def forget_unregistered(self):
+        """FAB's cleanup drops the views and menus no longer registered (a screen removed, such as
+        FAB's own User's Statistics) with their permission rows and grants; then the verbs no view
+        has any more go too, so the permission screens list only what can be granted."""
+        self.security_cleanup(self.appbuilder.baseviews, self.appbuilder.menu)
+        used = select(PermissionView.permission_id).where(PermissionView.permission_id.is_not(None))
+        for permission in self.session.scalars(select(Permission).where(Permission.id.not_in(used))):
+            self.session.delete(permission)
+        self.session.flush()

@@ -3,12 +3,19 @@
 import re
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .errors import Invalid
 
 BE_OFFSET = 543
 _DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+def reads_english():
+    """The reader switched to English (FAB's /lang/en); Thai is the default, outside requests too."""
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
 
 
 def format_be_date(value):
@@ -18,9 +25,10 @@ def format_be_date(value):
 
 
 def format_be_datetime(value):
+    """dd/mm/2569 09:05 น. in Thai; the English catalog leaves the suffix off (09:05, 24-hour)."""
     if value is None:
         return ""
-    return "%s %02d:%02d น." % (format_be_date(value), value.hour, value.minute)
+    return _("%(date)s %(time)s", date=format_be_date(value), time="%02d:%02d" % (value.hour, value.minute))
 
 
 def parse_be_date(text, field="date"):

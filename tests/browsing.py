@@ -165,6 +165,18 @@ def log_in(page, username):
     expect(page.locator('a[href="/logout/"]')).to_be_attached()
 
 
+LEAVES = {"/logout/"}
+
+
+def menu_links(page):
+    """Every page the navbar leads to (its drop-down entries too), except signing out and languages."""
+    hrefs = page.locator(".navbar a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return sorted({
+        href for href in hrefs
+        if href.startswith("/") and href not in LEAVES and not href.startswith("/lang/")
+    })  # fmt: skip
+
+
 def choose(page, field, label, code):
     """Pick `label` in the select2 widget of `field`, then check the hidden <select> holds `code`."""
     page.locator("select#%s + .select2-container .select2-selection" % field).click()

@@ -6,7 +6,7 @@ no script, style or image is refused, and nothing is loaded from anywhere but th
 import re
 
 import pytest
-from browsing import ACCOUNTS, log_in
+from browsing import ACCOUNTS, log_in, menu_links
 from playwright.sync_api import expect
 
 from app import create_app
@@ -107,17 +107,7 @@ document.addEventListener("securitypolicyviolation", function (event) {
   window.lecViolation([event.violatedDirective, event.blockedURI, event.sourceFile + ":" + event.lineNumber].join(" "));
 });
 """  # fmt: skip
-LEAVES = {"/logout/"}
 DRAWN = 20_000  # ms: Plotly's 4 MB parsed and the font loaded, on a busy machine
-
-
-def menu_links(page):
-    """Every page the navbar leads to (its drop-down entries too), except signing out and languages."""
-    hrefs = page.locator(".navbar a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    return sorted({
-        href for href in hrefs
-        if href.startswith("/") and href not in LEAVES and not href.startswith("/lang/")
-    })  # fmt: skip
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)

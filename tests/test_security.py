@@ -5,14 +5,16 @@ import re
 from pathlib import Path
 
 import pytest
+from flask_appbuilder.security.sqla.models import Permission, Role
 from sqlalchemy import select
 
 from app import choices
 from app.extensions import db
 from app.levels import ORGANISATIONS
 from app.models import AuditEvent, LecUser
-from app.permissions import CAN_LIST, STUDENT_API, STUDENT_VIEW
-from app.roles import ROLE_MANAGER, ROLES, declared
+from app.permissions import CAN_LIST, RESOURCE_NAMES, STUDENT_API, STUDENT_VIEW, VERB_NAMES
+from app.roles import ROLE_CENTRAL, ROLE_MANAGER, ROLES, declared
+from app.security import role_name
 
 from conftest import PASSWORD, api_headers, close, database_url, login, make_app, visible_text
 
@@ -62,6 +64,69 @@ def test_a_grant_that_names_no_permission_fails_the_sync_and_changes_no_role(app
     assert result.exit_code != 0
     assert "can_list on StudentApi" in result.output and "can_lsit on StudentView" in result.output
     assert held_by(app, ROLE_MANAGER) == before
+
+
+def test_fabs_user_statistics_chart_is_not_served_nor_in_the_menu(as_user):
+    """It drew with Google Charts from the internet; LEC works offline."""
+    client = as_user("central")
+    assert client.get("/userstatschartview/chart/").status_code == 404
+    menu = client.get("/").get_data(as_text=True)
+    assert "/users/list/" in menu and "userstatschartview" not in menu.lower()
+
+
+def test_sync_roles_drops_the_permissions_of_a_view_no_longer_registered(app):
+    with app.app_context():
+        sm = app.appbuilder.sm
+        stale = sm.add_permission_view_menu("can_chart", "UserStatsChartView")
+        sm.add_permission_role(sm.find_role(ROLE_CENTRAL), stale)
+        sm.add_permission_view_menu("menu_access", "User's Statistics")
+    assert app.test_cli_runner().invoke(args=["lec", "sync-roles"]).exit_code == 0
+    with app.app_context():
+        sm = app.appbuilder.sm
+        assert sm.find_view_menu("UserStatsChartView") is None and sm.find_view_menu("User's Statistics") is None
+        assert sm.find_permission("can_chart") is None
+        assert ("can_chart", "UserStatsChartView") not in held_by(app, ROLE_CENTRAL)
+        assert sm.find_permission_view_menu("menu_access", "Provinces") is not None
+
+
+def test_every_permission_and_resource_sync_roles_creates_has_a_name(app):
+    """A new screen, API, menu entry or verb without a name in app/permissions.py fails here."""
+    with app.app_context():
+        resources = {view_menu.name for view_menu in app.appbuilder.sm.get_all_view_menu()}
+        verbs = {permission.name for permission in db.session.scalars(select(Permission))}
+    assert len(resources) > 50 and len(verbs) > 20
+    assert sorted(resources - set(RESOURCE_NAMES)) == []
+    assert sorted(verbs - set(VERB_NAMES)) == []
+
+
+def test_the_permission_screens_show_names_in_thai_and_in_english(as_user):
+    client = as_user("central")
+    screens = {
+        "/viewmenus/list/?_flt_0_name=StudentView": ("หน้าจอ “นักเรียน / เด็กเล็ก”", "Screen “Learners”"),
+        "/viewmenus/list/?_flt_0_name=Provinces": ("เมนู “จังหวัด”", "Menu “Provinces”"),
+        "/permissions/list/?_flt_0_name=can_list": ("ดูรายการ", "view list"),
+        "/permissionviews/list/?_flt_0_permission=%d": ("ยืนยันข้อมูลจังหวัด", "confirm a province"),
+    }
+    with client.application.app_context():
+        confirm = app_permission_id(client.application, "confirm_province")
+    for language, shown in (("th", 0), ("en", 1)):
+        client.get("/lang/" + language)
+        for url, names in screens.items():
+            text = visible_text(client.get(url.replace("%d", str(confirm))).get_data(as_text=True))
+            assert names[shown] in text, (language, url)
+            assert not re.search(r"\b(StudentView|can_list|confirm_province)\b", text), (language, url)
+    role = client.get("/roles/list/").get_data(as_text=True)  # still English
+    assert "Executive" in visible_text(role)
+    client.get("/lang/th")
+
+
+def app_permission_id(app, name):
+    return app.appbuilder.sm.find_permission(name).id
+
+
+def test_every_role_reads_as_its_stored_name_in_thai(ctx):
+    for name in [ROLE_CENTRAL, *ROLES]:
+        assert role_name(Role(name=name)) == name
 
 
 def test_security_screens_are_central_only(as_user):

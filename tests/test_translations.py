@@ -153,3 +153,34 @@ def test_switching_to_english_shows_english_and_back_to_thai(as_user):
     assert "Learners" in english and "First name" in english
     client.get("/lang/th")
     assert "นักเรียน / เด็กเล็ก" in visible_text(client.get("/studentview/list/").get_data(as_text=True))
+
+
+def test_in_english_the_product_roles_provinces_and_times_read_english_and_thai_stays_the_default(as_user):
+    client = as_user("central")
+    urls = ("/", "/users/list/", "/auditeventview/list/")
+    thai = {url: visible_text(client.get(url).get_data(as_text=True)) for url in urls}
+    assert "ระบบสารสนเทศทางการศึกษาท้องถิ่น (LEC)" in thai["/"]
+    assert "เชียงใหม่" in thai["/users/list/"]
+    assert "ผู้บริหาร" in visible_text(client.get("/roles/list/").get_data(as_text=True))
+    assert re.search(r"\d\d/\d\d/25\d\d \d\d:\d\d น\.", thai["/auditeventview/list/"])
+
+    client.get("/lang/en")
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r"<title>[^<]*Local Education Center information system \(LEC\)", home)
+    assert "ระบบสารสนเทศ" not in visible_text(home)
+    accounts = visible_text(client.get("/users/list/").get_data(as_text=True))
+    assert "province Province Chiang Mai Province Yes" in accounts  # username, level, organisation, role
+    assert "Local administrative organisation เทศบาลนครเชียงใหม่ LAO Yes" in accounts
+    roles = visible_text(client.get("/roles/list/").get_data(as_text=True))
+    for role in ("Central", "Province", "LAO", "School or centre", "Executive"):
+        assert role in roles
+    assert not re.search("[\u0e00-\u0e7f]", roles.split("Record Count")[-1])
+    assert "Role Central" in visible_text(client.get("/users/userinfo/").get_data(as_text=True))
+    account_form = client.get("/users/add").get_data(as_text=True)
+    assert re.search(r"<option[^>]*>\s*Executive\s*</option>", account_form)
+    assert re.search(r"<option[^>]*>\s*Chiang Mai\s*</option>", account_form)
+    events = visible_text(client.get("/auditeventview/list/").get_data(as_text=True))
+    assert re.search(r"\d\d/\d\d/25\d\d \d\d:\d\d", events) and "น." not in events
+
+    client.get("/lang/th")
+    assert "ระบบสารสนเทศทางการศึกษาท้องถิ่น (LEC)" in visible_text(client.get("/").get_data(as_text=True))
