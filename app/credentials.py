@@ -7,9 +7,11 @@ disabled until someone activates it with the code and sets their own password.""
 
 import hashlib
 import io
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import qrcode
 from flask import current_app
@@ -25,7 +27,7 @@ from werkzeug.security import generate_password_hash
 
 from .audit import record_event
 from .context import acting_as, current_user_id, now
-from .errors import Invalid, UnusableCode
+from .errors import Invalid, Refused, UnusableCode
 from .extensions import db
 from .levels import LAO, LEVEL_OF, PROVINCE, SCHOOL, level_of
 from .models import Credential, Lao, LecUser, Province, School
@@ -67,6 +69,35 @@ def username_for(level, organisation):
     return USERNAME_PREFIX[level] + organisation.code
 
 
+def printable_base_url():
+    """The address every QR code and printed link points at: LEC_BASE_URL, the address users reach.
+    Refused, before anything is issued, when it is unset, not an http(s) address, or this machine's
+    own loopback address (127.0.0.0/8, ::1, localhost), which no one else's phone can open; only the
+    demo (LEC_DEMO, ``make run``) prints loopback links."""
+    url = (current_app.config.get("LEC_BASE_URL") or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    reachable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    if reachable and (current_app.config.get("LEC_DEMO") or not _loopback(parts.hostname)):
+        return url
+    raise Refused(
+        [_("Credential sheets cannot be printed: the address in their QR codes (LEC_BASE_URL) is not set to one "
+           "that users can reach. Ask the system administrator to set LEC_BASE_URL to the address users open "
+           "LEC at, e.g. https://lec.dla.go.th.")]
+    )  # fmt: skip
+
+
+def _loopback(host):
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
+
+
 def organisations_under(roots):
     """Each root and everything below it that the issuer may read, parents before children; the
     issuer's own organisation is left out (their account exists already)."""
@@ -96,6 +127,7 @@ def issue_credentials(roots, include_active=False):
     """Accounts and fresh codes for the roots and everything below them: only organisations
     without an active account, unless ``include_active``. Returns the cards to print; the caller
     commits before anyone holds them."""
+    base_url = printable_base_url()
     organisations = organisations_under(roots)
     usernames = {username_for(level_of(org), org): org for org in organisations}
     accounts = {
@@ -109,21 +141,21 @@ def issue_credentials(roots, include_active=False):
             if include_active or (type(organisation), organisation.id) not in active_nodes:
                 account = accounts.get(username) or _new_account(username, organisation, roles)
                 chosen.append((account, organisation))
-    return _issue([account for account, _org in chosen], organisations=dict((a.username, o) for a, o in chosen))
+    return _issue([account for account, _org in chosen], base_url, dict((a.username, o) for a, o in chosen))
 
 
 def reissue_for_accounts(accounts):
     """Fresh codes for chosen accounts (the user list's action); previous codes are revoked."""
-    return _issue([account for account in accounts if account.organisation is not None])
+    base_url = printable_base_url()
+    return _issue([account for account in accounts if account.organisation is not None], base_url)
 
 
-def _issue(accounts, organisations=None):
+def _issue(accounts, base_url, organisations=None):
     if not accounts:
         return []
     days = current_app.config["LEC_ACTIVATION_DAYS"]
     issued_on = now()
     expires_on = issued_on + timedelta(days=days)
-    base_url = current_app.config["LEC_BASE_URL"].rstrip("/")
     existing = [account.id for account in accounts if account.id is not None]
     if existing:
         db.session.execute(
@@ -305,9 +337,10 @@ def _card_template(c):
     c.endForm()
 
 
-def render_sheet(cards, issued_to, issued_by):
-    """One A4 PDF, eight cut-out cards per page. The header of every page says for whom and by
-    whom the sheet was issued; nothing secret appears outside the cards."""
+def render_sheet(cards, issued_by):
+    """One A4 PDF, eight cut-out cards per page. The header of every page says for whom (only
+    organisations whose cards the sheet holds) and by whom the sheet was issued; nothing secret
+    appears outside the cards."""
     register_fonts()
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
@@ -320,6 +353,7 @@ def render_sheet(cards, issued_to, issued_by):
     per_page = COLUMNS * ROWS
     pages = max(1, -(-len(cards) // per_page))
     stamp = format_be_datetime(now())
+    issued_to = sheet_holders(cards)
     for page in range(pages):
         paragraph(
             c,
@@ -335,6 +369,16 @@ def render_sheet(cards, issued_to, issued_by):
         c.showPage()
     c.save()
     return out.getvalue()
+
+
+def sheet_holders(cards, named=3):
+    """Whom the sheet is for, as its header says: the organisations of its first cards (parents come
+    before their children), and how many more it holds; never an organisation without a card."""
+    names = list({card.org_code: card.organisation for card in cards}.values())
+    shown = ", ".join(names[:named])
+    if len(names) <= named:
+        return shown
+    return _("%(names)s and %(count)d more", names=shown, count=len(names) - named)
 
 
 def _province_form(c, name, paragraph_style):
