@@ -12,13 +12,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import ImageFont
 from sqlalchemy import func, select, update
 
+from app import credentials
 from app.context import acting_as
 from app.credentials import ALPHABET, Card, hash_code, issue_credentials, printable_base_url, render_sheet
 from app.errors import Refused
 from app.extensions import db
 from app.models import AuditEvent, Credential, Lao, LecUser, Province
+from app.pdf import BOLD, FONT_DIR, FONT_FILES, REGULAR
 
 from conftest import close, database_url, login, make_app, visible_text
 
@@ -267,6 +270,39 @@ def test_render_sheet_paginates_eight_cards_a_page(app, tmp_path):
     assert len(pages) == 3 and len(urls) == 17
     headers = re.findall("ออกให้(.*?)โดย", comparable(text_of(pdf, tmp_path)))
     assert headers == [comparable("โรงเรียนทดสอบ 0, โรงเรียนทดสอบ 1, โรงเรียนทดสอบ 2 และอีก 14 แห่ง")] * 3
+
+
+CONSONANTS = [chr(c) for c in range(0x0E01, 0x0E2F)]
+UPPER_VOWELS = "\u0e31\u0e34\u0e35\u0e36\u0e37"  # ั ิ ี ึ ื (็ takes no tone mark)
+TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b\u0e4c"  # ่ ้ ๊ ๋ ์
+LOWER_VOWELS = "\u0e38\u0e39\u0e3a"  # ุ ู ฺ
+
+
+def thai_ink(font_name):
+    """How far Thai ink reaches, in em, as HarfBuzz shapes it (Pillow's raqm layout): up to the top of
+    the highest tone mark over an upper vowel, down to the bottom of the deepest lower vowel or tail."""
+    font = ImageFont.truetype(str(FONT_DIR / FONT_FILES[font_name]), 1000, layout_engine=ImageFont.Layout.RAQM)
+    stacks = [c + v + t for c in CONSONANTS for v in UPPER_VOWELS for t in TONE_MARKS]
+    stacks += [c + "\u0e47" for c in CONSONANTS]  # ็ alone
+    tails = [c + v for c in CONSONANTS for v in LOWER_VOWELS] + CONSONANTS
+    top = max(-font.getbbox(text, anchor="ls")[1] for text in stacks)
+    depth = max(font.getbbox(text, anchor="ls")[3] for text in tails)
+    return top / 1000, depth / 1000
+
+
+def test_lines_on_the_sheet_are_far_enough_apart_that_no_tone_mark_touches_the_line_above(app):
+    """Every paragraph of the sheet that can wrap (the header, an organisation's name, also when shrunk
+    to fit, the instructions) sets its lines further apart than the highest tone mark of a line and
+    the deepest tail of the line above reach together: reportlab's usual 1.2 × (12.5 pt for a 10.5 pt
+    name) lets ฟื้ under ปู reach into the line above."""
+    reach = {name: sum(thai_ink(name)) for name in FONT_FILES}
+    assert 1.5 < reach[REGULAR] <= reach[BOLD] < 2
+    with app.app_context():
+        styles = credentials.sheet_styles()
+        styles["shrunk name"] = credentials._fitting("องค์การบริหารส่วนตำบลปู่เจ้าสมิงพรายฟื้นฟู" * 3, styles["name"])
+    assert styles["shrunk name"].fontSize < styles["name"].fontSize
+    for name, paragraph_style in styles.items():
+        assert paragraph_style.leading >= reach[paragraph_style.fontName] * paragraph_style.fontSize, name
 
 
 # -- where the QR codes point: LEC_BASE_URL -------------------------------------------------------
