@@ -18,6 +18,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d app/translations
 
+run: export LEC_DEMO = 1
 run: translations
 	mkdir -p instance
 	$(BIN)/flask db upgrade

@@ -78,8 +78,12 @@ LEC_JSON_LOGS = os.environ.get("LEC_JSON_LOGS", "0") == "1"
 FAB_API_SWAGGER_UI = True
 FAB_API_MAX_PAGE_SIZE = 100
 
-# Credential sheets (app/credentials.py): where the QR codes point, how long a code lives.
-LEC_BASE_URL = os.environ.get("LEC_BASE_URL", "http://127.0.0.1:8080")
+# The demo that `make run` serves (LEC_DEMO=1): only it may print credential sheets whose QR codes
+# point at this machine's own loopback address.
+LEC_DEMO = os.environ.get("LEC_DEMO", "0") == "1"
+# Credential sheets (app/credentials.py): where the QR codes point, how long a code lives. Outside
+# the demo it must be the address users reach (https://lec.dla.go.th); unset, no sheet prints.
+LEC_BASE_URL = os.environ.get("LEC_BASE_URL", "http://127.0.0.1:8080" if LEC_DEMO else "")
 LEC_ACTIVATION_DAYS = int(os.environ.get("LEC_ACTIVATION_DAYS", "30"))
 LEC_ACTIVATION_RATE_LIMIT = os.environ.get("LEC_ACTIVATION_RATE_LIMIT", "20 per minute")
 

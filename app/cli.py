@@ -109,10 +109,13 @@ def issue_credentials(org_code, include_active, out, issuer):
         root = find_organisation(org_code)
         if root is None:
             raise click.ClickException("no organisation %s within the scope of %s" % (org_code, issuer))
-        cards = issue([root], include_active=include_active)
+        try:
+            cards = issue([root], include_active=include_active)
+        except LecError as refusal:  # LEC_BASE_URL unset or loopback outside the demo
+            raise click.ClickException(str(refusal)) from None
         db.session.commit()
         with open(out, "wb") as sheet:
-            sheet.write(render_sheet(cards, root.name_th, issuer_name()))
+            sheet.write(render_sheet(cards, issuer_name()))
     click.echo("%d credentials issued to %s" % (len(cards), out))
 
 

@@ -7,9 +7,11 @@ disabled until someone activates it with the code and sets their own password.""
 
 import hashlib
 import io
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import qrcode
 from flask import current_app
@@ -25,12 +27,12 @@ from werkzeug.security import generate_password_hash
 
 from .audit import record_event
 from .context import acting_as, current_user_id, now
-from .errors import Invalid, UnusableCode
+from .errors import Invalid, Refused, UnusableCode
 from .extensions import db
 from .levels import LAO, LEVEL_OF, PROVINCE, SCHOOL, level_of
 from .models import Credential, Lao, LecUser, Province, School
 from .passwords import check_password
-from .pdf import BOLD, REGULAR, paragraph, register_fonts, style
+from .pdf import BOLD, REGULAR, paragraph, register_fonts, style, thai_leading
 from .roles import ROLE_OF_LEVEL
 from .scope import readable
 from .thai import format_be_date, format_be_datetime
@@ -67,6 +69,35 @@ def username_for(level, organisation):
     return USERNAME_PREFIX[level] + organisation.code
 
 
+def printable_base_url():
+    """The address every QR code and printed link points at: LEC_BASE_URL, the address users reach.
+    Refused, before anything is issued, when it is unset, not an http(s) address, or this machine's
+    own loopback address (127.0.0.0/8, ::1, localhost), which no one else's phone can open; only the
+    demo (LEC_DEMO, ``make run``) prints loopback links."""
+    url = (current_app.config.get("LEC_BASE_URL") or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    reachable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    if reachable and (current_app.config.get("LEC_DEMO") or not _loopback(parts.hostname)):
+        return url
+    raise Refused(
+        [_("Credential sheets cannot be printed: the address in their QR codes (LEC_BASE_URL) is not set to one "
+           "that users can reach. Ask the system administrator to set LEC_BASE_URL to the address users open "
+           "LEC at, e.g. https://lec.dla.go.th.")]
+    )  # fmt: skip
+
+
+def _loopback(host):
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
+
+
 def organisations_under(roots):
     """Each root and everything below it that the issuer may read, parents before children; the
     issuer's own organisation is left out (their account exists already)."""
@@ -96,6 +127,7 @@ def issue_credentials(roots, include_active=False):
     """Accounts and fresh codes for the roots and everything below them: only organisations
     without an active account, unless ``include_active``. Returns the cards to print; the caller
     commits before anyone holds them."""
+    base_url = printable_base_url()
     organisations = organisations_under(roots)
     usernames = {username_for(level_of(org), org): org for org in organisations}
     accounts = {
@@ -109,21 +141,21 @@ def issue_credentials(roots, include_active=False):
             if include_active or (type(organisation), organisation.id) not in active_nodes:
                 account = accounts.get(username) or _new_account(username, organisation, roles)
                 chosen.append((account, organisation))
-    return _issue([account for account, _org in chosen], organisations=dict((a.username, o) for a, o in chosen))
+    return _issue([account for account, _org in chosen], base_url, dict((a.username, o) for a, o in chosen))
 
 
 def reissue_for_accounts(accounts):
     """Fresh codes for chosen accounts (the user list's action); previous codes are revoked."""
-    return _issue([account for account in accounts if account.organisation is not None])
+    base_url = printable_base_url()
+    return _issue([account for account in accounts if account.organisation is not None], base_url)
 
 
-def _issue(accounts, organisations=None):
+def _issue(accounts, base_url, organisations=None):
     if not accounts:
         return []
     days = current_app.config["LEC_ACTIVATION_DAYS"]
     issued_on = now()
     expires_on = issued_on + timedelta(days=days)
-    base_url = current_app.config["LEC_BASE_URL"].rstrip("/")
     existing = [account.id for account in accounts if account.id is not None]
     if existing:
         db.session.execute(
@@ -257,7 +289,28 @@ CARD_WIDTH = (PAGE_WIDTH - 2 * MARGIN) / COLUMNS
 CARD_HEIGHT = (PAGE_HEIGHT - 2 * MARGIN - HEADER) / ROWS
 QR_SIZE = 96
 TEXT_WIDTH = CARD_WIDTH - QR_SIZE - 26
-CODE_LINE = CARD_HEIGHT - 52  # below at most two lines of the organisation's name
+# Baselines on a card, in points above its bottom edge. Each line's highest tone mark stays clear of
+# the deepest tail of the line above (Sarabun reaches 1.28 em up and 0.56 em down; app/pdf.py), and
+# lines of one paragraph are thai_leading apart; tests/test_credentials.py checks the printed ink.
+TITLE_LINE = 172
+NAME_LINE = 153  # a name too long for one line at 7.5 pt wraps to a second, thai_leading(7.5) lower
+CODE_LINE = 123
+USERNAME_LABEL_LINE, USERNAME_LINE = 107, 93
+ACTIVATION_LABEL_LINE, ACTIVATION_LINE = 79, 65
+VALID_LABEL_LINE, VALID_LINE = 51, 38
+HELP_LINE = 27  # two lines of instructions
+URL_LINE = 6
+
+
+def sheet_styles():
+    """The sheet's paragraphs that may run to more than one line, each with lines thai_leading apart
+    so that no tone mark touches the line above (app/pdf.py)."""
+    register_fonts()
+    return {
+        "header": style(9, leading=thai_leading(9)),
+        "name": style(10.5, True, thai_leading(10.5, BOLD)),
+        "instructions": style(7, leading=thai_leading(7)),
+    }
 
 
 def _fitting(text, paragraph_style, smallest=7.5):
@@ -267,7 +320,14 @@ def _fitting(text, paragraph_style, smallest=7.5):
     if width <= TEXT_WIDTH:
         return paragraph_style
     size = max(smallest, paragraph_style.fontSize * TEXT_WIDTH / width * 0.98)
-    return ParagraphStyle("fitted", parent=paragraph_style, fontSize=size, leading=size * 1.2)
+    return ParagraphStyle(
+        "fitted", parent=paragraph_style, fontSize=size, leading=thai_leading(size, paragraph_style.fontName)
+    )
+
+
+def _line(c, text, x, baseline, width, paragraph_style):
+    """Shaped text whose first line sits on ``baseline`` (reportlab puts it one font size below the top)."""
+    return paragraph(c, text, x, baseline + paragraph_style.fontSize, width, paragraph_style)
 
 
 def _qr_image(url, versions={}):  # noqa: B006 — the cache lives as long as the process
@@ -291,35 +351,37 @@ def _card_template(c):
     """What every card shares (labels, instructions), drawn once and reused on every card."""
     c.beginForm("card")
     label = style(8)
-    paragraph(c, _("LEC account"), 10, CARD_HEIGHT - 8, TEXT_WIDTH, style(8, True))
-    paragraph(c, _("Code"), 10, CODE_LINE + style(8.5).leading - 2.2, TEXT_WIDTH, style(8.5))
-    paragraph(c, _("Username"), 10, 118, TEXT_WIDTH, label)
-    paragraph(c, _("Activation code"), 10, 82, TEXT_WIDTH, label)
-    paragraph(c, _("Valid until"), 10, 58, TEXT_WIDTH, label)
-    paragraph(
+    _line(c, _("LEC account"), 10, TITLE_LINE, TEXT_WIDTH, style(8, True))
+    _line(c, _("Code"), 10, CODE_LINE, TEXT_WIDTH, style(8.5))
+    _line(c, _("Username"), 10, USERNAME_LABEL_LINE, TEXT_WIDTH, label)
+    _line(c, _("Activation code"), 10, ACTIVATION_LABEL_LINE, TEXT_WIDTH, label)
+    _line(c, _("Valid until"), 10, VALID_LABEL_LINE, TEXT_WIDTH, label)
+    _line(
         c,
         _("Scan the QR code, or type the address below (it carries the code) into a browser; then set "
           "your own password and register. The code works once."),
-        10, 34, CARD_WIDTH - 20, style(7, leading=8.5),
+        10, HELP_LINE, CARD_WIDTH - 20, sheet_styles()["instructions"],
     )  # fmt: skip
     c.endForm()
 
 
-def render_sheet(cards, issued_to, issued_by):
-    """One A4 PDF, eight cut-out cards per page. The header of every page says for whom and by
-    whom the sheet was issued; nothing secret appears outside the cards."""
+def render_sheet(cards, issued_by):
+    """One A4 PDF, eight cut-out cards per page. The header of every page says for whom (only
+    organisations whose cards the sheet holds) and by whom the sheet was issued; nothing secret
+    appears outside the cards."""
     register_fonts()
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(_("LEC credential sheet"))
     c.setAuthor(issued_by)
     _card_template(c)
-    header = style(9)
-    name_style = style(10.5, True, 12.5)
+    styles = sheet_styles()
+    header, name_style = styles["header"], styles["name"]
     small = style(8.5)
     per_page = COLUMNS * ROWS
     pages = max(1, -(-len(cards) // per_page))
     stamp = format_be_datetime(now())
+    issued_to = sheet_holders(cards)
     for page in range(pages):
         paragraph(
             c,
@@ -337,13 +399,23 @@ def render_sheet(cards, issued_to, issued_by):
     return out.getvalue()
 
 
+def sheet_holders(cards, named=3):
+    """Whom the sheet is for, as its header says: the organisations of its first cards (parents come
+    before their children), and how many more it holds; never an organisation without a card."""
+    names = list({card.org_code: card.organisation for card in cards}.values())
+    shown = ", ".join(names[:named])
+    if len(names) <= named:
+        return shown
+    return _("%(names)s and %(count)d more", names=shown, count=len(names) - named)
+
+
 def _province_form(c, name, paragraph_style):
     """Province names repeat on thousands of cards: shape each once, as a reusable form."""
     form = "province-%d" % (abs(hash(name)) % 10**12)
     if not c.hasForm(form):
         c.saveState()
         c.beginForm(form)
-        paragraph(c, name, 0, paragraph_style.leading - 2.2, CARD_WIDTH, paragraph_style)  # baseline at 0
+        _line(c, name, 0, 0, CARD_WIDTH, paragraph_style)
         c.endForm()
         c.restoreState()
     return form
@@ -367,7 +439,7 @@ def _draw_card(c, card, x, y, name_style, small):
     c.saveState()
     c.translate(x, y)
     c.doForm("card")
-    paragraph(c, card.organisation, 10, CARD_HEIGHT - 22, TEXT_WIDTH, _fitting(card.organisation, name_style))
+    _line(c, card.organisation, 10, NAME_LINE, TEXT_WIDTH, _fitting(card.organisation, name_style))
     c.setFont(REGULAR, 8.5)
     code = "%s ·" % card.org_code
     code_x = 14 + pdfmetrics.stringWidth(_("Code"), REGULAR, 8.5)
@@ -377,14 +449,14 @@ def _draw_card(c, card, x, y, name_style, small):
     c.doForm(_province_form(c, card.province, small))
     c.restoreState()
     c.setFont(BOLD, 12)
-    c.drawString(10, 98, card.username)
+    c.drawString(10, USERNAME_LINE, card.username)
     c.setFont("Courier-Bold", 13)
-    c.drawString(10, 64, card.code)
+    c.drawString(10, ACTIVATION_LINE, card.code)
     c.setFont(REGULAR, 10)
-    c.drawString(10, 40, format_be_date(card.expires_on))
+    c.drawString(10, VALID_LINE, format_be_date(card.expires_on))
     c.drawImage(_qr_image(card.url), CARD_WIDTH - QR_SIZE - 8, CARD_HEIGHT - QR_SIZE - 8, QR_SIZE, QR_SIZE)
     c.setFont("Courier", 5.5)
-    c.drawString(10, 8, card.url)
+    c.drawString(10, URL_LINE, card.url)
     c.restoreState()
 
 

@@ -9,9 +9,11 @@ draws SARA AM (ำ) as NIKHAHIT + SARA AA; shaping is wrapped so such a cluster 
 characters it was shaped from, and a search for จำนวน finds it."""
 
 import re
+from functools import cache
 from pathlib import Path
 
 import fontpkg_sarabun
+import uharfbuzz
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
@@ -21,6 +23,7 @@ from reportlab.platypus import paragraph as paragraph_module
 
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 REGULAR, BOLD = "Sarabun", "Sarabun-Bold"
+FONT_FILES = {REGULAR: "Sarabun-Regular.ttf", BOLD: "Sarabun-Bold.ttf"}
 _VARIANT = re.compile(r"^uni([0-9A-F]{4})\.")
 _SOURCE = re.compile(r"^lec\.\d+\.((?:[0-9A-F]{4})*)$")
 _SARA_AM = "\u0e33"
@@ -30,8 +33,8 @@ _reportlab_shape = ttfonts.shapeFragWord
 
 def register_fonts():
     if REGULAR not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "Sarabun-Regular.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "Sarabun-Bold.ttf")))
+        pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / FONT_FILES[REGULAR])))
+        pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / FONT_FILES[BOLD])))
 
 
 def style(size, bold=False, leading=None):
@@ -39,6 +42,41 @@ def style(size, bold=False, leading=None):
     return ParagraphStyle(
         "lec", fontName=BOLD if bold else REGULAR, fontSize=size, leading=leading or size * 1.25, shaping=1
     )
+
+
+THAI_CONSONANTS = [chr(code) for code in range(0x0E01, 0x0E2F)]  # ก … ฮ
+UPPER_VOWELS = "\u0e31\u0e34\u0e35\u0e36\u0e37"  # ั ิ ี ึ ื
+TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b\u0e4c"  # ่ ้ ๊ ๋ ์
+LOWER_VOWELS = "\u0e38\u0e39\u0e3a"  # ุ ู ฺ
+THAI_STACKS = [c + v + t for c in THAI_CONSONANTS for v in UPPER_VOWELS for t in TONE_MARKS]
+THAI_TAILS = [c + v for c in THAI_CONSONANTS for v in LOWER_VOWELS] + ["\u0e24", "\u0e26"]  # and ฤ ฦ
+
+
+@cache
+def thai_reach(font_name=REGULAR):
+    """How far shaped Thai reaches, in em: up to the top of the highest tone mark over an upper vowel
+    (HarfBuzz lifts a mark above the font's bounding box: ษึ์), down to the bottom of the deepest lower
+    vowel (ฏู). Every consonant with every such mark, shaped as reportlab shapes them."""
+    font = uharfbuzz.Font(uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(FONT_DIR / FONT_FILES[font_name]))))
+    top = bottom = 0
+    for text in THAI_STACKS + THAI_TAILS:
+        shaped = uharfbuzz.Buffer()
+        shaped.add_str(text)
+        shaped.guess_segment_properties()
+        uharfbuzz.shape(font, shaped)
+        for glyph, position in zip(shaped.glyph_infos, shaped.glyph_positions, strict=True):
+            extents = font.get_glyph_extents(glyph.codepoint)
+            top = max(top, position.y_offset + extents.y_bearing)
+            bottom = min(bottom, position.y_offset + extents.y_bearing + extents.height)
+    return top / font.face.upem, -bottom / font.face.upem
+
+
+def thai_leading(size, font_name=REGULAR):
+    """Line spacing at which two lines of Thai never touch: a tone mark of one line stays below the
+    deepest vowel of the line above, about 1.85 × the size in Sarabun. reportlab's usual 1.2 × puts
+    the marks into the line above, where they read as part of another word."""
+    top, depth = thai_reach(font_name)
+    return size * (top + depth)
 
 
 class Shaped(Paragraph):

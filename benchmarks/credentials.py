@@ -34,7 +34,7 @@ def main():
     parser.add_argument("--database-url", default=None, help="an empty database (default: a temporary SQLite file)")
     args = parser.parse_args()
     url = args.database_url or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LEC_BASE_URL": "https://lec.example.go.th"})
     with app.app_context():
         upgrade()
         app.appbuilder.sm.sync_roles()
@@ -54,7 +54,7 @@ def main():
             cards = issue_credentials([province])
             db.session.commit()
             issued = time.perf_counter()
-            pdf = render_sheet(cards, province.name_th, "benchmark")
+            pdf = render_sheet(cards, "benchmark")
             rendered = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [

@@ -57,6 +57,8 @@ def make_app(database_url, **config):
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "test-secret-key-of-at-least-32-bytes",
             "LEC_DEMO_PASSWORD": PASSWORD,
+            "LEC_DEMO": False,  # as in production: credential sheets need LEC_BASE_URL
+            "LEC_BASE_URL": "https://lec.example.go.th",
             "AUTH_RATE_LIMIT": "10000 per minute",  # tests sign in often; test_security sets its own
             **config,
         }

@@ -12,12 +12,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from PIL import ImageFont
+from sqlalchemy import func, select, update
 
+from app import credentials
 from app.context import acting_as
-from app.credentials import ALPHABET, Card, hash_code, issue_credentials, render_sheet
+from app.credentials import ALPHABET, Card, hash_code, issue_credentials, printable_base_url, render_sheet
+from app.errors import Refused
 from app.extensions import db
 from app.models import AuditEvent, Credential, Lao, LecUser, Province
+from app.pdf import BOLD, FONT_DIR, FONT_FILES, REGULAR
 
 from conftest import close, database_url, login, make_app, visible_text
 
@@ -108,11 +112,18 @@ def test_every_qr_on_a_sheet_opens_a_working_activation_for_the_printed_username
     assert login(app.test_client(), name, NEW_PASSWORD)
 
 
-def test_the_text_layer_holds_the_thai_names_and_the_header_says_who_issued_it(app, lao_sheet, tmp_path):
+def header_of(text):
+    """Whom the sheet is for, as its header says (between ออกให้ and โดย)."""
+    return re.search("ออกให้(.*?)โดย", text).group(1)
+
+
+def test_the_text_layer_holds_the_thai_names_and_the_header_names_only_those_with_a_card(app, lao_sheet, tmp_path):
     text = comparable(text_of(lao_sheet, tmp_path))
-    for name in ["โรงเรียนเทศบาลวัดเกตการาม", "โรงเรียนเทศบาลดอยเงิน", "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่"]:
+    schools = ["โรงเรียนเทศบาลวัดเกตการาม", "โรงเรียนเทศบาลดอยเงิน", "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่"]
+    for name in schools:
         assert comparable(name) in text
-    assert comparable("ออกให้ เทศบาลนครเชียงใหม่ โดย เจ้าหน้าที่ เทศบาลนครเชียงใหม่ (lao)") in text
+    assert header_of(text) == comparable(", ".join(schools))  # not the LAO: its officer prints, it has no card
+    assert comparable("โดย เจ้าหน้าที่ เทศบาลนครเชียงใหม่ (lao)") in text
     assert "lec-demo-2569" not in text and "pbkdf2" not in text and "scrypt" not in text
 
 
@@ -254,6 +265,142 @@ def test_render_sheet_paginates_eight_cards_a_page(app, tmp_path):
                  datetime.now(), "http://x/activate/%d" % n)
             for n in range(17)
         ]  # fmt: skip
-        pdf = render_sheet(cards, "ทดสอบ", "ผู้ทดสอบ")
+        pdf = render_sheet(cards, "ผู้ทดสอบ")
     pages, urls = decode_qr_codes(pdf, tmp_path)
     assert len(pages) == 3 and len(urls) == 17
+    headers = re.findall("ออกให้(.*?)โดย", comparable(text_of(pdf, tmp_path)))
+    assert headers == [comparable("โรงเรียนทดสอบ 0, โรงเรียนทดสอบ 1, โรงเรียนทดสอบ 2 และอีก 14 แห่ง")] * 3
+
+
+CONSONANTS = [chr(c) for c in range(0x0E01, 0x0E2F)]
+UPPER_VOWELS = "\u0e31\u0e34\u0e35\u0e36\u0e37"  # ั ิ ี ึ ื (็ takes no tone mark)
+TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b\u0e4c"  # ่ ้ ๊ ๋ ์
+LOWER_VOWELS = "\u0e38\u0e39\u0e3a"  # ุ ู ฺ
+
+
+def thai_ink(font_name):
+    """How far Thai ink reaches, in em, as HarfBuzz shapes it (Pillow's raqm layout): up to the top of
+    the highest tone mark over an upper vowel, down to the bottom of the deepest lower vowel or tail."""
+    font = ImageFont.truetype(str(FONT_DIR / FONT_FILES[font_name]), 1000, layout_engine=ImageFont.Layout.RAQM)
+    stacks = [c + v + t for c in CONSONANTS for v in UPPER_VOWELS for t in TONE_MARKS]
+    stacks += [c + "\u0e47" for c in CONSONANTS]  # ็ alone
+    tails = [c + v for c in CONSONANTS for v in LOWER_VOWELS] + CONSONANTS
+    top = max(-font.getbbox(text, anchor="ls")[1] for text in stacks)
+    depth = max(font.getbbox(text, anchor="ls")[3] for text in tails)
+    return top / 1000, depth / 1000
+
+
+def test_lines_on_the_sheet_are_far_enough_apart_that_no_tone_mark_touches_the_line_above(app):
+    """Every paragraph of the sheet that can wrap (the header, an organisation's name, also when shrunk
+    to fit, the instructions) sets its lines further apart than the highest tone mark of a line and
+    the deepest tail of the line above reach together: reportlab's usual 1.2 × (12.5 pt for a 10.5 pt
+    name) lets ฟื้ under ปู reach into the line above."""
+    reach = {name: sum(thai_ink(name)) for name in FONT_FILES}
+    assert 1.5 < reach[REGULAR] <= reach[BOLD] < 2
+    with app.app_context():
+        styles = credentials.sheet_styles()
+        styles["shrunk name"] = credentials._fitting("องค์การบริหารส่วนตำบลปู่เจ้าสมิงพรายฟื้นฟู" * 3, styles["name"])
+    assert styles["shrunk name"].fontSize < styles["name"].fontSize
+    for name, paragraph_style in styles.items():
+        assert paragraph_style.leading >= reach[paragraph_style.fontName] * paragraph_style.fontSize, name
+
+
+# -- where the QR codes point: LEC_BASE_URL -------------------------------------------------------
+
+UNREACHABLE = ["", "   ", "lec.dla.go.th", "ftp://lec.dla.go.th", "http://127.0.0.1:8080", "http://127.9.9.9",
+               "https://localhost/", "http://LOCALHOST:8080", "http://app.localhost", "http://[::1]:8080",
+               "http://[::ffff:127.0.0.1]", "http://0.0.0.0:8080"]  # fmt: skip
+REFUSAL = "ยังพิมพ์ใบรหัสผู้ใช้ไม่ได้"
+
+
+def issuing_state(app):
+    """What issuing would change: codes (new, revoked), accounts, and the record of issuing."""
+    with app.app_context():
+        count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
+        return (
+            count(select(Credential.id)),
+            count(select(Credential.id).where(Credential.revoked_on.is_(None))),
+            count(select(LecUser.id)),
+            count(select(AuditEvent.id).where(AuditEvent.action == "credentials_issued")),
+        )
+
+
+def account_id(app, username):
+    with app.app_context():
+        return db.session.scalar(select(LecUser.id).where(LecUser.username == username))
+
+
+@pytest.mark.parametrize("base_url", UNREACHABLE)
+def test_an_address_users_cannot_reach_is_refused_in_thai_saying_what_to_set(app, monkeypatch, base_url):
+    monkeypatch.setitem(app.config, "LEC_BASE_URL", base_url)
+    with app.app_context():
+        with pytest.raises(Refused) as refused:
+            printable_base_url()
+        assert REFUSAL in str(refused.value) and "ผู้ดูแลระบบ" in str(refused.value)
+        assert "LEC_BASE_URL" in str(refused.value)
+
+
+@pytest.mark.parametrize("base_url", ["https://lec.dla.go.th/", "http://10.1.2.3:8080", "https://lec.example.go.th/lec"])
+def test_an_address_users_reach_is_printed_as_set(app, monkeypatch, base_url):
+    monkeypatch.setitem(app.config, "LEC_BASE_URL", base_url)
+    with app.app_context():
+        assert printable_base_url() == base_url.rstrip("/")
+
+
+def test_every_path_that_prints_a_sheet_refuses_a_loopback_address_and_leaves_everything_as_it_was(
+    app, monkeypatch, tmp_path
+):
+    client = login(app.test_client(), "province")
+    with app.app_context():
+        waiting = db.session.scalar(select(Credential.id).order_by(Credential.id.desc()).limit(1))
+    for base_url in ["", "http://127.0.0.1:8080"]:
+        monkeypatch.setitem(app.config, "LEC_BASE_URL", base_url)
+        before = issuing_state(app)
+        for view, action, row in [
+            ("provinceview", "issue_credentials", province_id(app, "50")),
+            ("provinceview", "reissue_all_credentials", province_id(app, "50")),
+            ("users", "reissue_credentials", account_id(app, "lao")),
+            ("credentialview", "reissue_credentials", waiting),
+        ]:
+            response = client.post("/%s/action_post" % view, data={"action": action, "rowid": [str(row)]})
+            assert response.status_code == 302 and response.mimetype != "application/pdf", (view, action)
+            shown = visible_text(client.get(response.location).get_data(as_text=True))
+            assert REFUSAL in shown and "LEC_BASE_URL" in shown, (view, action)
+            assert issuing_state(app) == before, (view, action)
+        out = tmp_path / "sheet.pdf"
+        args = ["lec", "credentials", "--org", "50", "--all", "--out", str(out), "--as", "province"]
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code != 0 and REFUSAL in result.output
+        assert not out.exists() and issuing_state(app) == before
+        with app.app_context(), acting_as(account_id(app, "province")):
+            with pytest.raises(Refused):
+                issue_credentials([db.session.get(Province, province_id(app, "50"))], include_active=True)
+            db.session.rollback()
+        assert issuing_state(app) == before
+
+
+def test_the_demo_prints_sheets_that_point_at_its_own_loopback_address(app, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "LEC_DEMO", True)
+    monkeypatch.setitem(app.config, "LEC_BASE_URL", "http://127.0.0.1:8080/")
+    out = tmp_path / "sheet.pdf"
+    args = ["lec", "credentials", "--org", "6500104", "--all", "--out", str(out), "--as", "province"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    _pages, urls = decode_qr_codes(out.read_bytes(), tmp_path)
+    assert urls and all(url.startswith("http://127.0.0.1:8080/activate/") for url in urls)
+
+
+def test_outside_the_demo_lec_base_url_defaults_to_unset(monkeypatch):
+    import importlib
+
+    import config
+
+    try:
+        monkeypatch.delenv("LEC_BASE_URL", raising=False)
+        monkeypatch.delenv("LEC_DEMO", raising=False)
+        assert importlib.reload(config).LEC_BASE_URL == ""
+        monkeypatch.setenv("LEC_DEMO", "1")  # make run
+        assert importlib.reload(config).LEC_BASE_URL == "http://127.0.0.1:8080"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)

@@ -20,13 +20,13 @@ from .errors import on_refusal
 ACTIVATION_FIELDS = ("first_name", "last_name", "position", "phone", "email", "password")
 
 
-def sheet_response(cards, issued_to):
+def sheet_response(cards):
     """Commit the codes just issued, then answer with their PDF; back to the list when nothing was due."""
     db.session.commit()
     if not cards:
         flash(_("Every selected organisation already has an active account; nothing was issued."), "info")
         return redirect(".")
-    pdf = credentials.render_sheet(cards, issued_to, credentials.issuer_name())
+    pdf = credentials.render_sheet(cards, credentials.issuer_name())
     name = "lec-credentials-%s.pdf" % format_be_date(cards[0].expires_on).replace("/", "-")
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=name)
 
@@ -34,14 +34,14 @@ def sheet_response(cards, issued_to):
 def issue_sheet(items, include_active=False):
     """Credential sheets for the selected organisations and everything below them."""
     cards = credentials.issue_credentials(items, include_active=include_active)
-    return sheet_response(cards, ", ".join(item.name_th for item in items[:3]))
+    return sheet_response(cards)
 
 
 def sheet_for_accounts(accounts):
     """The account and issued-credential lists' action: fresh codes for chosen accounts, as a PDF."""
     accounts = list(dict.fromkeys(accounts))
     cards = credentials.reissue_for_accounts(accounts)
-    return sheet_response(cards, ", ".join(account.username for account in accounts[:3]))
+    return sheet_response(cards)
 
 
 class ActivationView(BaseView):
