@@ -215,6 +215,21 @@ def test_central_may_return_a_confirmed_province_and_the_manager_reads_the_same_
         assert forbidden not in manager, forbidden
 
 
+def test_a_role_without_the_steps_gets_no_button_at_a_node_where_the_workflow_would_allow_them(app, ctx):
+    """A manager may sit at an LAO: the workflow decides by the level, the role by the account, and
+    my_work offers a step only where both allow it."""
+    school = org(School, SCHOOL_OF["school"])
+    confirmation_of(school, year()).state = CONFIRMED
+    db.session.flush()
+    with as_account(app, "lao"):
+        officer = home.my_work(lambda permission, view: True)
+        reader = home.my_work(lambda permission, view: False)
+    assert officer.step is not None and officer.below.returnable == {school.id}
+    assert reader.step is None and reader.below.returnable == frozenset()
+    assert reader.learners == officer.learners and reader.below.rows == officer.below.rows
+    db.session.rollback()
+
+
 def test_someone_not_signed_in_gets_the_sign_in_button_and_no_figures(client):
     html = client.get("/").get_data(as_text=True)
     assert 'href="/login/"' in html and 'id="home"' not in html and "home-learners" not in html
