@@ -487,11 +487,10 @@ def explain_warnings(school, year, texts):
     db.session.flush()
 
 
-def school_problems(school, year):
-    """Why the school cannot confirm yet: the errors per rule, and the warnings still without an
-    explanation, in Thai."""
-    schools = select(literal(school.id))
-    found = findings_of(year, schools)
+def blocking_findings(school, year):
+    """What stops the school confirming: ({rule: learners} of its errors, {rule: subjects} of its
+    warnings still without an explanation), in two queries."""
+    found = findings_of(year, select(literal(school.id)))
     explained = explanations_of(school, year)
     errors, unexplained = {}, {}
     for finding in found:
@@ -499,6 +498,13 @@ def school_problems(school, year):
             errors.setdefault(finding.rule, set()).add(finding.student_id)
         elif (finding.rule, subject_of(finding)) not in explained:
             unexplained.setdefault(finding.rule, set()).add(subject_of(finding))
+    return errors, unexplained
+
+
+def school_problems(school, year):
+    """Why the school cannot confirm yet: the errors per rule, and the warnings still without an
+    explanation, in Thai."""
+    errors, unexplained = blocking_findings(school, year)
     return [
         _("%(problem)s (%(count)d)", problem=CHECK[rule].message, count=len(subjects))
         for rule, subjects in errors.items()

@@ -2,7 +2,7 @@
 hand-written pages they lead to are app/pages, by domain."""
 
 from flask import current_app, redirect, url_for
-from flask_appbuilder import IndexView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ from .pages.accounts import ActivationView, IssuesCredentials, sheet_for_account
 from .pages.base import LecInterface, LecModelApi, LecModelView, selected
 from .pages.charts import ChartView
 from .pages.help import HelpView
+from .pages.home import HomeView  # noqa: F401  (config.py's FAB_INDEX_VIEW)
 from .pages.imports import ImportView
 from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_removed, show_findings
 from .pages.quality import QualityView
@@ -45,10 +46,6 @@ from .pages.workflow import LaoSteps, ProvinceSteps, SchoolSteps, WorkflowApi, W
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
-
-
-class HomeView(IndexView):
-    index_template = "lec/index.html"
 
 
 class StudentView(LecModelView):

@@ -68,14 +68,19 @@ def _ensure_rows(pairs):
 
 
 def _insert_missing(session, placements):
-    """Create the open confirmation of each (year id, level, organisation id) that has none yet;
-    concurrent callers may race to create the same row, so a conflict is ignored."""
+    """Create the open confirmation of each (year id, level, organisation id) that has none yet, in
+    one statement however many (an LAO's confirmation checks all its schools' rows); concurrent
+    callers may race to create the same row, so a conflict is ignored."""
+    if not placements:
+        return
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    rows = []
     for year_id, level, org_id in placements:
         row = {"province_id": None, "lao_id": None, "school_id": None, level + "_id": org_id}
         row.update(academic_year_id=year_id, org_key=org_key(level, org_id), org_level=level, state=OPEN)
-        session.execute(insert(Confirmation).values(**row).on_conflict_do_nothing())
+        rows.append(row)
+    session.execute(insert(Confirmation).values(rows).on_conflict_do_nothing())  # one statement for them all
 
 
 def open_confirmations(year_id, connection=None):
