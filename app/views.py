@@ -38,6 +38,7 @@ from .pages.charts import ChartView
 from .pages.help import HelpView
 from .pages.imports import ImportView
 from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_removed, show_findings
+from .pages.notifications import NotificationView
 from .pages.quality import QualityView
 from .pages.reports import ReportView
 from .pages.spotchecks import SpotCheckPage
@@ -555,6 +556,7 @@ def register(appbuilder):
         else:
             appbuilder.add_view(view, name, **entry)
     appbuilder.add_view_no_menu(HelpView)
+    appbuilder.add_view_no_menu(NotificationView)
     errors.register(current_app)
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
