@@ -171,11 +171,10 @@ def notify(kind, organisation, link=BOARD, occasion=None, **params):
     """Notify the active accounts of an organisation (a Province, Lao or School row; None: central)
     in the current transaction, but the acting user; email each with an address once it commits.
     Returns the recipients' ids. ``params`` fill the kind's words (TEXTS); ``name`` defaults to the
-    organisation's name."""
+    organisation's name, ``actor`` and ``actor_org`` to the acting user's and their organisation's."""
     session = db.session()
     level, org_id = (level_of(organisation), organisation.id) if organisation is not None else (CENTRAL, None)
-    if organisation is not None:
-        params.setdefault("name", organisation.name_th)
+    params = _defaults(session, organisation, params)
     accounts = _accounts(session, accounts_of(level, org_id), exclude=current_user_id())
     return _write(session, kind, accounts, _about(organisation), _plain(params), link, occasion)
 
@@ -183,10 +182,15 @@ def notify(kind, organisation, link=BOARD, occasion=None, **params):
 def notify_accounts(kind, account_ids, organisation=None, link=BOARD, **params):
     """Notify these accounts (those still active) about an organisation; see ``notify``."""
     session = db.session()
-    if organisation is not None:
-        params.setdefault("name", organisation.name_th)
+    params = _defaults(session, organisation, params)
     accounts = _accounts(session, LecUser.id.in_(list(account_ids))) if account_ids else []
     return _write(session, kind, accounts, _about(organisation), _plain(params), link)
+
+
+def _defaults(session, organisation, params):
+    """The organisation's name, the acting user's name and organisation, unless given."""
+    given = {"name": organisation.name_th} if organisation is not None else {}
+    return {**given, **_actor(session, current_user_id()), **params}
 
 
 def _plain(params):

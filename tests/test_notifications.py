@@ -116,7 +116,11 @@ def test_an_lao_confirming_tells_its_province_and_each_of_its_schools(app, fresh
         ("province", "confirmed_below", lao.name_th),
         ("school", "confirmed_above", lao.name_th),
     ]
-    assert sorted(m["To"] for m in mailbox.messages) == ["cdc@lec.example", "province@lec.example", "school@lec.example"]
+    assert sorted(m["To"] for m in mailbox.messages) == [
+        "cdc@lec.example",
+        "province@lec.example",
+        "school@lec.example",
+    ]
 
 
 def test_a_province_confirming_tells_central_and_its_laos(app, fresh, ctx, mailbox):
@@ -215,7 +219,9 @@ def test_a_confirmation_by_the_api_notifies_the_lao(app, fresh, client, mailbox)
         school, current = org(School, SCHOOL_OF["school"]), year().year
         name = school.name_th
     headers = api_headers(client, "school")
-    response = client.post("/api/v1/workflow/confirm", json={"org": SCHOOL_OF["school"], "year": current}, headers=headers)
+    response = client.post(
+        "/api/v1/workflow/confirm", json={"org": SCHOOL_OF["school"], "year": current}, headers=headers
+    )
     assert response.status_code == 200
     with app.app_context():
         assert sent() == [("lao", "confirmed_below", name)]
