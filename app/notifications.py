@@ -128,17 +128,24 @@ def _about(organisation):
 def _write(session, kind, accounts, about, params, link, occasion=None):
     """One notification per account ((id, email) pairs) in the session's transaction, and an email
     to each deliverable address when it commits. Returns the recipients' ids."""
-    if not accounts:
+    return _write_many(session, kind, [(accounts, about, params, occasion)], link)
+
+
+def _write_many(session, kind, batches, link):
+    """``_write`` for many (accounts, about, params, occasion) at once: one INSERT for them all."""
+    created, rows = now(), []
+    for accounts, about, params, occasion in batches:
+        rows.extend(
+            dict(recipient_id=account_id, kind=kind, params=params, link=link, occasion=occasion,
+                 created_on=created, **about)
+            for account_id, _email in accounts
+        )  # fmt: skip
+    if not rows:
         return []
-    created = now()
-    rows = [
-        dict(recipient_id=account_id, kind=kind, params=params, link=link, occasion=occasion, created_on=created,
-             **about)
-        for account_id, _email in accounts
-    ]  # fmt: skip
     session.connection().execute(insert(Notification.__table__), rows)
-    _email(session, kind, [email for _id, email in accounts], params, link)
-    return [account_id for account_id, _email in accounts]
+    for accounts, _about, params, _occasion in batches:
+        _email(session, kind, [email for _id, email in accounts], params, link)
+    return [row["recipient_id"] for row in rows]
 
 
 def _email(session, kind, addresses, params, link):
@@ -267,7 +274,8 @@ def send_deadline_reminders(today=None, days=DEFAULT_DAYS):
     its active accounts, once per organisation and day however often it runs (each is sent for the
     occasion "deadline:<day>:<organisation>", which the database holds unique per account).
     Set-based: one query per level finds the organisations and their accounts, one per 5,000 finds
-    those already reminded. Returns how many organisations were reminded now."""
+    those already reminded, one INSERT writes them all. Returns how many organisations were
+    reminded now."""
     today = today or date.today()
     session = db.session()
     # Concurrent runs (cron overlapping a manual one) take turns on the year's row (PostgreSQL).
@@ -301,13 +309,14 @@ def send_deadline_reminders(today=None, days=DEFAULT_DAYS):
             occasion = "deadline:%s:%s" % (today.isoformat(), org_key(level, org_id))
             due.setdefault(occasion, (level, org_id, name, last, []))[4].append((account_id, email))
     sent = _reminded(session, due)
+    batches = []
     for occasion, (level, org_id, name, last, accounts) in sorted(due.items()):
-        if occasion in sent:
-            continue
-        params = {"name": name, "year": year.year, "date": format_be_date(last), "days": targets[last]}
-        about = {"org_level": level, "province_id": None, "lao_id": None, "school_id": None, level + "_id": org_id}
-        _write(session, "deadline", accounts, about, _plain(params), BOARD, occasion)
-    return len(set(due) - sent)
+        if occasion not in sent:
+            params = {"name": name, "year": year.year, "date": format_be_date(last), "days": targets[last]}
+            about = {"org_level": level, "province_id": None, "lao_id": None, "school_id": None, level + "_id": org_id}
+            batches.append((accounts, about, _plain(params), occasion))
+    _write_many(session, "deadline", batches, BOARD)
+    return len(batches)
 
 
 def remind(organisation, today=None):

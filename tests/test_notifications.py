@@ -303,6 +303,21 @@ def test_an_exception_moves_the_reminder_to_its_own_end(app, fresh, ctx, deadlin
     assert row.params["days"] == "7"
 
 
+def test_reminders_cost_the_same_few_statements_however_many_organisations_are_due(app, fresh, ctx, deadlines):
+    """Set-based at national size: a query per level, one for those already reminded, one INSERT."""
+    deadlines(school_deadline=7, lao_deadline=7, province_deadline=7)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert notifications.send_deadline_reminders(date.today(), [7]) == 4  # 2 schools, their LAO, its province
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    db.session.commit()
+    assert len(statements) <= 6, statements
+    assert len([s for s in statements if s.startswith("INSERT INTO notification")]) == 1
+
+
 def test_lao_and_province_deadlines_remind_their_own_accounts(app, fresh, ctx, deadlines):
     deadlines(school_deadline=1, lao_deadline=7, province_deadline=7)
     notifications.send_deadline_reminders(date.today(), [7])
@@ -444,3 +459,30 @@ def test_the_bell_costs_one_query_per_page(app, as_user):
 
 def test_a_visitor_not_signed_in_sees_no_bell(client):
     assert 'id="notification-bell"' not in client.get("/login/").get_data(as_text=True)
+
+
+# -- the one call other features make ------------------------------------------------------------
+
+
+def test_another_feature_notifies_an_organisation_with_one_call(app, ctx, mailbox):
+    school, lao = org(School, SCHOOL_OF["school"]), org(Lao, LAO_CODE)
+    with as_account(app, "school"):
+        recipients = notifications.notify(
+            "exception_asked", lao, name=school.name_th, date="01/01/2570", reason="ครูลาคลอด"
+        )
+        db.session.commit()
+    assert recipients == [account(app, "lao").id]
+    row = db.session.scalar(select(Notification))
+    assert (row.kind, row.org_level, row.lao_id) == ("exception_asked", "lao", lao.id)
+    [message] = mailbox.to("lao@lec.example")
+    assert school.name_th in message["Subject"]
+    assert "ครูลาคลอด" in message.get_content() and "ครูธุรการ" in message.get_content()  # who asked
+
+
+def test_the_acting_user_is_not_told_of_their_own_step_and_none_means_central(app, ctx):
+    with as_account(app, "lao"):
+        assert notifications.notify("remind", org(Lao, LAO_CODE)) == []
+        central = notifications.notify("exception_asked", None, name="x")
+        db.session.commit()
+    assert sorted(central) == sorted([account(app, "central").id, account(app, "manager").id])
+    assert sorted(row[0] for row in sent()) == ["central", "manager"]
