@@ -36,7 +36,7 @@ class NotificationView(BaseView):
         if notification is None:
             return not_found(None)
         db.session.commit()
-        return redirect(request.script_root + (notification.link or url_for(".inbox")))
+        return redirect(request.script_root + notification.link if notification.link else url_for(".inbox"))
 
     @expose("/read-all", methods=["POST"])
     @has_access
