@@ -47,7 +47,7 @@ def create_app(config=None):
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import cli, guards, health, manual, views, workflow
+        from . import cli, guards, health, manual, notifications, views, workflow
         from .assets import assets
         from .pages import history
         from .passwords import check_password
@@ -62,7 +62,10 @@ def create_app(config=None):
         appbuilder.init_app(app, db.session)
         health.register(app)  # public, exempt from rate limits: needs FAB's limiter
         views.register(appbuilder)
-        app.jinja_env.globals.update(entry_notice=workflow.entry_notice, help_link=manual.help_link)
+        app.jinja_env.globals.update(
+            entry_notice=workflow.entry_notice, help_link=manual.help_link,
+            unread_notifications=notifications.unread_count,
+        )  # fmt: skip
         history.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)
         cli.register(app)

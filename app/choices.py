@@ -175,6 +175,21 @@ CREDENTIAL_STATUSES = [
 
 YES_NO = [(True, _l("Yes")), (False, _l("No"))]
 
+# What a notification tells its reader (app/notifications.py holds the words of each).
+NOTIFICATION_KINDS = [
+    ("returned", _l("Returned for correction")),
+    ("exception_asked", _l("Entry exception asked")),
+    ("exception_granted", _l("Entry exception granted")),
+    ("exception_refused", _l("Entry exception refused")),
+    ("transfer_asked", _l("Transfer asked")),
+    ("transfer_accepted", _l("Transfer accepted")),
+    ("transfer_declined", _l("Transfer declined")),
+    ("confirmed_below", _l("Confirmed by the level below")),
+    ("confirmed_above", _l("Confirmed by the level above")),
+    ("deadline", _l("Deadline reminder")),
+    ("remind", _l("Reminder from the level above")),
+]
+
 # The codes each coded column may hold, by table and column: the one declaration that the
 # database's CHECK constraints (app/models.py) and the validation at every entry point
 # (app/quality.py) are both built from.
@@ -195,6 +210,7 @@ CODED_COLUMNS = {
     "school_building": {"kind": BUILDING_KINDS, "condition": BUILDING_CONDITIONS},
     "budget_rate": {"level_group": LEVEL_GROUPS},
     "confirmation": {"state": CONFIRMATION_STATES},
+    "notification": {"kind": NOTIFICATION_KINDS},
 }
 # Coded columns the schema stores without a CHECK (none was made for them; adding one is a
 # migration of its own): only the validation holds them to their codes.

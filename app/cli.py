@@ -161,5 +161,23 @@ def import_students(path, school_code, year, username, dry_run):
     )  # fmt: skip
 
 
+@lec.command("remind")
+@click.option("--days", default="7,3,1", show_default=True, help="Days before a deadline to remind on.")
+def remind(days):
+    """Remind every organisation that has not confirmed, N days before its deadline (or exception):
+    once per organisation and day however often it runs, so cron may run it every hour."""
+    from datetime import date
+
+    from .notifications import send_deadline_reminders
+
+    try:
+        wanted = sorted({int(part) for part in days.split(",") if part.strip()}, reverse=True)
+    except ValueError:
+        raise click.BadParameter("whole numbers separated by commas, e.g. 7,3,1", param_hint="--days") from None
+    reminded = send_deadline_reminders(date.today(), wanted)
+    db.session.commit()
+    click.echo("%d organisations reminded" % reminded)
+
+
 def register(app):
     app.cli.add_command(lec)

@@ -11,14 +11,15 @@ before_flush, in this order:
 6. refuse deleting learners (they are removed from the count, never deleted).
 The first refusal raised is the one a user reads, so this order is part of the behaviour.
 after_flush: the history is written once every before_flush listener has run; then the new year's
-confirmations are opened; then role changes are noted for the permission caches, which the
+confirmations are opened; then each workflow step just written notifies whom it concerns
+(app/notifications.py); then role changes are noted for the permission caches, which the
 commit clears; the commit sends the mail the transaction queued, and a rollback (of a savepoint
 too) drops what it queued."""
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import audit, learners, mail, quality, scope, security, workflow
+from . import audit, learners, mail, notifications, quality, scope, security, workflow
 
 GUARDS = [
     ("before_flush", audit.stamp_authors),
@@ -29,6 +30,7 @@ GUARDS = [
     ("before_flush", learners.refuse_deleting_learners),
     ("after_flush", audit.write_history),
     ("after_flush", workflow.open_the_current_year),
+    ("after_flush", notifications.notify_transitions),
     ("after_flush", security.note_permission_changes),
     ("do_orm_execute", audit.refuse_bulk_append_only_changes),
     ("do_orm_execute", learners.refuse_bulk_learner_deletes),

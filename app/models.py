@@ -3,6 +3,7 @@
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -619,6 +620,36 @@ class SnapshotOtherCount(Model):
     class_level = Column(String(3), nullable=False)
     sex = Column(String(1), nullable=False)
     learners = Column(Integer, nullable=False)
+
+
+class Notification(Model):
+    """One message in one account's inbox (app/notifications.py): what happened (``kind``, with the
+    words' parameters), the organisation it is about, where to act, and when it was read.
+    ``occasion`` names what a message may be sent for only once per account (a day's deadline
+    reminder of one organisation), so that a second run of the reminders adds nothing."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        *_one_of("notification"),
+        CheckConstraint("org_level IS NULL OR (%s)" % ORG_LEVEL_CHECK, name="ck_notification_one_org"),
+        UniqueConstraint("recipient_id", "occasion", name="uq_notification_occasion"),
+        # The inbox, newest first, and the navbar's unread count: each reads one account's rows.
+        Index("ix_notification_recipient_id", "recipient_id", "id"),
+        Index("ix_notification_recipient_unread", "recipient_id", "read_on"),
+    )
+    id = Column(Integer, primary_key=True)
+    recipient_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    recipient = relationship(User, foreign_keys=[recipient_id])
+    kind = Column(String(30), nullable=False)
+    org_level = Column(String(10))
+    province_id = Column(Integer, ForeignKey("province.id"), index=True)
+    lao_id = Column(Integer, ForeignKey("lao.id"), index=True)
+    school_id = Column(Integer, ForeignKey("school.id"), index=True)
+    params = Column(JSON, nullable=False, default=dict)
+    link = Column(String(300))
+    occasion = Column(String(80), index=True)
+    created_on = Column(DateTime, nullable=False, index=True)
+    read_on = Column(DateTime)
 
 
 # choices.CODED_COLUMNS by model: the codes the CHECKs hold each column to; validation

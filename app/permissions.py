@@ -31,6 +31,7 @@ OTHER_SCHOOL_VIEW = "OtherSchoolView"
 NO_OTHER_SCHOOLS_VIEW = "NoOtherSchoolsView"
 SCHOOL_PROFILE_VIEW = "SchoolProfileView"
 SCHOOL_BUILDING_VIEW = "SchoolBuildingView"
+NOTIFICATION_VIEW = "NotificationView"
 USER_VIEW = "LecUserView"  # app/security.py's accounts screen, which also serves one's own account
 RESET_MY_PASSWORD_VIEW = "ResetMyPasswordView"  # Flask-AppBuilder's own
 USER_INFO_EDIT_VIEW = "UserInfoEditView"  # Flask-AppBuilder's own

@@ -58,6 +58,7 @@ from .permissions import (
     MENU_USERS,
     NO_OTHER_SCHOOLS_API,
     NO_OTHER_SCHOOLS_VIEW,
+    NOTIFICATION_VIEW,
     OTHER_SCHOOL_API,
     OTHER_SCHOOL_VIEW,
     PROVINCE_API,
@@ -171,6 +172,11 @@ SPOT_CHECKS = (
 )
 DRAW_SPOT_CHECKS = [(SPOT_CHECK_PAGE, ("can_draw", "can_record"))] + menus(MENU_DRAW_SPOT_CHECK)
 
+# The inbox (app/notifications.py): everyone reads their own; the levels above a node remind the
+# organisations one level below them to confirm.
+INBOX = [(NOTIFICATION_VIEW, ("can_inbox", "can_open", "can_read_all"))]
+REMIND = [(NOTIFICATION_VIEW, ("can_remind",))]
+
 # Basic data beside the learners: the LAO records the schools of other affiliations in its area (or
 # that there are none), the school its profile and buildings; app/scope.py keeps each to its own.
 AFFILIATION = dict(screens=(OTHER_SCHOOL_VIEW, NO_OTHER_SCHOOLS_VIEW), apis=(OTHER_SCHOOL_API, NO_OTHER_SCHOOLS_API))
@@ -189,7 +195,7 @@ ROLES = {
     + [(PROVINCE_VIEW, ISSUE), (LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(PROVINCE_VIEW, ("confirm_province",)), (LAO_VIEW, ("return_lao",))]
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS
-    + ACCOUNTS + READ_BASIC_DATA,
+    + ACCOUNTS + READ_BASIC_DATA + REMIND,
     ROLE_LAO: READ_ALL
     + edits(LAO_VIEW, LAO_API)
     + writes(screens=(SCHOOL_VIEW,), apis=(SCHOOL_API,))
@@ -198,7 +204,7 @@ ROLES = {
     + [(LAO_VIEW, ("confirm_lao",)), (SCHOOL_VIEW, ("return_school",))]
     + RESTORE + ROLL_OVER
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS
-    + ACCOUNTS + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS,
+    + ACCOUNTS + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS + REMIND,
     ROLE_SCHOOL: READ_ALL
     + edits(SCHOOL_VIEW, SCHOOL_API)
     + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER
@@ -209,7 +215,7 @@ ROLES = {
     ROLE_MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
 }  # fmt: skip
 for grants in ROLES.values():
-    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHART_GRANTS)
+    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHART_GRANTS + INBOX)
 
 
 def declared(grants):

@@ -39,6 +39,7 @@ from .pages.help import HelpView
 from .pages.home import HomeView  # noqa: F401  (config.py's FAB_INDEX_VIEW)
 from .pages.imports import ImportView
 from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_removed, show_findings
+from .pages.notifications import NotificationView
 from .pages.quality import QualityView
 from .pages.reports import ReportView
 from .pages.spotchecks import SpotCheckPage
@@ -552,6 +553,7 @@ def register(appbuilder):
         else:
             appbuilder.add_view(view, name, **entry)
     appbuilder.add_view_no_menu(HelpView)
+    appbuilder.add_view_no_menu(NotificationView)
     errors.register(current_app)
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
