@@ -27,6 +27,7 @@ CONFIRM = {SCHOOL: (P.SCHOOL_VIEW, "confirm_school"), LAO: (P.LAO_VIEW, "confirm
 RETURN = {SCHOOL: (P.SCHOOL_VIEW, "return_school"), LAO: (P.LAO_VIEW, "return_lao"),
           PROVINCE: (P.PROVINCE_VIEW, "return_province")}  # fmt: skip
 GIVE_REASON = (P.WORKFLOW_VIEW, "can_give_reason")
+REMIND = (P.NOTIFICATION_VIEW, "can_remind")
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,17 @@ class Step:
 
 @dataclass(frozen=True)
 class Below:
-    """The organisations one level down (workflow.board's rows, late first), and which of them the
-    user may return with a reason from here."""
+    """The organisations one level down (workflow.board's rows, late first), which of them the
+    user may return with a reason from here, and which remind to confirm."""
 
     level: str
     rows: list
     returnable: frozenset
+    remindable: frozenset
+
+    @property
+    def acts(self):
+        return bool(self.returnable or self.remindable)
 
     @property
     def confirmed(self):
@@ -128,7 +134,7 @@ def my_work(holds):
     step = _own_step(organisation, year, board.own, holds) if organisation is not None else None
     below = None
     if board.part_level:
-        below = Below(board.part_level, board.rows, _returnable(board, holds))
+        below = Below(board.part_level, board.rows, _returnable(board, holds), _remindable(board, holds))
     return MyWork(
         year, node.level, organisation, board.own,
         _returned(organisation, year) if organisation is not None else None,
@@ -161,6 +167,14 @@ def _returnable(board, holds):
     if board.own is not None and board.own.state == workflow.CONFIRMED:
         return frozenset()
     return frozenset(row.id for row in board.rows if row.state == workflow.CONFIRMED)
+
+
+def _remindable(board, holds):
+    """The rows below the user may remind to confirm (notifications.remind decides again when the
+    button is pressed, including once a day): those not confirmed yet, when the role reminds."""
+    if not holds(REMIND[1], REMIND[0]):
+        return frozenset()
+    return frozenset(row.id for row in board.rows if row.state != workflow.CONFIRMED)
 
 
 def _returned(organisation, year):

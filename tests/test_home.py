@@ -15,7 +15,7 @@ from app import home
 from app.context import acting_as
 from app.extensions import db
 from app.levels import org_key
-from app.models import AcademicYear, Confirmation, Lao, Province, School, Student
+from app.models import AcademicYear, Confirmation, Lao, LecUser, Notification, Province, School, Student
 from app.thai import format_be_date
 from app.workflow import CONFIRMED, confirm_school, confirmation_of, return_school
 
@@ -162,7 +162,7 @@ def test_an_lao_waits_for_its_schools_and_may_return_only_the_one_that_confirmed
         lao = org(Lao, "3500101")
         schools = db.session.scalars(select(School).where(School.lao_id == lao.id)).all()
         confirmed = org(School, SCHOOL_OF["school"]).id
-    assert "<form" not in html
+    assert "/action_post" not in html  # its own confirmation waits for its schools
     reasons = visible_text(re.search(r'<ul id="home-reasons">(.*?)</ul>', html, re.S).group(1))
     assert "ยังไม่ยืนยัน" in reasons and "โรงเรียนเทศบาลดอยเงิน" in reasons and "วัดเกตการาม" not in reasons
     summary = visible_text(re.search(r'<h4 id="home-below-summary">(.*?)</h4>', html, re.S).group(1))
@@ -176,6 +176,28 @@ def test_an_lao_waits_for_its_schools_and_may_return_only_the_one_that_confirmed
 
     set_state(app, Lao, "3500101", CONFIRMED)  # once the LAO has confirmed, it returns nothing
     assert "home-return" not in home_of(as_user("lao"))
+
+
+def test_an_lao_reminds_a_school_that_has_not_confirmed_from_its_home_once_a_day(app, as_user, fresh):
+    set_state(app, School, SCHOOL_OF["school"], CONFIRMED)
+    lao = as_user("lao")
+    html = home_of(lao)
+    with app.app_context():
+        confirmed, open_school = org(School, SCHOOL_OF["school"]).id, org(School, SCHOOL_OF["cdc"]).id
+        accounts = set(db.session.scalars(select(LecUser.id).where(LecUser.school_id == open_school, LecUser.active)))
+        before = db.session.scalar(select(func.max(Notification.id))) or 0
+    rows = dict(re.findall(r'<tr class="[^"]*" data-id="(\d+)">(.*?)</tr>', html, re.S))
+    assert 'action="/notifications/remind/school/%d"' % open_school in rows[str(open_school)]
+    assert "/notifications/remind/" not in rows[str(confirmed)]  # nothing to remind a confirmed school of
+
+    lao.post("/notifications/remind/school/%d" % open_school, headers={"Referer": "/"})
+    lao.post("/notifications/remind/school/%d" % open_school, headers={"Referer": "/"})  # a second press: refused
+    with app.app_context():
+        sent = db.session.execute(
+            select(Notification.recipient_id, Notification.kind).where(Notification.id > before)
+        ).all()
+    assert accounts and sorted(sent) == sorted((account, "remind") for account in accounts)
+    assert "home-remind" not in home_of(as_user("manager"))
 
 
 def test_late_organisations_below_come_first_and_are_marked(app, as_user, fresh):
