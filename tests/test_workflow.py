@@ -927,3 +927,64 @@ def test_a_school_returned_down_the_chain_may_be_re_kinded_again(app, fresh):
             org(School, SCHOOL_OF["school"]).levels = "k1-p6"
             db.session.commit()
             assert org(School, SCHOOL_OF["school"]).levels == "k1-p6"
+
+
+# -- the steps a list offers ---------------------------------------------------------------------------
+
+
+def offered_actions(client, url):
+    html = client.get(url).get_data(as_text=True)
+    return set(re.findall(r'class="(\w+)_menu_item"', html)) | set(re.findall(r'btn-action-\w+-(\w+)"', html))
+
+
+STEP_NAMES = {"confirm_school", "take_back_school", "return_school", "confirm_lao", "return_lao",
+              "confirm_province", "return_province", "grant_exception"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "username, url, offered",
+    [
+        ("central", "/schoolview/list/", {"grant_exception"}),
+        ("central", "/laoview/list/", {"grant_exception"}),
+        ("central", "/provinceview/list/", {"return_province", "grant_exception"}),
+        ("province", "/provinceview/list/", {"confirm_province"}),
+        ("province", "/laoview/list/", {"return_lao"}),
+        ("lao", "/laoview/list/", {"confirm_lao"}),
+        ("lao", "/schoolview/list/", {"return_school"}),
+        ("school", "/schoolview/list/", {"confirm_school", "take_back_school"}),
+    ],
+)
+def test_a_list_offers_only_the_steps_the_user_s_level_takes(app, as_user, username, url, offered):
+    assert offered_actions(as_user(username), url) & STEP_NAMES == offered
+
+
+def test_central_posting_a_school_s_confirmation_anyway_changes_nothing(app, fresh, as_user):
+    with app.app_context():
+        school = org(School, SCHOOL_OF["school"])
+        school_id, before = school.id, db.session.scalar(select(func.count(Transition.id)))
+    client = as_user("central")
+    for name in ("confirm_school", "take_back_school"):
+        page = client.post("/schoolview/action_post", data={"action": name, "rowid": [str(school_id)]},
+                           follow_redirects=True)  # fmt: skip
+        assert "บทบาทของท่านไม่มีหน้าที่ดำเนินการขั้นตอนนี้" in visible_text(page.get_data(as_text=True))
+    with app.app_context():
+        assert state(db.session.get(School, school_id)) == OPEN
+        assert db.session.scalar(select(func.count(Transition.id))) == before
+
+
+def test_who_takes_each_step_agrees_with_the_roles_that_hold_its_action(app):
+    """TAKEN_BY is the rule; a role holding a step's action at another level (central aside, which
+    holds every permission) would be offered an action its step refuses."""
+    from app.levels import CENTRAL
+    from app.roles import levels_holding
+    from app.workflow import TAKEN_BY
+
+    seen = set()
+    for view in app.appbuilder.baseviews:
+        for name in getattr(view, "actions", {}) or {}:
+            if name in TAKEN_BY:
+                seen.add(name)
+                holders = levels_holding([(view.class_permission_name, (name,))])
+                assert TAKEN_BY[name] <= holders, name
+                assert holders - {CENTRAL} <= TAKEN_BY[name], name
+    assert seen == set(TAKEN_BY) == STEP_NAMES
