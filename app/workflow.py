@@ -346,9 +346,28 @@ def grant_exception(organisation, year, until, reason):
 # -- what a user is told on every screen ---------------------------------------------------------
 
 
+# What the banner on every screen says the organisation's data is in (entry_notice's "status"),
+# strongest first where two hold at once: confirmed (the data is done and locked, whether or not
+# entry has closed since), returned for correction (the organisation has work to do; after the
+# deadline the banner still says entry is closed, so it knows it needs an exception), closed (the
+# deadline has passed and nothing was confirmed), open.
+CONFIRMED_STATUS, RETURNED, CLOSED, OPEN_STATUS = "confirmed", "returned", "closed", "open"
+
+
+def notice_status(state, window_open, returned):
+    """The banner's status (see above) of a confirmation ``state`` (None for central, which
+    confirms nothing of its own), its entry window and whether it was last returned."""
+    if state == CONFIRMED:
+        return CONFIRMED_STATUS
+    if returned:
+        return RETURNED
+    return OPEN_STATUS if window_open else CLOSED
+
+
 def entry_notice():
     """For the signed-in user's own organisation this year: whether entry is open and for how many
-    more days, the confirmation state, who confirmed and when, and why it was last returned.
+    more days, the confirmation state, who confirmed and when, and why, by whom and when it was last
+    returned; ``status`` is what the banner shows first (notice_status).
     Templates call it while they render, so it writes nothing: an organisation whose confirmation
     is not made yet (added after the year opened) is told what that row will say, open."""
     node = current_node()
@@ -357,25 +376,34 @@ def entry_notice():
         return None
     if node.level == CENTRAL:
         confirmation = Confirmation(academic_year=year, org_level=SCHOOL, exception_until=None)
-        return {"window": window_for(confirmation), "state": None, "year": year.year}
+        window = window_for(confirmation)
+        return {"window": window, "state": None, "year": year.year, "status": notice_status(None, window.open, None)}
     key = org_key(node.level, node.id)
     confirmation = db.session.scalars(  # with what the notice shows: one query on every page
         select(Confirmation)
         .where(Confirmation.academic_year_id == year.id, Confirmation.org_key == key)
-        .options(joinedload(Confirmation.transitions), joinedload(Confirmation.confirmed_by))
+        .options(
+            joinedload(Confirmation.transitions).joinedload(Transition.actor),
+            joinedload(Confirmation.confirmed_by),
+        )
     ).unique().first()
     if confirmation is None:
         confirmation = Confirmation(academic_year=year, org_level=node.level, state=OPEN, exception_until=None)
-    last = max(confirmation.transitions, key=lambda t: t.id, default=None)
+    # An exception granted after a return leaves the data returned: the last step that moved it counts.
+    moves = [t for t in confirmation.transitions if t.action != "exception"]
+    last = max(moves, key=lambda t: t.id, default=None)
+    returned = last if last is not None and last.action == "return" and confirmation.state == OPEN else None
+    window = window_for(confirmation)
     return {
         "level": node.level,
         "org_id": node.id,
         "year": year.year,
-        "window": window_for(confirmation),
+        "window": window,
         "state": confirmation.state,
+        "status": notice_status(confirmation.state, window.open, returned),
         "confirmed_by": confirmation.confirmed_by,
         "confirmed_on": confirmation.confirmed_on,
-        "returned": last if last is not None and last.action == "return" else None,
+        "returned": returned,
     }
 
 
