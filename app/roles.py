@@ -105,6 +105,13 @@ def writes(screens=(), apis=()):
     return [(screen, SCREEN_WRITE) for screen in screens] + [(api, API_WRITE) for api in apis]
 
 
+def adds_and_edits(screens=(), apis=()):
+    """Reading, adding and editing rows, on screens and by API, but not deleting them."""
+    return [(screen, SCREEN_READ + (CAN_ADD, CAN_EDIT)) for screen in screens] + [
+        (api, API_READ + (CAN_POST, CAN_PUT)) for api in apis
+    ]
+
+
 def edits(screen, api):
     """Changing existing rows (no add, no delete), on the screen and by API."""
     return [(screen, (CAN_EDIT,)), (api, (CAN_PUT,))]
@@ -185,12 +192,14 @@ AFFILIATION_MENUS = menus(MENU_OTHER_SCHOOLS, MENU_NO_OTHER_SCHOOLS)
 PROFILE_MENUS = menus(MENU_BASIC_DATA, MENU_SCHOOL_PROFILES, MENU_SCHOOL_BUILDINGS)
 READ_BASIC_DATA = reads(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS
 
+# Schools and LAOs: the province adds and edits its LAOs and their schools, the LAO its schools
+# (app/scope.py keeps each to its own subtree); only central deletes one.
 # Central is FAB's admin role (AUTH_ROLE_ADMIN): it holds every permission, FAB's security
 # screens and the OpenAPI document included. The others are declared here; which rows each may
 # read or write is decided by the user's organisation node (app/scope.py), not by the role.
 ROLES = {
     ROLE_PROVINCE: READ_ALL
-    + writes(screens=(LAO_VIEW, SCHOOL_VIEW), apis=(LAO_API, SCHOOL_API))
+    + adds_and_edits(screens=(LAO_VIEW, SCHOOL_VIEW), apis=(LAO_API, SCHOOL_API))
     + IMPORT
     + [(PROVINCE_VIEW, ISSUE), (LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(PROVINCE_VIEW, ("confirm_province",)), (LAO_VIEW, ("return_lao",))]
@@ -198,7 +207,7 @@ ROLES = {
     + ACCOUNTS + READ_BASIC_DATA + REMIND,
     ROLE_LAO: READ_ALL
     + edits(LAO_VIEW, LAO_API)
-    + writes(screens=(SCHOOL_VIEW,), apis=(SCHOOL_API,))
+    + adds_and_edits(screens=(SCHOOL_VIEW,), apis=(SCHOOL_API,))
     + IMPORT
     + [(LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(LAO_VIEW, ("confirm_lao",)), (SCHOOL_VIEW, ("return_school",))]

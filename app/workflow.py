@@ -154,10 +154,32 @@ def _transition(confirmation, action, to_state, reason=None):
     return record
 
 
-def _require(organisation, actor_levels):
-    """The acting user must stand at one of ``actor_levels`` and reach the organisation."""
+# Who takes each step, by the level the acting user stands at: the one statement of it. ``_require``
+# refuses everyone else, and the organisation lists offer a step's action (named as the step) only
+# to these levels (app/pages/base.py, ScopedActions): central holds every permission, as FAB's
+# admin role, yet confirms, takes back and returns nothing below the province.
+TAKEN_BY = {
+    "confirm_school": frozenset({SCHOOL}),
+    "take_back_school": frozenset({SCHOOL}),
+    "return_school": frozenset({LAO}),
+    "confirm_lao": frozenset({LAO}),
+    "return_lao": frozenset({PROVINCE}),
+    "confirm_province": frozenset({PROVINCE}),
+    "return_province": frozenset({CENTRAL}),
+    "grant_exception": frozenset({CENTRAL}),
+}
+
+
+def takes_step(name, level):
+    """Whether a user at ``level`` may ever take the step ``name`` (TAKEN_BY); a name that is no
+    workflow step (another list action) is not the workflow's to refuse."""
+    return name not in TAKEN_BY or level in TAKEN_BY[name]
+
+
+def _require(organisation, step):
+    """The acting user must stand at a level that takes ``step`` (TAKEN_BY) and reach the organisation."""
     node = current_node()
-    if node.level not in actor_levels:
+    if node.level not in TAKEN_BY[step]:
         raise Refused([_("Your role does not take this step.")])
     model = type(organisation)
     if db.session.scalar(select(model.id).where(model.id == organisation.id, readable(model))) is None:
@@ -185,7 +207,7 @@ def blocking_errors(school, year):
 def confirm_school(school, year):
     """Lock the school's data for the year. Refused when already confirmed, outside the window or
     with blocking data errors."""
-    _require(school, {"school"})
+    _require(school, "confirm_school")
     confirmation = confirmation_of(school, year, lock=True)
     reasons = []
     if confirmation.state == CONFIRMED:
@@ -201,7 +223,7 @@ def take_back_school(school, year):
     """The school re-opens its own confirmation, until its LAO has confirmed and while its entry
     window is open: after the deadline a re-opened school could neither correct nor confirm again,
     and its LAO could not confirm either."""
-    _require(school, {"school"})
+    _require(school, "take_back_school")
     confirmation = confirmation_of(school, year, lock=True)
     reasons = []
     if confirmation.state != CONFIRMED:
@@ -214,8 +236,8 @@ def take_back_school(school, year):
     return _transition(confirmation, "take_back", OPEN)
 
 
-def _confirm_above(organisation, year, children, actor_level, checks=()):
-    _require(organisation, {actor_level})
+def _confirm_above(organisation, year, children, step, checks=()):
+    _require(organisation, step)
     confirmation = confirmation_of(organisation, year, lock=True)
     reasons = []
     if confirmation.state == CONFIRMED:
@@ -262,20 +284,20 @@ def confirm_lao(lao, year):
     """Refused until every school of the LAO has confirmed (the refusal names those that have
     not) and its other-affiliation counts are entered."""
     schools = db.session.scalars(select(School).where(School.lao_id == lao.id).order_by(School.code)).all()
-    return _confirm_above(lao, year, schools, "lao", [other_affiliation_problems])
+    return _confirm_above(lao, year, schools, "confirm_lao", [other_affiliation_problems])
 
 
 def confirm_province(province, year):
     """Refused until every LAO of the province has confirmed. Freezes the province's figures as its
     next snapshot version (app/snapshots.py), which the budget reads."""
     laos = db.session.scalars(select(Lao).where(Lao.province_id == province.id).order_by(Lao.code)).all()
-    record = _confirm_above(province, year, laos, "province")
+    record = _confirm_above(province, year, laos, "confirm_province")
     freeze_province(province, year, record)
     return record
 
 
-def _return(organisation, parent, year, reason, actor_level):
-    _require(organisation, {actor_level})
+def _return(organisation, parent, year, reason, step):
+    _require(organisation, step)
     if not (reason or "").strip():
         raise Refused([_("Write the reason for returning it.")])
     confirmation = confirmation_of(organisation, year, lock=True)
@@ -294,22 +316,22 @@ def _return(organisation, parent, year, reason, actor_level):
 
 def return_school(school, year, reason):
     """The LAO re-opens one of its schools, with a written reason, while the LAO is still open."""
-    return _return(school, school.lao, year, reason, "lao")
+    return _return(school, school.lao, year, reason, "return_school")
 
 
 def return_lao(lao, year, reason):
     """The province re-opens one of its LAOs while the province is still open."""
-    return _return(lao, lao.province, year, reason, "province")
+    return _return(lao, lao.province, year, reason, "return_lao")
 
 
 def return_province(province, year, reason):
     """Central re-opens a province."""
-    return _return(province, None, year, reason, "central")
+    return _return(province, None, year, reason, "return_province")
 
 
 def grant_exception(organisation, year, until, reason):
     """Central re-opens entry for one organisation after its deadline, until a date."""
-    _require(organisation, {"central"})
+    _require(organisation, "grant_exception")
     reasons = []
     if not (reason or "").strip():
         reasons.append(_("Write the reason for the exception."))
@@ -329,9 +351,28 @@ def grant_exception(organisation, year, until, reason):
 # -- what a user is told on every screen ---------------------------------------------------------
 
 
+# What the banner on every screen says the organisation's data is in (entry_notice's "status"),
+# strongest first where two hold at once: confirmed (the data is done and locked, whether or not
+# entry has closed since), returned for correction (the organisation has work to do; after the
+# deadline the banner still says entry is closed, so it knows it needs an exception), closed (the
+# deadline has passed and nothing was confirmed), open.
+CONFIRMED_STATUS, RETURNED, CLOSED, OPEN_STATUS = "confirmed", "returned", "closed", "open"
+
+
+def notice_status(state, window_open, returned):
+    """The banner's status (see above) of a confirmation ``state`` (None for central, which
+    confirms nothing of its own), its entry window and whether it was last returned."""
+    if state == CONFIRMED:
+        return CONFIRMED_STATUS
+    if returned:
+        return RETURNED
+    return OPEN_STATUS if window_open else CLOSED
+
+
 def entry_notice():
     """For the signed-in user's own organisation this year: whether entry is open and for how many
-    more days, the confirmation state, who confirmed and when, and why it was last returned.
+    more days, the confirmation state, who confirmed and when, and why, by whom and when it was last
+    returned; ``status`` is what the banner shows first (notice_status).
     Templates call it while they render, so it writes nothing: an organisation whose confirmation
     is not made yet (added after the year opened) is told what that row will say, open."""
     node = current_node()
@@ -340,25 +381,34 @@ def entry_notice():
         return None
     if node.level == CENTRAL:
         confirmation = Confirmation(academic_year=year, org_level=SCHOOL, exception_until=None)
-        return {"window": window_for(confirmation), "state": None, "year": year.year}
+        window = window_for(confirmation)
+        return {"window": window, "state": None, "year": year.year, "status": notice_status(None, window.open, None)}
     key = org_key(node.level, node.id)
     confirmation = db.session.scalars(  # with what the notice shows: one query on every page
         select(Confirmation)
         .where(Confirmation.academic_year_id == year.id, Confirmation.org_key == key)
-        .options(joinedload(Confirmation.transitions), joinedload(Confirmation.confirmed_by))
+        .options(
+            joinedload(Confirmation.transitions).joinedload(Transition.actor),
+            joinedload(Confirmation.confirmed_by),
+        )
     ).unique().first()
     if confirmation is None:
         confirmation = Confirmation(academic_year=year, org_level=node.level, state=OPEN, exception_until=None)
-    last = max(confirmation.transitions, key=lambda t: t.id, default=None)
+    # An exception granted after a return leaves the data returned: the last step that moved it counts.
+    moves = [t for t in confirmation.transitions if t.action != "exception"]
+    last = max(moves, key=lambda t: t.id, default=None)
+    returned = last if last is not None and last.action == "return" and confirmation.state == OPEN else None
+    window = window_for(confirmation)
     return {
         "level": node.level,
         "org_id": node.id,
         "year": year.year,
-        "window": window_for(confirmation),
+        "window": window,
         "state": confirmation.state,
+        "status": notice_status(confirmation.state, window.open, returned),
         "confirmed_by": confirmation.confirmed_by,
         "confirmed_on": confirmation.confirmed_on,
-        "returned": last if last is not None and last.action == "return" else None,
+        "returned": returned,
     }
 
 

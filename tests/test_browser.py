@@ -40,6 +40,8 @@ from app.learners import learners_by_id, remove_learners, restore_learners
 from app.models import AcademicYear, School, SpotCheck, SpotCheckItem, Student
 from app.thai import format_be_date
 
+from conftest import close_entry_until, restore_dates
+
 # ---------------------------------------------------------------------------------------------
 # Tests.
 
@@ -229,12 +231,14 @@ def test_a_school_confirms_is_locked_is_returned_with_a_reason_and_edits_again(b
         with confirmations_kept(live_server.app):
             log_in(school, "school")
             expect(school.locator("#entry-notice")).to_contain_text("เปิดให้บันทึกข้อมูลปีการศึกษา")
+            banner_shot(school, "open")
             school.goto("/schoolview/list/")
             school.locator("input[name=rowid]").first.check()
             school.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
             school.locator("a.confirm_school_menu_item").click()
             school.locator("#modal-confirm-ok").click()
             expect(school.locator("#entry-notice")).to_contain_text("ยืนยันแล้วโดย")
+            banner_shot(school, "confirmed")
             school.goto("/studentview/list/")
             expect(school.locator(".lec-locked").first).to_contain_text("ข้อมูลถูกล็อก")
             expect(school.locator("a[href^='/studentview/edit/']")).to_have_count(0)
@@ -256,7 +260,8 @@ def test_a_school_confirms_is_locked_is_returned_with_a_reason_and_edits_again(b
             expect(lao.locator(".alert-success").first).to_contain_text("บันทึกแล้ว")
 
             school.goto("/studentview/list/")
-            expect(school.locator("#entry-notice")).to_contain_text("ส่งคืนแก้ไขเพราะ ชื่อนักเรียนสะกดผิด")
+            expect(school.locator("#entry-notice")).to_contain_text("ส่งคืนแก้ไขเพราะ ชื่อนักเรียนสะกดผิด (โดย ")
+            banner_shot(school, "returned")
             guide_shot(school, "school-returned")
             school.locator("a[href^='/studentview/edit/']").first.click()
             school.locator("form button[type=submit], form input[type=submit]").first.click()
@@ -266,6 +271,38 @@ def test_a_school_confirms_is_locked_is_returned_with_a_reason_and_edits_again(b
     finally:
         school.context.close()
         lao.context.close()
+
+
+BANNER = {"open": "alert-info", "confirmed": "alert-success", "returned": "alert-danger", "closed": "lec-alert-closed"}
+
+
+def banner_shot(page, state):
+    """The banner shows the state by its class (and so its colour) and its first word; a picture of
+    each state is kept in tests/artifacts for a person to look at."""
+    notice = page.locator("#entry-notice")
+    expect(notice).to_have_class(re.compile(r"\b%s\b.*\blec-state-%s\b" % (BANNER[state], state)))
+    expect(notice.locator(".lec-state-word .fa")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    notice.screenshot(path=str(ARTIFACTS / ("banner-%s[%s].png" % (state, page.context.backend))))
+
+
+def test_the_banner_tells_a_school_past_its_deadline_that_entry_is_closed(browser, live_server):
+    app = live_server.app
+    page = open_context(browser, live_server).new_page()
+    with app.app_context():
+        year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+        saved = close_entry_until(year, "school_deadline")
+        db.session.commit()
+    try:
+        with confirmations_kept(app):
+            log_in(page, "school")
+            expect(page.locator("#entry-notice")).to_contain_text("ปิดรับข้อมูล:")
+            banner_shot(page, "closed")
+    finally:
+        page.context.close()
+        with app.app_context():
+            restore_dates(db.session.scalar(select(AcademicYear).where(AcademicYear.is_current)), saved)
+            db.session.commit()
 
 
 def test_running_an_action_with_no_row_chosen_is_explained_in_thai(school_page):

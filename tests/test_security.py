@@ -292,3 +292,77 @@ def test_central_reads_sign_ins_in_thai_and_nobody_else_does(client, as_user):
     for username in ["province", "lao", "school", "manager"]:
         assert as_user(username).get("/auditeventview/list/").status_code in (302, 403)
         assert as_user(username).get("/historyview/list/").status_code in (302, 403)
+
+
+def test_sync_roles_takes_away_a_grant_no_longer_declared(app):
+    """A database synced when the LAO role still deleted schools loses that right at the next sync."""
+    from app.permissions import CAN_DELETE, SCHOOL_API, SCHOOL_VIEW
+    from app.roles import ROLE_LAO
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        role = sm.find_role(ROLE_LAO)
+        for resource in (SCHOOL_VIEW, SCHOOL_API):
+            role.permissions.append(sm.find_permission_view_menu(CAN_DELETE, resource))
+        db.session.commit()
+    assert {(CAN_DELETE, SCHOOL_VIEW), (CAN_DELETE, SCHOOL_API)} <= held_by(app, ROLE_LAO)
+    assert app.test_cli_runner().invoke(args=["lec", "sync-roles"]).exit_code == 0
+    held = held_by(app, ROLE_LAO)
+    assert (CAN_DELETE, SCHOOL_VIEW) not in held and (CAN_DELETE, SCHOOL_API) not in held
+    assert held == declared(ROLES[ROLE_LAO])
+
+
+def organisation_id(app, model, code):
+    with app.app_context():
+        return db.session.scalar(select(model.id).where(model.code == code))
+
+
+@pytest.mark.parametrize("username", ["lao", "province"])
+def test_an_lao_or_province_adds_and_edits_schools_but_deletes_none(app, fresh, client, username):
+    from app.models import Lao, School
+
+    headers = api_headers(client, username)
+    city = organisation_id(app, Lao, "3500101")
+    new = {"code": "1050139996", "name_th": "โรงเรียนทดลองลบ", "kind": "school", "lao": city}
+    added = client.post("/api/v1/school/", json=new, headers=headers)
+    assert added.status_code == 201, added.json
+    school_id = added.json["id"]
+    try:
+        changed = client.put("/api/v1/school/%d" % school_id, json={"phone": "053-000000"}, headers=headers)
+        assert changed.status_code == 200
+        assert client.delete("/api/v1/school/%d" % school_id, headers=headers).status_code == 403
+        screen = login(app.test_client(), username)
+        screen.post("/schoolview/delete/%d" % school_id)
+        listing = screen.get("/schoolview/list/?_flt_0_code=1050139996").get_data(as_text=True)
+        assert "โรงเรียนทดลองลบ" in listing and "/schoolview/delete/" not in listing
+        assert "/schoolview/edit/%d" % school_id in listing
+        with app.app_context():
+            assert db.session.get(School, school_id).phone == "053-000000"
+    finally:
+        central = api_headers(client, "central")
+        assert client.delete("/api/v1/school/%d" % school_id, headers=central).status_code == 200
+    with app.app_context():
+        assert db.session.get(School, school_id) is None
+
+
+def test_a_province_deletes_no_lao_by_api_or_screen_and_is_offered_no_delete(app, fresh, client):
+    from app.models import Lao
+
+    headers = api_headers(client, "province")
+    province = organisation_id(app, ORGANISATIONS["province"], "50")
+    added = client.post("/api/v1/lao/", json={"code": "6509997", "name_th": "อบต.ทดลองลบ", "kind": "sao",
+                                              "province": province}, headers=headers)  # fmt: skip
+    assert added.status_code == 201, added.json
+    lao_id = added.json["id"]
+    try:
+        assert client.delete("/api/v1/lao/%d" % lao_id, headers=headers).status_code == 403
+        screen = login(app.test_client(), "province")
+        screen.post("/laoview/delete/%d" % lao_id)
+        listing = screen.get("/laoview/list/?_flt_0_code=6509997").get_data(as_text=True)
+        assert "อบต.ทดลองลบ" in listing and "/laoview/delete/" not in listing
+        with app.app_context():
+            assert db.session.get(Lao, lao_id) is not None
+        central = login(app.test_client(), "central")
+        assert "/laoview/delete/%d" % lao_id in central.get("/laoview/list/?_flt_0_code=6509997").get_data(as_text=True)
+    finally:
+        assert client.delete("/api/v1/lao/%d" % lao_id, headers=api_headers(client, "central")).status_code == 200

@@ -927,3 +927,144 @@ def test_a_school_returned_down_the_chain_may_be_re_kinded_again(app, fresh):
             org(School, SCHOOL_OF["school"]).levels = "k1-p6"
             db.session.commit()
             assert org(School, SCHOOL_OF["school"]).levels == "k1-p6"
+
+
+# -- the banner on every screen, and the steps a list offers ---------------------------------------
+
+
+def banner(client):
+    """The entry notice of the home page: (its classes, its visible text)."""
+    html = client.get("/schoolview/list/").get_data(as_text=True)
+    tag = re.search(r'<div class="([^"]*)" id="entry-notice"', html)
+    notice = re.search(r'id="entry-notice"[^>]*>(.*?)</div>', html, flags=re.S).group(1)
+    return tag.group(1).split(), visible_text(notice)
+
+
+def full_name(app, username):
+    user = app.appbuilder.sm.find_user(username=username)
+    return "%s %s" % (user.first_name, user.last_name)
+
+
+def test_the_banner_s_colour_icon_and_word_follow_the_state_the_strongest_first(app, fresh, as_user):
+    client = as_user("school")
+    with app.app_context():
+        school = org(School, SCHOOL_OF["school"])
+        with as_account(app, "school"):
+            confirm_school(school, year())
+            take_back_school(school, year())  # its last step re-opened it: open, not returned
+            db.session.commit()
+    classes, text_ = banner(client)
+    assert {"alert-info", "lec-state-open"} <= set(classes) and text_.startswith("เปิดให้บันทึก:")
+
+    with app.app_context(), as_account(app, "school"):
+        confirm_school(org(School, SCHOOL_OF["school"]), year())
+        db.session.commit()
+    classes, text_ = banner(client)
+    assert {"alert-success", "lec-state-confirmed"} <= set(classes) and text_.startswith("ยืนยันแล้ว:")
+    assert "ยืนยันแล้วโดย" in text_
+
+    with app.app_context():
+        confirm_all_schools_of(app, CITY)
+        with as_account(app, "lao"):
+            return_school(org(School, SCHOOL_OF["school"]), year(), "ห้องเรียนไม่ถูกต้อง")
+            db.session.commit()
+        returner = full_name(app, "lao")
+    classes, text_ = banner(client)
+    assert {"alert-danger", "lec-state-returned"} <= set(classes) and text_.startswith("ส่งคืนให้แก้ไข:")
+    assert "ส่งคืนแก้ไขเพราะ ห้องเรียนไม่ถูกต้อง (โดย %s เมื่อ" % returner in text_
+
+    with app.app_context():
+        saved = close_entry_until(year(), "school_deadline")
+        db.session.commit()
+    try:
+        classes, text_ = banner(client)  # returned after the deadline: still returned, and told it is closed
+        assert "lec-state-returned" in classes and "ปิดรับข้อมูลปีการศึกษา" in text_
+        with app.app_context():
+            confirmation_of(org(School, SCHOOL_OF["school"]), year()).state = CONFIRMED
+            confirmation_of(org(School, SCHOOL_OF["cdc"]), year()).state = OPEN  # confirmed with its LAO's schools
+            db.session.commit()
+        classes, text_ = banner(client)  # confirmed and closed: confirmed
+        assert {"alert-success", "lec-state-confirmed"} <= set(classes)
+        classes, text_ = banner(as_user("cdc"))  # open, never returned, past the deadline: closed
+        assert {"lec-alert-closed", "lec-state-closed"} <= set(classes) and text_.startswith("ปิดรับข้อมูล:")
+        assert "alert-info" not in classes
+    finally:
+        with app.app_context():
+            restore_dates(year(), saved)
+            db.session.commit()
+    classes, _text = banner(as_user("central"))
+    assert "lec-state-open" in classes
+
+
+def test_an_exception_granted_after_a_return_leaves_the_banner_returned(app, fresh, as_user):
+    with app.app_context():
+        with as_account(app, "school"):
+            confirm_school(org(School, SCHOOL_OF["school"]), year())
+            db.session.commit()
+        confirm_all_schools_of(app, CITY)
+        with as_account(app, "lao"):
+            return_school(org(School, SCHOOL_OF["school"]), year(), "ขาดเลขประจำตัว")
+            db.session.commit()
+        with as_account(app, "central"):
+            grant_exception(org(School, SCHOOL_OF["school"]), year(), date.today() + timedelta(days=5), "น้ำท่วม")
+            db.session.commit()
+    classes, text_ = banner(as_user("school"))
+    assert "lec-state-returned" in classes and "ขาดเลขประจำตัว" in text_
+
+
+def offered_actions(client, url):
+    html = client.get(url).get_data(as_text=True)
+    return set(re.findall(r'class="(\w+)_menu_item"', html)) | set(re.findall(r'btn-action-\w+-(\w+)"', html))
+
+
+STEP_NAMES = {"confirm_school", "take_back_school", "return_school", "confirm_lao", "return_lao",
+              "confirm_province", "return_province", "grant_exception"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "username, url, offered",
+    [
+        ("central", "/schoolview/list/", {"grant_exception"}),
+        ("central", "/laoview/list/", {"grant_exception"}),
+        ("central", "/provinceview/list/", {"return_province", "grant_exception"}),
+        ("province", "/provinceview/list/", {"confirm_province"}),
+        ("province", "/laoview/list/", {"return_lao"}),
+        ("lao", "/laoview/list/", {"confirm_lao"}),
+        ("lao", "/schoolview/list/", {"return_school"}),
+        ("school", "/schoolview/list/", {"confirm_school", "take_back_school"}),
+    ],
+)
+def test_a_list_offers_only_the_steps_the_user_s_level_takes(app, as_user, username, url, offered):
+    assert offered_actions(as_user(username), url) & STEP_NAMES == offered
+
+
+def test_central_posting_a_school_s_confirmation_anyway_changes_nothing(app, fresh, as_user):
+    with app.app_context():
+        school = org(School, SCHOOL_OF["school"])
+        school_id, before = school.id, db.session.scalar(select(func.count(Transition.id)))
+    client = as_user("central")
+    for name in ("confirm_school", "take_back_school"):
+        page = client.post("/schoolview/action_post", data={"action": name, "rowid": [str(school_id)]},
+                           follow_redirects=True)  # fmt: skip
+        assert "บทบาทของท่านไม่มีหน้าที่ดำเนินการขั้นตอนนี้" in visible_text(page.get_data(as_text=True))
+    with app.app_context():
+        assert state(db.session.get(School, school_id)) == OPEN
+        assert db.session.scalar(select(func.count(Transition.id))) == before
+
+
+def test_who_takes_each_step_agrees_with_the_roles_that_hold_its_action(app):
+    """TAKEN_BY is the rule; a role holding a step's action at another level (central aside, which
+    holds every permission) would be offered an action its step refuses."""
+    from app.levels import CENTRAL
+    from app.roles import levels_holding
+    from app.workflow import TAKEN_BY
+
+    seen = set()
+    for view in app.appbuilder.baseviews:
+        for name in getattr(view, "actions", {}) or {}:
+            if name in TAKEN_BY:
+                seen.add(name)
+                holders = levels_holding([(view.class_permission_name, (name,))])
+                assert TAKEN_BY[name] <= holders, name
+                assert holders - {CENTRAL} <= TAKEN_BY[name], name
+    assert seen == set(TAKEN_BY) == STEP_NAMES

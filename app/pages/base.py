@@ -309,7 +309,27 @@ class RefusedFormsAnswer400:
 
 class ScopedActions:
     """FAB fetches the rows of an action without the view's filters; re-fetch each through the
-    scoped interface first, so an action on a row outside the user's subtree answers 404."""
+    scoped interface first, so an action on a row outside the user's subtree answers 404.
+
+    A list and a row's page offer only the actions the user's level may ever take: central holds
+    every permission (FAB's admin role), yet a workflow step it never takes (confirming a school)
+    is not offered to it (workflow.TAKEN_BY). Posted anyway, the step itself refuses it."""
+
+    def _offered(self, actions):
+        level = current_node().level
+        return {name: item for name, item in (actions or {}).items() if workflow.takes_step(name, level)}
+
+    def _get_list_widget(self, filters, *args, **kwargs):
+        widgets = super()._get_list_widget(filters, *args, **kwargs)
+        shown = widgets["list"].template_args
+        shown["actions"] = self._offered(shown.get("actions"))
+        return widgets
+
+    def _get_show_widget(self, pk, item, *args, **kwargs):
+        widgets = super()._get_show_widget(pk, item, *args, **kwargs)
+        shown = widgets["show"].template_args
+        shown["actions"] = self._offered(shown.get("actions"))
+        return widgets
 
     def _require_rows(self, pks):
         for pk in pks:
