@@ -41,6 +41,7 @@ from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_rem
 from .pages.quality import QualityView
 from .pages.reports import ReportView
 from .pages.spotchecks import SpotCheckPage
+from .pages.transfers import OffersTransfers, TransferApi, TransfersView
 from .pages.workflow import LaoSteps, ProvinceSteps, SchoolSteps, WorkflowApi, WorkflowView
 from .thai import format_be_date, format_be_datetime
 
@@ -51,9 +52,10 @@ class HomeView(IndexView):
     index_template = "lec/index.html"
 
 
-class StudentView(LecModelView):
+class StudentView(OffersTransfers, LecModelView):
     """The learners in the count. Nobody deletes one (app/learners.py): a learner who left is
-    removed with a reason, and listed by RemovedStudentView."""
+    removed with a reason, and listed by RemovedStudentView; one active in another school this year
+    is asked for by a transfer (app/transfers.py), not entered twice."""
 
     datamodel = LecInterface(Student)
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_download"]
@@ -521,6 +523,7 @@ MENU = [
     (StudentView, P.MENU_LEARNERS, _l("Learners"), "fa-users", NO_CATEGORY, ""),
     (ImportView, P.MENU_IMPORT, _l("Import learners"), "fa-upload", NO_CATEGORY, ""),
     (RemovedStudentView, P.MENU_REMOVED_LEARNERS, _l("Removed learners"), "fa-user-times", NO_CATEGORY, ""),
+    (TransfersView, P.MENU_TRANSFERS, _l("Transfers between schools"), "fa-exchange", NO_CATEGORY, ""),
     (LearnersView, P.MENU_NEW_YEAR, _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
     (CredentialView, P.MENU_CREDENTIALS, _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
     (WorkflowView, P.MENU_CONFIRMATION, _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
@@ -543,7 +546,7 @@ MENU = [
 ]  # fmt: skip
 APIS = [
     LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
-    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
+    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi, TransferApi,
 ]  # fmt: skip
 
 
