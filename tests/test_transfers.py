@@ -12,6 +12,8 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from browsing import guide_shot, list_rows, log_in, open_context, search_by_id
+from playwright.sync_api import expect
 from sqlalchemy import delete, func, or_, select, text, update
 
 from app import quality
@@ -388,6 +390,70 @@ def test_the_lao_lists_the_requests_of_its_schools_and_a_foreign_school_sees_non
     assert "ย้ายบ้าน ทดสอบ" in visible_text(as_user("lao").get("/transfers/").get_data(as_text=True))
     foreign = login_as(app, kk_account)
     assert "ย้ายบ้าน ทดสอบ" not in visible_text(foreign.get("/transfers/").get_data(as_text=True))
+
+
+def take_away(app, numbers):
+    """The learners with these identifiers, their transfer requests and the history of both."""
+    with app.app_context():
+        connection = db.session.connection()
+        students = list(connection.scalars(select(Student.id).where(Student.id_number.in_(numbers))))
+        requests = list(connection.scalars(select(TransferRequest.id).where(TransferRequest.student_id.in_(students))))
+        with append_only_lifted(connection, "history"):
+            connection.execute(delete(HistoryEntry.__table__).where(or_(
+                (HistoryEntry.table_name == "student") & HistoryEntry.row_id.in_(students),
+                (HistoryEntry.table_name == "transfer_request") & HistoryEntry.row_id.in_(requests),
+            )))  # fmt: skip
+        connection.execute(delete(TransferRequest.__table__).where(TransferRequest.id.in_(requests)))
+        connection.execute(delete(Student.__table__).where(Student.id.in_(students)))
+        db.session.commit()
+
+
+def test_the_new_school_asks_the_old_school_accepts_and_the_learner_appears_at_the_new_school(browser, live_server):
+    """Issue 18.1 end to end, as the two clerks: the school types the identifier of a child of the
+    centre, sees the minimal record and asks; the centre accepts; the learner is on the school's list."""
+    app = live_server.app
+    with app.app_context(), acting_as(None):
+        number = new_national_id(digest("browser transfer", live_server.backend) % 10**9)
+        db.session.add(Student(
+            academic_year_id=year().id, school_id=school(SCHOOL_OF["cdc"]).id, id_kind="national_id",
+            id_number=number, prefix="เด็กหญิง", first_name="ขวัญข้าว", last_name="ย้ายถิ่น", sex="F",
+            birth_date=date(2021, 1, 15), nationality="ไทย", class_level="cdc", guardian_phone="0899999999",
+        ))  # fmt: skip
+        db.session.commit()
+    new = open_context(browser, live_server).new_page()
+    old = open_context(browser, live_server).new_page()
+    try:
+        log_in(new, "school")
+        new.goto("/transfers/")
+        new.locator("#ask-transfer").click()
+        new.fill("#id_number", number)
+        new.locator("#transfer-search").click()
+        expect(new.locator("#transfer-match")).to_contain_text("เด็กหญิง ขวัญข้าว ย้ายถิ่น")
+        expect(new.locator("#transfer-match")).to_contain_text("ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่")
+        expect(new.locator("body")).not_to_contain_text("0899999999")  # the minimal record only
+        new.select_option("#class_level", "k1")
+        guide_shot(new, "transfer-ask")
+        new.locator("#send-transfer").click()
+        expect(new.locator(".alert-success").first).to_contain_text("ส่งคำขอย้ายไปยัง ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่")
+        expect(new.locator("#transfers-in")).to_contain_text("รอ ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่ ตอบ")
+
+        log_in(old, "cdc")
+        old.goto("/transfers/")
+        row = old.locator("#transfers-out tr", has_text="ขวัญข้าว")
+        row.locator(".transfer-accept button").click()
+        expect(old.locator(".alert-success").first).to_contain_text("รับย้ายแล้ว")
+        expect(old.locator("#transfers-out tr", has_text="ขวัญข้าว")).to_contain_text("รับย้ายแล้ว")
+        guide_shot(old, "transfer-accept")
+
+        search_by_id(new, number)
+        expect(list_rows(new)).to_have_count(1)
+        expect(list_rows(new).first).to_contain_text("ขวัญข้าว")
+        new.goto("/transfers/")
+        expect(new.locator("#transfers-in tr", has_text="ขวัญข้าว")).to_contain_text("รับย้ายแล้ว")
+    finally:
+        new.context.close()
+        old.context.close()
+        take_away(app, [number])
 
 
 def login_as(app, username):
