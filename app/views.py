@@ -41,7 +41,7 @@ from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_rem
 from .pages.quality import QualityView
 from .pages.reports import ReportView
 from .pages.spotchecks import SpotCheckPage
-from .pages.transfers import OffersTransfers, TransferApi, TransfersView
+from .pages.transfers import OffersTransfers, RefusesLearnersActiveElsewhere, TransferApi, TransfersView
 from .pages.workflow import LaoSteps, ProvinceSteps, SchoolSteps, WorkflowApi, WorkflowView
 from .thai import format_be_date, format_be_datetime
 
@@ -368,8 +368,9 @@ class AcademicYearApi(LecModelApi):
     add_columns = edit_columns = list_columns[1:]
 
 
-class StudentApi(LecModelApi):
-    """Every learner, removed ones included (``status``); removal and restoring are LearnerApi's."""
+class StudentApi(RefusesLearnersActiveElsewhere, LecModelApi):
+    """Every learner, removed ones included (``status``); removal and restoring are LearnerApi's, a
+    learner active in another school is asked for by TransferApi."""
 
     label_columns = labels.STUDENT
     resource_name = "student"

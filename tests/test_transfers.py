@@ -343,6 +343,19 @@ def test_the_api_finds_asks_lists_and_accepts_with_the_rules_of_the_screens(app,
         assert [row.status for row in rows_with(number)] == ["removed", "active"]
 
 
+def test_the_learners_api_refuses_a_learner_active_elsewhere_and_names_the_transfer_instead(app, client, newcomer):
+    _id, number = newcomer(SCHOOL_OF["cdc"], "cdc")
+    with app.app_context():
+        body = {"academic_year": year().id, "school": school(SCHOOL_OF["school"]).id, "id_kind": "national_id",
+                "id_number": number, "first_name": "ย้ายบ้าน", "last_name": "ทดสอบ", "sex": "F",
+                "birth_date": "2017-03-01", "class_level": "k1"}  # fmt: skip
+    response = client.post("/api/v1/student/", json=body, headers=api_headers(client, "school"))
+    assert response.status_code == 409 and "/api/v1/transfers/ask" in response.json["message"]
+    assert "ศูนย์พัฒนาเด็กเล็กเทศบาลนครเชียงใหม่" in response.json["message"]
+    with app.app_context():
+        assert len(rows_with(number)) == 1
+
+
 def test_the_api_declines_with_a_reason_in_thai(app, client, newcomer):
     _id, number = newcomer(SCHOOL_OF["cdc"], "cdc")
     request_id = ask(app, "school", number)
@@ -386,10 +399,24 @@ def test_the_learner_form_offers_a_transfer_instead_of_saving_a_learner_active_e
 
 def test_the_lao_lists_the_requests_of_its_schools_and_a_foreign_school_sees_none(app, as_user, newcomer, kk_account):
     _id, number = newcomer(SCHOOL_OF["cdc"], "cdc")
-    ask(app, "school", number)
-    assert "ย้ายบ้าน ทดสอบ" in visible_text(as_user("lao").get("/transfers/").get_data(as_text=True))
+    request_id = ask(app, "school", number)
+    lao = as_user("lao")
+    page = lao.get("/transfers/").get_data(as_text=True)
+    assert "ย้ายบ้าน ทดสอบ" in visible_text(page) and "/transfers/%d/accept" % request_id not in page
+    assert lao.post("/transfers/%d/accept" % request_id).status_code == 302  # refused: not overdue
+    with app.app_context():
+        assert [row.status for row in rows_with(number)] == ["active"]
+        late = date.today() - timedelta(days=app.config["LEC_TRANSFER_ANSWER_DAYS"] + 1)
+        db.session.execute(update(TransferRequest).where(TransferRequest.id == request_id).values(asked_on=late))
+        db.session.commit()
+    page = lao.get("/transfers/").get_data(as_text=True)
+    assert "/transfers/%d/accept" % request_id in page and "ตัดสินแทนได้" in visible_text(page)
+    assert lao.post("/transfers/%d/decline" % request_id, data={"reason": "ผู้ปกครองแจ้งว่าไม่ย้าย"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(TransferRequest, request_id).state == "declined"
     foreign = login_as(app, kk_account)
     assert "ย้ายบ้าน ทดสอบ" not in visible_text(foreign.get("/transfers/").get_data(as_text=True))
+    assert foreign.post("/transfers/%d/withdraw" % request_id).status_code == 404
 
 
 def take_away(app, numbers):

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from .. import choices, transfers
-from ..errors import Invalid, LecError
+from ..errors import Invalid, LecError, Refused
 from ..extensions import db
 from ..models import School
 from ..scope import current_node, readable
@@ -61,6 +61,21 @@ class OffersTransfers:
                 return redirect(url_for("TransfersView.ask", id_number=match.id_number, to_school=to_school and
                                         to_school.id, class_level=request.form.get("class_level")))  # fmt: skip
         return super().add()
+
+
+class RefusesLearnersActiveElsewhere:
+    """For the learners API: a learner whose identifier is active in another school this year is not
+    added a second time (409); the answer names the transfer request to send instead."""
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        if current_node().level in transfers.ASKERS and item.school is not None:
+            with db.session.no_autoflush:  # the new learner is not in the session yet
+                match = transfers.find_for_transfer(item.id_number, item.school)
+            if match is not None:
+                raise Refused([str(_l("This learner is active in %(school)s this year: ask that school for a transfer "
+                                      "(POST /api/v1/transfers/ask) instead of entering them again.",
+                                      school=match.school_name))])  # fmt: skip
 
 
 def _row(item):
