@@ -390,6 +390,16 @@ def test_the_learner_form_offers_a_transfer_instead_of_saving_a_learner_active_e
     assert cdc.post("/transfers/%d/decline" % request_id, data={"reason": ""}).status_code == 302
     with app.app_context():
         assert db.session.get(TransferRequest, request_id).state == "asked"  # refused: no reason
+    with app.app_context():
+        confirm_directly(SCHOOL_OF["cdc"])
+    locked = visible_text(cdc.get("/transfers/").get_data(as_text=True))
+    assert "ต้องส่งคืนแก้ไขก่อน หรือส่วนกลางให้ข้อยกเว้น" in locked
+    refused = cdc.post("/transfers/%d/accept" % request_id, follow_redirects=True)
+    assert "ข้อมูลถูกล็อก" in visible_text(refused.get_data(as_text=True))
+    with app.app_context():
+        assert [row.status for row in rows_with(number)] == ["active"]  # the lock refused: nothing written
+        db.session.execute(text("UPDATE confirmation SET state = 'open'"))
+        db.session.commit()
     assert cdc.post("/transfers/%d/accept" % request_id).status_code == 302
     with app.app_context():
         assert [row.status for row in rows_with(number)] == ["removed", "active"]
