@@ -62,6 +62,8 @@ AUTH_RATE_LIMIT = os.environ.get("LEC_LOGIN_RATE_LIMIT", "10 per minute")
 RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
 LEC_LOCKOUT_FAILURES = int(os.environ.get("LEC_LOCKOUT_FAILURES", "5"))
 LEC_LOCKOUT_MINUTES = int(os.environ.get("LEC_LOCKOUT_MINUTES", "15"))
+# Days the old school has to answer a transfer request before its LAO may decide it (app/transfers.py).
+LEC_TRANSFER_ANSWER_DAYS = int(os.environ.get("LEC_TRANSFER_ANSWER_DAYS", "7"))
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

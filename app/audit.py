@@ -149,6 +149,7 @@ def _registry():
         models.Province, models.Lao, models.School, models.AcademicYear, models.Student,
         models.Confirmation, models.Credential, models.QualityExplanation, models.SpotCheck, models.SpotCheckItem,
         models.OtherSchool, models.NoOtherSchools, models.SchoolProfile, models.SchoolBuilding,
+        models.TransferRequest,
     ):  # fmt: skip
         columns = {
             prop.key: prop.columns[0]
@@ -320,6 +321,8 @@ class _Places:
                 profile_ids.add(values.get("profile_id"))
             elif spec.table in ("student", "confirmation", "school_profile"):
                 school_ids.add(values.get("school_id"))
+            elif spec.table == "transfer_request":
+                school_ids.add(values.get("from_school_id"))
             lao_ids.add(values.get("lao_id"))
         self.profiles = {
             profile_id: school_id
@@ -371,6 +374,8 @@ class _Places:
             province_id, lao_id, school_id = values.get("province_id"), row_id, None
         elif table == "school_building":
             province_id, lao_id, school_id = None, None, self.profiles.get(values.get("profile_id"))
+        elif table == "transfer_request":  # searched under the old school; both schools' rows name it
+            province_id, lao_id, school_id = None, None, values.get("from_school_id")
         else:  # student, confirmation, other-affiliation rows, school profiles
             province_id, lao_id, school_id = values.get("province_id"), values.get("lao_id"), values.get("school_id")
         if school_id and not lao_id:
@@ -436,6 +441,7 @@ RECORD_KINDS = {
     "no_other_schools": _l("No school of another affiliation"),
     "school_profile": _l("School profile"),
     "school_building": _l("Building"),
+    "transfer_request": _l("Transfer request"),
 }
 
 
@@ -495,6 +501,7 @@ def _presented_codes():
     return {
         "confirmation": {"state": choices.CONFIRMATION_STATES},
         "spot_check_item": {"result": choices.SPOT_CHECK_RESULTS},
+        "transfer_request": {"state": choices.TRANSFER_STATES, "class_level": choices.CLASS_LEVELS},
     }
 
 
@@ -508,6 +515,7 @@ def _default_presentation(model):
         "confirmation": labels.CONFIRMATION, "quality_explanation": labels.QUALITY_EXPLANATION,
         "other_school": labels.OTHER_SCHOOL, "no_other_schools": labels.OTHER_SCHOOL,
         "school_profile": labels.SCHOOL_PROFILE, "school_building": labels.SCHOOL_BUILDING,
+        "transfer_request": labels.TRANSFER,
     }  # fmt: skip
     coded = {**CODED_COLUMNS.get(model, {}), **_presented_codes().get(model.__tablename__, {})}
     formatters = {field: choices.label_of(options) for field, options in coded.items()}

@@ -162,6 +162,15 @@ BUILDING_CONDITIONS = [
 ]
 
 
+# A transfer between schools (app/transfers.py): asked by the receiving school, answered by the old one.
+ASKED, ACCEPTED, DECLINED, WITHDRAWN = "asked", "accepted", "declined", "withdrawn"
+TRANSFER_STATES = [
+    (ASKED, _l("Waiting for the old school")),
+    (ACCEPTED, _l("Accepted")),
+    (DECLINED, _l("Declined")),
+    (WITHDRAWN, _l("Withdrawn")),
+]
+
 CONFIRMATION_STATES = [("open", _l("Open")), ("confirmed", _l("Confirmed"))]
 
 HISTORY_ACTIONS = [("insert", _l("added")), ("update", _l("changed")), ("delete", _l("removed"))]
@@ -211,6 +220,7 @@ CODED_COLUMNS = {
     "budget_rate": {"level_group": LEVEL_GROUPS},
     "confirmation": {"state": CONFIRMATION_STATES},
     "notification": {"kind": NOTIFICATION_KINDS},
+    "transfer_request": {"state": TRANSFER_STATES, "class_level": CLASS_LEVELS},
 }
 # Coded columns the schema stores without a CHECK (none was made for them; adding one is a
 # migration of its own): only the validation holds them to their codes.

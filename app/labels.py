@@ -196,3 +196,18 @@ SCHOOL_BUILDING = {
     "note": _l("Note"),
     **AUDIT,
 }
+TRANSFER = {
+    "academic_year": _l("Academic year"),
+    "student": _l("Learner"),
+    "new_student": _l("Learner at the new school"),
+    "from_school": _l("Old school"),
+    "to_school": _l("New school"),
+    "class_level": _l("Class level at the new school"),
+    "state": _l("Status"),
+    "asked_on": _l("Asked on"),
+    "asked_by": _l("Asked by"),
+    "answered_on": _l("Answered on"),
+    "answered_by": _l("Answered by"),
+    "decline_reason": _l("Reason for declining"),
+    **AUDIT,
+}

@@ -59,6 +59,7 @@ SCREENS = {
     "ImportView": "import",
     "RemovedStudentView": "removed",
     "LearnersView": "rollover",
+    "TransfersView": "transfers",
     "SchoolView": "schools",
     "LaoView": "laos",
     "ProvinceView": "provinces",

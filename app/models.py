@@ -514,6 +514,44 @@ ORG_LEVEL_CHECK = (
 )
 
 
+class TransferRequest(AuditMixin, Model):
+    """A school's request to take over a learner who is active in another school this year
+    (ย้ายเข้า / ย้ายออก, app/transfers.py): asked by the receiving school, accepted or declined by
+    the old one (or its LAO when the old school does not answer in time). Accepting removes the old
+    row with the reason "moved" and makes ``new_student`` the learner's row at the new school."""
+
+    __tablename__ = "transfer_request"
+    __table_args__ = (
+        *_one_of("transfer_request"),
+        CheckConstraint("from_school_id <> to_school_id", name="ck_transfer_request_two_schools"),
+        Index("ix_transfer_request_from_state", "from_school_id", "state"),
+        Index("ix_transfer_request_to_state", "to_school_id", "state"),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
+    student = relationship(Student, foreign_keys=[student_id])
+    new_student_id = Column(Integer, ForeignKey("student.id"), index=True)
+    new_student = relationship(Student, foreign_keys=[new_student_id])
+    from_school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    from_school = relationship(School, foreign_keys=[from_school_id])
+    to_school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
+    to_school = relationship(School, foreign_keys=[to_school_id])
+    class_level = Column(String(3), nullable=False)  # at the new school
+    state = Column(String(10), nullable=False, default="asked", index=True)
+    asked_on = Column(DateTime, nullable=False, default=now)
+    asked_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    asked_by = relationship(User, foreign_keys=[asked_by_id])
+    answered_on = Column(DateTime)
+    answered_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    answered_by = relationship(User, foreign_keys=[answered_by_id])
+    decline_reason = Column(String(1000))
+
+    def __repr__(self):
+        return "#%d %s" % (self.id or 0, self.student)
+
+
 class Confirmation(Model):
     """One organisation's confirmation for one academic year: ``open`` or ``confirmed``
     (DESIGN.md §4). The row is also what a write to the organisation's data locks, so that a

@@ -32,6 +32,7 @@ NO_OTHER_SCHOOLS_VIEW = "NoOtherSchoolsView"
 SCHOOL_PROFILE_VIEW = "SchoolProfileView"
 SCHOOL_BUILDING_VIEW = "SchoolBuildingView"
 NOTIFICATION_VIEW = "NotificationView"
+TRANSFERS_VIEW = "TransfersView"
 USER_VIEW = "LecUserView"  # app/security.py's accounts screen, which also serves one's own account
 RESET_MY_PASSWORD_VIEW = "ResetMyPasswordView"  # Flask-AppBuilder's own
 USER_INFO_EDIT_VIEW = "UserInfoEditView"  # Flask-AppBuilder's own
@@ -67,6 +68,7 @@ SCHOOL_BUILDING_API = "SchoolBuildingApi"
 SECURITY_API = "SecurityApi"  # Flask-AppBuilder's own, like the two below
 MENU_API = "MenuApi"
 OPEN_API = "OpenApi"
+TRANSFER_API = "TransferApi"
 
 # -- menu entries: the name each is registered under (app/views.py; Security and List Users are FAB's)
 MENU_ORGANISATIONS = "Organisations"
@@ -76,6 +78,7 @@ MENU_SCHOOLS = "Schools and centres"
 MENU_ACADEMIC_YEARS = "Academic years"
 MENU_LEARNERS = "Learners"
 MENU_REMOVED_LEARNERS = "Removed learners"
+MENU_TRANSFERS = "Transfers"
 MENU_IMPORT = "Import learners"
 MENU_NEW_YEAR = "Start the new year"
 MENU_SECURITY = "Security"

@@ -55,6 +55,7 @@ from .permissions import (
     MENU_SPOT_CHECK_RESULTS,
     MENU_SPOT_CHECKING,
     MENU_SPOT_CHECKS,
+    MENU_TRANSFERS,
     MENU_USERS,
     NO_OTHER_SCHOOLS_API,
     NO_OTHER_SCHOOLS_VIEW,
@@ -80,6 +81,8 @@ from .permissions import (
     SPOT_CHECK_VIEW,
     STUDENT_API,
     STUDENT_VIEW,
+    TRANSFER_API,
+    TRANSFERS_VIEW,
     USER_INFO_EDIT_VIEW,
     USER_VIEW,
     WORKFLOW_API,
@@ -154,6 +157,13 @@ REMOVE = [(STUDENT_VIEW, ("remove_learners",)), (LEARNERS_VIEW, ("can_remove",))
 RESTORE = [(REMOVED_STUDENT_VIEW, ("restore_learners",)), (LEARNER_API, ("can_restore",))]
 ROLL_OVER = [(LEARNERS_VIEW, ("can_rollover",))] + menus(MENU_NEW_YEAR)
 
+# Transfers between schools (app/transfers.py decides who answers which request, and when): every
+# level reads the requests of its subtree; the receiving school asks (and withdraws); the old school
+# answers, and its LAO too once the old school is overdue.
+TRANSFERS = [(TRANSFERS_VIEW, ("can_index",)), (TRANSFER_API, (CAN_GET,))] + menus(MENU_TRANSFERS)
+ASK_TRANSFER = [(TRANSFERS_VIEW, ("can_ask",)), (TRANSFER_API, ("can_ask",))]
+ANSWER_TRANSFER = [(TRANSFERS_VIEW, ("can_answer",)), (TRANSFER_API, ("can_answer",))]
+
 # The confirmation workflow (app/workflow.py decides what each level may do, and when).
 BOARD = [(WORKFLOW_VIEW, ("can_board", "can_changes")), (WORKFLOW_API, (CAN_GET,))] + menus(MENU_CONFIRMATION)
 STEPS_API = [(WORKFLOW_API, (CAN_POST,))]
@@ -211,12 +221,12 @@ ROLES = {
     + IMPORT
     + [(LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(LAO_VIEW, ("confirm_lao",)), (SCHOOL_VIEW, ("return_school",))]
-    + RESTORE + ROLL_OVER
+    + RESTORE + ROLL_OVER + ANSWER_TRANSFER
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS
     + ACCOUNTS + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS + REMIND,
     ROLE_SCHOOL: READ_ALL
     + edits(SCHOOL_VIEW, SCHOOL_API)
-    + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER
+    + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER + ASK_TRANSFER + ANSWER_TRANSFER
     + IMPORT
     + [(SCHOOL_VIEW, ("confirm_school", "take_back_school"))]
     + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS
@@ -224,7 +234,7 @@ ROLES = {
     ROLE_MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
 }  # fmt: skip
 for grants in ROLES.values():
-    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHART_GRANTS + INBOX)
+    grants.extend(ORGANISATION_MENUS + SELF_SERVICE + REPORTS + QUALITY + CHART_GRANTS + INBOX + TRANSFERS)
 
 
 def declared(grants):

@@ -43,15 +43,17 @@ from .pages.notifications import NotificationView
 from .pages.quality import QualityView
 from .pages.reports import ReportView
 from .pages.spotchecks import SpotCheckPage
+from .pages.transfers import OffersTransfers, RefusesLearnersActiveElsewhere, TransferApi, TransfersView
 from .pages.workflow import LaoSteps, ProvinceSteps, SchoolSteps, WorkflowApi, WorkflowView
 from .thai import format_be_date, format_be_datetime
 
 AUDIT_COLUMNS = ["created_by", "created_on", "changed_by", "changed_on"]
 
 
-class StudentView(LecModelView):
+class StudentView(OffersTransfers, LecModelView):
     """The learners in the count. Nobody deletes one (app/learners.py): a learner who left is
-    removed with a reason, and listed by RemovedStudentView."""
+    removed with a reason, and listed by RemovedStudentView; one active in another school this year
+    is asked for by a transfer (app/transfers.py), not entered twice."""
 
     datamodel = LecInterface(Student)
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_download"]
@@ -364,8 +366,9 @@ class AcademicYearApi(LecModelApi):
     add_columns = edit_columns = list_columns[1:]
 
 
-class StudentApi(LecModelApi):
-    """Every learner, removed ones included (``status``); removal and restoring are LearnerApi's."""
+class StudentApi(RefusesLearnersActiveElsewhere, LecModelApi):
+    """Every learner, removed ones included (``status``); removal and restoring are LearnerApi's, a
+    learner active in another school is asked for by TransferApi."""
 
     label_columns = labels.STUDENT
     resource_name = "student"
@@ -519,6 +522,7 @@ MENU = [
     (StudentView, P.MENU_LEARNERS, _l("Learners"), "fa-users", NO_CATEGORY, ""),
     (ImportView, P.MENU_IMPORT, _l("Import learners"), "fa-upload", NO_CATEGORY, ""),
     (RemovedStudentView, P.MENU_REMOVED_LEARNERS, _l("Removed learners"), "fa-user-times", NO_CATEGORY, ""),
+    (TransfersView, P.MENU_TRANSFERS, _l("Transfers between schools"), "fa-exchange", NO_CATEGORY, ""),
     (LearnersView, P.MENU_NEW_YEAR, _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
     (CredentialView, P.MENU_CREDENTIALS, _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
     (WorkflowView, P.MENU_CONFIRMATION, _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
@@ -541,7 +545,7 @@ MENU = [
 ]  # fmt: skip
 APIS = [
     LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
-    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
+    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi, TransferApi,
 ]  # fmt: skip
 
 
