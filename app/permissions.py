@@ -159,7 +159,8 @@ RESOURCE_NAMES = {
         ROLE_VIEW: _l("Roles"), PERMISSION_VIEW: _l("Base Permissions"), VIEW_MENU_VIEW: _l("Views/Menus"),
         PERMISSION_VIEW_VIEW: _l("Permission on Views/Menus"), GROUP_VIEW: _l("Groups"),
         RESET_PASSWORD_VIEW: _l("Reset Password"), SIGN_IN_VIEW: _l("Sign in"), LANGUAGE_VIEW: _l("Language"),
-        BACK_VIEW: _l("Back"), SWAGGER_VIEW: _l("API documentation"),
+        BACK_VIEW: _l("Back"), SWAGGER_VIEW: _l("API documentation"), NOTIFICATION_VIEW: _l("Notifications"),
+        TRANSFERS_VIEW: _l("Transfers between schools"),
     }),
     **_apis({
         PROVINCE_API: _l("Provinces"), LAO_API: _l("Local administrative organisations"),
@@ -168,7 +169,7 @@ RESOURCE_NAMES = {
         OTHER_SCHOOL_API: _l("Schools of other affiliations"),
         NO_OTHER_SCHOOLS_API: _l("No school of another affiliation"), SCHOOL_PROFILE_API: _l("School profiles"),
         SCHOOL_BUILDING_API: _l("School buildings"), SECURITY_API: _l("Sign in"), MENU_API: _l("Menu"),
-        OPEN_API: _l("API documentation"),
+        OPEN_API: _l("API documentation"), TRANSFER_API: _l("Transfers between schools"),
     }),
     **_entries({
         MENU_ORGANISATIONS: _l("Organisations"), MENU_PROVINCES: _l("Provinces"),
@@ -186,7 +187,7 @@ RESOURCE_NAMES = {
         MENU_SPOT_CHECK_RESULTS: _l("Spot-check results"), MENU_DRAW_SPOT_CHECK: _l("Draw a spot check"),
         MENU_BASIC_DATA: _l("Basic data"), MENU_OTHER_SCHOOLS: _l("Schools of other affiliations"),
         MENU_NO_OTHER_SCHOOLS: _l("No school of another affiliation"), MENU_SCHOOL_PROFILES: _l("School profiles"),
-        MENU_SCHOOL_BUILDINGS: _l("School buildings"),
+        MENU_SCHOOL_BUILDINGS: _l("School buildings"), MENU_TRANSFERS: _l("Transfers between schools"),
     }),
 }  # fmt: skip
 VERB_NAMES = {
@@ -236,6 +237,12 @@ VERB_NAMES = {
     "can_explain": _l("explain a warning"),
     "can_draw": _l("draw a spot check"),
     "can_record": _l("record spot-check results"),
+    "can_inbox": _l("read own notifications"),
+    "can_open": _l("open a notification"),
+    "can_read_all": _l("mark all own notifications read"),
+    "can_remind": _l("remind an organisation below to confirm"),
+    "can_ask": _l("ask for a learner's transfer"),
+    "can_answer": _l("answer a transfer request"),
 }
 
 
