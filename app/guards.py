@@ -19,7 +19,7 @@ too) drops what it queued."""
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import audit, learners, mail, notifications, quality, scope, security, workflow
+from . import audit, learners, mail, notifications, quality, scope, security, transfers, workflow
 
 GUARDS = [
     ("before_flush", audit.stamp_authors),
@@ -40,8 +40,15 @@ GUARDS = [
 ]
 
 
+# The domain's own announcements: a transfer's steps notify the schools concerned.
+ANNOUNCEMENTS = [(transfers.LISTENERS, notifications.notify_transfer)]
+
+
 def install():
-    """Listen on every session, once however many apps are created."""
+    """Listen on every session and to the domain's announcements, once however many apps are created."""
     for name, guard in GUARDS:
         if not event.contains(Session, name, guard):
             event.listen(Session, name, guard)
+    for listeners, listener in ANNOUNCEMENTS:
+        if listener not in listeners:
+            listeners.append(listener)

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, insert, or_, select, true, update
 
-from . import mail, workflow
+from . import mail, transfers, workflow
 from .context import current_user_id, now
 from .errors import Refused
 from .extensions import db
@@ -401,3 +401,25 @@ def read_all(user_id=None):
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+# -- transfers between schools (app/transfers.py announces each step) ------------------------------
+
+TRANSFERS = "/transfers/"
+
+
+def notify_transfer(step, request):
+    """A transfer asked: the old school (and its LAO when the LAO answers now, the old school being
+    locked or late: the request says which); answered: the receiving school. A withdrawn request
+    tells nobody: nobody has to act on it any more."""
+    learner = " ".join(filter(None, (request.student.prefix, request.student.first_name, request.student.last_name)))
+    old, new = request.from_school, request.to_school
+    if step == transfers.ASKED:
+        answerer = transfers.who_answers(request)
+        deciders = [old] + ([answerer.organisation] if answerer and answerer.organisation is not old else [])
+        for organisation in deciders:
+            notify("transfer_asked", organisation, TRANSFERS, learner=learner, name=old.name_th)
+    elif step == transfers.ACCEPTED:
+        notify("transfer_accepted", new, TRANSFERS, learner=learner)
+    elif step == transfers.DECLINED:
+        notify("transfer_declined", new, TRANSFERS, learner=learner, reason=request.decline_reason)

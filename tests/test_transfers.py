@@ -22,7 +22,7 @@ from app.context import acting_as
 from app.errors import Invalid, Locked, OutOfScope, Refused
 from app.extensions import db
 from app.learners import learners_by_id
-from app.models import AcademicYear, School, Student, TransferRequest
+from app.models import AcademicYear, LecUser, Notification, School, Student, TransferRequest
 from app.transfers import accept_transfer, ask_for_transfer, decline_transfer, find_for_transfer, who_answers
 
 from conftest import SCHOOL_OF, api_headers, append_only_lifted, digest, learner_form, new_national_id, visible_text
@@ -56,15 +56,21 @@ def confirm_directly(code):
 
 @pytest.fixture(scope="module")
 def kk_account(app):
-    """A school account at โรงเรียนเทศบาลสวนสนุก (ขอนแก่น)."""
+    """A school account at โรงเรียนเทศบาลสวนสนุก (ขอนแก่น), active while this module runs: other
+    modules count the demo's accounts (reminders go to every open school's)."""
     with app.app_context():
         sm = app.appbuilder.sm
-        if sm.find_user(username=KK_ACCOUNT) is None:
+        user = sm.find_user(username=KK_ACCOUNT)
+        if user is None:
             user = sm.add_user(KK_ACCOUNT, "ครู", "สวนสนุก", "kk-transfer@lec.example", sm.find_role("สถานศึกษา"),
                                KK_PASSWORD)  # fmt: skip
             user.school, user.org_level = school(KHON_KAEN_SCHOOL), "school"
-            db.session.commit()
-    return KK_ACCOUNT
+        user.active = True
+        db.session.commit()
+    yield KK_ACCOUNT
+    with app.app_context():
+        app.appbuilder.sm.find_user(username=KK_ACCOUNT).active = False
+        db.session.commit()
 
 
 @pytest.fixture
@@ -498,3 +504,32 @@ def login_as(app, username):
     response = client.post("/login/", data={"username": username, "password": KK_PASSWORD})
     assert response.status_code == 302
     return client
+
+
+def test_each_step_notifies_the_school_that_must_act_or_learns_the_answer_by_inbox_and_email(app, newcomer, mailbox):
+    def told(since):
+        return sorted(db.session.execute(
+            select(LecUser.username, Notification.kind).join(LecUser, LecUser.id == Notification.recipient_id)
+            .where(Notification.id > since)
+        ).all())  # fmt: skip
+
+    with app.app_context():
+        start = db.session.scalar(select(func.max(Notification.id))) or 0
+        old_address = app.appbuilder.sm.find_user(username="cdc").email
+    _id, number = newcomer(SCHOOL_OF["cdc"], "cdc")
+    request_id = ask(app, "school", number)
+    with app.app_context():
+        assert told(start) == [("cdc", "transfer_asked")]  # the old school answers; the asker is not told
+        asked = db.session.scalar(select(func.max(Notification.id)))
+        with account(app, "cdc"):
+            decline_transfer(db.session.get(TransferRequest, request_id), "ผู้ปกครองยังไม่ได้ย้ายบ้าน")
+            db.session.commit()
+        assert told(asked) == [("school", "transfer_declined")]
+        declined = db.session.scalar(select(func.max(Notification.id)))
+    request_id = ask(app, "school", number)
+    with app.app_context(), account(app, "cdc"):
+        accept_transfer(db.session.get(TransferRequest, request_id))
+        db.session.commit()
+        assert told(declined) == [("cdc", "transfer_asked"), ("school", "transfer_accepted")]
+    subjects = [message["Subject"] for message in mailbox.to(old_address)]
+    assert len(subjects) == 2 and set(subjects) == {"LEC: ขอย้ายนักเรียน: เด็กหญิง ย้ายบ้าน ทดสอบ"}
