@@ -18,7 +18,8 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from flask_appbuilder.security.views import AuthDBView, RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -206,8 +207,9 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, ResetsPasswords, UserDBM
         db.session.commit()
 
 
-class LecAuthDBView(AuthDBView):
-    """FAB's sign-in page with LEC's "forgot password" link under it."""
+class AuthDBView(FabAuthDBView):
+    """FAB's sign-in page with LEC's "forgot password" link under it. FAB's own name, so that its
+    endpoints (AuthDBView.login, .logout) and permissions stay as they were."""
 
     login_template = "lec/login.html"
 
@@ -238,7 +240,7 @@ class LecSecurityManager(SecurityManager):
 
     user_model = LecUser
     userdbmodelview = LecUserView
-    authdbview = LecAuthDBView
+    authdbview = AuthDBView
     rolemodelview = LecRoleView
 
     def __init__(self, appbuilder):

@@ -137,6 +137,9 @@ def test_a_temporary_password_opens_only_the_change_password_form_until_changed(
     for address in ("/", "/studentview/list/", "/workflow/board", "/users/userinfo/"):
         response = person.get(address)
         assert response.status_code == 302 and response.headers["Location"].endswith("/resetmypassword/form"), address
+    other = login(app.test_client(), username, temporary)
+    signed_out = other.get("/logout/")
+    assert signed_out.status_code == 302 and "resetmypassword" not in signed_out.headers["Location"]
     form = person.get("/resetmypassword/form", follow_redirects=True)
     assert form.status_code == 200 and "รหัสผ่านชั่วคราว" in visible_text(form.get_data(as_text=True))
 
@@ -219,11 +222,15 @@ def test_nobody_resets_their_own_password_this_way(app):
     assert state_of(app, account_id) == before
 
 
-def test_an_unknown_mode_is_bad_input(app):
+def test_an_unknown_mode_is_bad_input_and_an_unknown_account_is_not_found(app):
     account_id, _username = new_account(app, "school", LAO_SCHOOL, ROLE_SCHOOL)
+    before = state_of(app, account_id)
     client = app.test_client()
-    response = reset_by_api(client, api_headers(client, "lao"), account_id, "email")
+    headers = api_headers(client, "lao")
+    response = reset_by_api(client, headers, account_id, "email")
     assert response.status_code == 400 and "mode" in response.json["message"]
+    assert reset_by_api(client, headers, 2**40, "code").status_code == 404  # beyond an integer column
+    assert state_of(app, account_id) == before
 
 
 def test_the_account_page_offers_both_resets(app):

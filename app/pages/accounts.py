@@ -21,7 +21,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..forms import ActivationForm, ForgotPasswordForm, NewPasswordForm
 from ..models import LecUser
-from ..scope import readable
+from ..scope import LARGEST_ID, readable
 from ..thai import format_be_date
 from .base import LecApi, json_body, selected
 from .errors import on_refusal
@@ -153,7 +153,7 @@ class AccountApi(LecApi, BaseApi):
             "content": {"application/json": {"schema": {"type": "object", "properties": {
                 "username": {"type": "string"}, "mode": {"type": "string"},
                 "activation_code": {"type": "string"}, "url": {"type": "string"},
-                "expires_on": {"type": "string", "format": "date-time"}, "password": {"type": "string"},
+                "expires_on": {"type": "string"}, "password": {"type": "string"},
             }}}},
         },
     }  # fmt: skip
@@ -193,7 +193,9 @@ class AccountApi(LecApi, BaseApi):
         mode = json_body().get("mode")
         if mode not in ("code", "temporary"):
             raise Invalid({"mode": _("Choose code or temporary.")})
-        account = db.session.scalar(select(LecUser).where(LecUser.id == pk, readable(LecUser)))
+        account = None
+        if 0 < pk <= LARGEST_ID:
+            account = db.session.scalar(select(LecUser).where(LecUser.id == pk, readable(LecUser)))
         if account is None:
             return self.response_404()
         if mode == "code":
@@ -213,6 +215,7 @@ MUST_CHANGE_API = _l("This account has a temporary password: sign in on the web 
 OPEN_WHILE_TEMPORARY = {
     "ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post", "AuthDBView.logout",
     "AuthDBView.login", "LocaleView.index", "SecurityApi.login", "SecurityApi.refresh",
+    "HelpView.index", "HelpView.show", "HelpView.image", "HelpView.pdf",
 }  # fmt: skip
 
 
