@@ -88,6 +88,8 @@ LEC_DEMO = os.environ.get("LEC_DEMO", "0") == "1"
 LEC_BASE_URL = os.environ.get("LEC_BASE_URL", "http://127.0.0.1:8080" if LEC_DEMO else "")
 LEC_ACTIVATION_DAYS = int(os.environ.get("LEC_ACTIVATION_DAYS", "30"))
 LEC_ACTIVATION_RATE_LIMIT = os.environ.get("LEC_ACTIVATION_RATE_LIMIT", "20 per minute")
+# How long an emailed "forgot password" link works (app/resets.py); it also dies once used.
+LEC_RESET_LINK_MINUTES = int(os.environ.get("LEC_RESET_LINK_MINUTES", "60"))
 
 # Spreadsheet import (app/importer.py): the largest file accepted; requests may carry it and a form.
 LEC_IMPORT_MAX_BYTES = int(os.environ.get("LEC_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))

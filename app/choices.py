@@ -95,6 +95,11 @@ AUDIT_ACTIONS = [
     ("account_changed", _l("Account changed")),
     ("account_activated", _l("Account activated")),
     ("credentials_issued", _l("Credential sheets issued")),
+    ("password_reset_code", _l("Password reset with a new activation code")),
+    ("password_reset_temporary", _l("Password reset with a temporary password")),
+    ("password_changed", _l("Password changed by its owner")),
+    ("password_reset_requested", _l("Password reset link sent by email")),
+    ("password_reset_completed", _l("Password set with an emailed link")),
 ]
 
 # What a province officer found when checking a sampled learner in person.

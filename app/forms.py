@@ -141,6 +141,21 @@ class ActivationForm(FlaskForm):
     )
 
 
+class ForgotPasswordForm(FlaskForm):
+    """The sign-in page's "forgot password": the account is named by its username or email address."""
+
+    identifier = StringField(_l("Username or email address"), [DataRequired(), Length(max=256)])
+
+
+class NewPasswordForm(FlaskForm):
+    """The page an emailed reset link opens."""
+
+    password = PasswordField(_l("New password"), [DataRequired()])
+    conf_password = PasswordField(
+        _l("Confirm Password"), [DataRequired(), EqualTo("password", message=_l("Passwords must match"))]
+    )
+
+
 class ReasonForm(FlaskForm):
     """Returning an organisation needs a written reason; the levels below read it."""
 

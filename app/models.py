@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import backref, declared_attr, relationship
@@ -461,6 +462,9 @@ class LecUser(User):
     locked_until = Column(DateTime)
     position = Column(String(200))
     phone = Column(String(30))
+    # Given a temporary password by the level above (app/resets.py): the next sign-in opens only
+    # the change-password form, and the API refuses, until the person chooses their own.
+    must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
 
     @property
     def organisation(self):

@@ -61,6 +61,7 @@ ACADEMIC_YEAR_API = "AcademicYearApi"
 STUDENT_API = "StudentApi"
 LEARNER_API = "LearnerApi"
 WORKFLOW_API = "WorkflowApi"
+ACCOUNT_API = "AccountApi"  # app/pages/accounts.py: password resets by the level above
 OTHER_SCHOOL_API = "OtherSchoolApi"
 NO_OTHER_SCHOOLS_API = "NoOtherSchoolsApi"
 SCHOOL_PROFILE_API = "SchoolProfileApi"

@@ -10,6 +10,7 @@ from .levels import CENTRAL, LAO, PROVINCE, SCHOOL
 from .permissions import (
     ACADEMIC_YEAR_API,
     ACADEMIC_YEAR_VIEW,
+    ACCOUNT_API,
     API_READ,
     API_WRITE,
     BUDGET_RATE_VIEW,
@@ -147,6 +148,9 @@ ACCOUNTS = [
     (USER_VIEW, (CAN_LIST, CAN_SHOW, CAN_ADD, CAN_EDIT, "reissue_credentials")),
     (CREDENTIAL_VIEW, (CAN_LIST, CAN_SHOW, "reissue_credentials")),
 ] + menus(MENU_SECURITY, MENU_USERS, MENU_CREDENTIALS)
+# Resetting the password of an account of one's subtree that stands below one's own (app/resets.py
+# asks levels_holding(RESET) and decides which accounts): a new activation code or a temporary password.
+RESET = [(USER_VIEW, ("reset_with_code", "reset_with_temporary_password")), (ACCOUNT_API, ("can_reset",))]
 
 # Learners leave the count by removal, never by a delete (app/learners.py): no role holds
 # can_delete on them. The school enters, removes and restores its learners and starts the new year;
@@ -214,7 +218,7 @@ ROLES = {
     + [(PROVINCE_VIEW, ISSUE), (LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(PROVINCE_VIEW, ("confirm_province",)), (LAO_VIEW, ("return_lao",))]
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS
-    + ACCOUNTS + READ_BASIC_DATA + REMIND,
+    + ACCOUNTS + RESET + READ_BASIC_DATA + REMIND,
     ROLE_LAO: READ_ALL
     + edits(LAO_VIEW, LAO_API)
     + adds_and_edits(screens=(SCHOOL_VIEW,), apis=(SCHOOL_API,))
@@ -223,7 +227,7 @@ ROLES = {
     + [(LAO_VIEW, ("confirm_lao",)), (SCHOOL_VIEW, ("return_school",))]
     + RESTORE + ROLL_OVER + ANSWER_TRANSFER
     + BOARD + STEPS_API + REASONS + SPOT_CHECKS
-    + ACCOUNTS + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS + REMIND,
+    + ACCOUNTS + RESET + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS + REMIND,
     ROLE_SCHOOL: READ_ALL
     + edits(SCHOOL_VIEW, SCHOOL_API)
     + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER + ASK_TRANSFER + ANSWER_TRANSFER

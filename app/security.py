@@ -6,7 +6,8 @@ import time
 import weakref
 from datetime import timedelta
 
-from flask import current_app, flash, g
+from flask import abort, current_app, flash, g
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -17,6 +18,7 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import (
     PermissionModelView,
     PermissionViewModelView,
@@ -35,15 +37,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired
 
+from . import resets
 from .audit import record_event
 from .choices import YES_NO, label_of
-from .context import now
+from .context import current_user_id, now
 from .errors import Invalid, UnknownGrants
 from .extensions import db
 from .forms import choice_field
 from .levels import CENTRAL, LAO, ORGANISATIONS, PROVINCE, SCHOOL
 from .models import LecUser
-from .pages.accounts import sheet_for_accounts
+from .pages.accounts import ResetsPasswords, sheet_for_accounts
 from .pages.base import AUDIT_FORMATTERS, LecInterface, RefusedFormsAnswer400, ScopedActions
 from .permissions import resource_name, verb_name
 from .roles import (
@@ -169,7 +172,7 @@ def check_account(user, manager=None):
         raise Invalid(errors)
 
 
-class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
+class LecUserView(RefusedFormsAnswer400, ScopedActions, ResetsPasswords, UserDBModelView):
     """Accounts of the manager's own subtree (app/scope.py); a manager places each account at one
     organisation and grants roles no higher than their own."""
 
@@ -209,6 +212,20 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
         for form in (self.add_form, self.edit_form):
             form.roles.kwargs["get_label"] = role_name  # FAB's choices show the stored (Thai) name
 
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """FAB's account page offers only its own password form (central's); add LEC's resets."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        names = ("resetpasswords", "reset_with_code", "reset_with_temporary_password")
+        actions = {name: self.actions[name] for name in names if name in self.actions}
+        widgets = self._get_show_widget(pk, item, actions=actions)
+        self.update_redirect()
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    appbuilder=self.appbuilder, related_views=self._related_views)  # fmt: skip
+
     def pre_add(self, item):
         check_account(item, g.user)
 
@@ -232,6 +249,13 @@ class LecUserView(RefusedFormsAnswer400, ScopedActions, UserDBModelView):
     def post_update(self, item):
         record_event("account_changed", item.username, describe_account(item))
         db.session.commit()
+
+
+class AuthDBView(FabAuthDBView):
+    """FAB's sign-in page with LEC's "forgot password" link under it. FAB's own name, so that its
+    endpoints (AuthDBView.login, .logout) and permissions stay as they were."""
+
+    login_template = "lec/login.html"
 
 
 MANAGERS = weakref.WeakSet()  # every app's security manager, whose permission cache a role change clears
@@ -260,6 +284,7 @@ class LecSecurityManager(SecurityManager):
 
     user_model = LecUser
     userdbmodelview = LecUserView
+    authdbview = AuthDBView
     rolemodelview = LecRoleView
     groupmodelview = LecGroupView
     permissionmodelview = LecPermissionView
@@ -358,6 +383,12 @@ class LecSecurityManager(SecurityManager):
             db.session.commit()
             return None
         return authenticated
+
+    def reset_password(self, userid, password):
+        """FAB's change of password; a person changing their own replaces any temporary one."""
+        if current_user_id() is not None and str(userid) == str(current_user_id()):
+            resets.own_password_changed(self.get_user_by_id(userid))
+        super().reset_password(userid, password)
 
     def on_user_login(self, user):
         record_event("login", user.username, actor_id=user.id)

@@ -32,7 +32,14 @@ from .models import (
     Student,
 )
 from .pages import errors
-from .pages.accounts import ActivationView, IssuesCredentials, sheet_for_accounts
+from .pages.accounts import (
+    AccountApi,
+    ActivationView,
+    ForgotPasswordView,
+    IssuesCredentials,
+    require_own_password,
+    sheet_for_accounts,
+)
 from .pages.base import LecInterface, LecModelApi, LecModelView, selected
 from .pages.charts import ChartView
 from .pages.help import HelpView
@@ -545,7 +552,7 @@ MENU = [
 ]  # fmt: skip
 APIS = [
     LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
-    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi, TransferApi,
+    OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi, TransferApi, AccountApi,
 ]  # fmt: skip
 
 
@@ -561,5 +568,8 @@ def register(appbuilder):
     errors.register(current_app)
     activation = appbuilder.add_view_no_menu(ActivationView)
     appbuilder.sm.limiter.limit(current_app.config["LEC_ACTIVATION_RATE_LIMIT"])(activation.blueprint)
+    forgot = appbuilder.add_view_no_menu(ForgotPasswordView)
+    appbuilder.sm.limiter.limit(current_app.config["AUTH_RATE_LIMIT"], methods=["POST"])(forgot.blueprint)
+    current_app.before_request(require_own_password)
     for api in APIS:
         appbuilder.add_api(api)

@@ -56,7 +56,8 @@ def fuzz(operation, headers):
     return None
 
 
-@pytest.mark.parametrize("username", ["central", "school"])
+# The school's run first: central's may reset the school account's password (POST /account/{pk}/reset).
+@pytest.mark.parametrize("username", ["school", "central"])
 def test_every_operation_answers_as_documented_and_never_a_server_error(fuzzed_app, username):
     client = fuzzed_app.test_client()
     schema = schemathesis.openapi.from_wsgi("/api/v1/_openapi", fuzzed_app, headers=api_headers(client, "central"))
