@@ -39,6 +39,7 @@ USER_INFO_EDIT_VIEW = "UserInfoEditView"  # Flask-AppBuilder's own
 HOME_VIEW = "HomeView"
 HELP_VIEW = "HelpView"
 ACTIVATION_VIEW = "ActivationView"
+FORGOT_PASSWORD_VIEW = "ForgotPasswordView"  # app/pages/accounts.py: ลืมรหัสผ่าน, for anyone
 HISTORY_VIEW = "HistoryView"
 AUDIT_EVENT_VIEW = "AuditEventView"
 ROLE_VIEW = "LecRoleView"
@@ -161,7 +162,7 @@ RESOURCE_NAMES = {
         PERMISSION_VIEW_VIEW: _l("Permission on Views/Menus"), GROUP_VIEW: _l("Groups"),
         RESET_PASSWORD_VIEW: _l("Reset Password"), SIGN_IN_VIEW: _l("Sign in"), LANGUAGE_VIEW: _l("Language"),
         BACK_VIEW: _l("Back"), SWAGGER_VIEW: _l("API documentation"), NOTIFICATION_VIEW: _l("Notifications"),
-        TRANSFERS_VIEW: _l("Transfers between schools"),
+        TRANSFERS_VIEW: _l("Transfers between schools"), FORGOT_PASSWORD_VIEW: _l("Forgot your password?"),
     }),
     **_apis({
         PROVINCE_API: _l("Provinces"), LAO_API: _l("Local administrative organisations"),
@@ -171,6 +172,7 @@ RESOURCE_NAMES = {
         NO_OTHER_SCHOOLS_API: _l("No school of another affiliation"), SCHOOL_PROFILE_API: _l("School profiles"),
         SCHOOL_BUILDING_API: _l("School buildings"), SECURITY_API: _l("Sign in"), MENU_API: _l("Menu"),
         OPEN_API: _l("API documentation"), TRANSFER_API: _l("Transfers between schools"),
+        ACCOUNT_API: _l("Password resets"),
     }),
     **_entries({
         MENU_ORGANISATIONS: _l("Organisations"), MENU_PROVINCES: _l("Provinces"),
@@ -244,6 +246,9 @@ VERB_NAMES = {
     "can_remind": _l("remind an organisation below to confirm"),
     "can_ask": _l("ask for a learner's transfer"),
     "can_answer": _l("answer a transfer request"),
+    "reset_with_code": _l("reset a password with a one-time code"),
+    "reset_with_temporary_password": _l("reset a password with a temporary password"),
+    "can_reset": _l("reset a password"),
 }
 
 
