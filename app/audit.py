@@ -149,6 +149,7 @@ def _registry():
         models.Province, models.Lao, models.School, models.AcademicYear, models.Student,
         models.Confirmation, models.Credential, models.QualityExplanation, models.SpotCheck, models.SpotCheckItem,
         models.OtherSchool, models.NoOtherSchools, models.SchoolProfile, models.SchoolBuilding,
+        models.ExceptionRequest,
     ):  # fmt: skip
         columns = {
             prop.key: prop.columns[0]
@@ -318,7 +319,7 @@ class _Places:
                 user_ids.add(values.get("user_id"))
             elif spec.table == "school_building":
                 profile_ids.add(values.get("profile_id"))
-            elif spec.table in ("student", "confirmation", "school_profile"):
+            elif spec.table in ("student", "confirmation", "school_profile", "exception_request"):
                 school_ids.add(values.get("school_id"))
             lao_ids.add(values.get("lao_id"))
         self.profiles = {
@@ -371,7 +372,7 @@ class _Places:
             province_id, lao_id, school_id = values.get("province_id"), row_id, None
         elif table == "school_building":
             province_id, lao_id, school_id = None, None, self.profiles.get(values.get("profile_id"))
-        else:  # student, confirmation, other-affiliation rows, school profiles
+        else:  # student, confirmation, exception requests, other-affiliation rows, school profiles
             province_id, lao_id, school_id = values.get("province_id"), values.get("lao_id"), values.get("school_id")
         if school_id and not lao_id:
             lao_id = self.schools.get(school_id)
@@ -428,6 +429,7 @@ RECORD_KINDS = {
     "province": _l("Province"),
     "academic_year": _l("Academic year"),
     "confirmation": _l("Confirmation status"),
+    "exception_request": _l("Exception request"),
     "credential": _l("Account"),
     "quality_explanation": _l("Explanation of a warning"),
     "spot_check": _l("Spot check"),
@@ -452,7 +454,7 @@ def history_record(entry):
         parts = [old.get("first_name"), old.get("last_name")] if "first_name" in old else [old.get("name_th")]
         parts.append(old.get("name"))
         name = " ".join(str(part) for part in parts if part) or "#%d" % entry.row_id
-    elif spec.table == "confirmation":
+    elif spec.table in ("confirmation", "exception_request"):
         name = str(row.organisation)
     elif spec.table == "credential":
         name = row.user.username if row.user is not None else ""
@@ -508,6 +510,7 @@ def _default_presentation(model):
         "confirmation": labels.CONFIRMATION, "quality_explanation": labels.QUALITY_EXPLANATION,
         "other_school": labels.OTHER_SCHOOL, "no_other_schools": labels.OTHER_SCHOOL,
         "school_profile": labels.SCHOOL_PROFILE, "school_building": labels.SCHOOL_BUILDING,
+        "exception_request": labels.EXCEPTION_REQUEST,
     }  # fmt: skip
     coded = {**CODED_COLUMNS.get(model, {}), **_presented_codes().get(model.__tablename__, {})}
     formatters = {field: choices.label_of(options) for field, options in coded.items()}

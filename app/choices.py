@@ -164,6 +164,10 @@ BUILDING_CONDITIONS = [
 
 CONFIRMATION_STATES = [("open", _l("Open")), ("confirmed", _l("Confirmed"))]
 
+# An exception request (app/exceptions.py): waiting for its answer, then granted or refused.
+EXCEPTION_REQUEST_STATES = [("requested", _l("Waiting for an answer")), ("granted", _l("Granted")),
+                            ("refused", _l("Refused"))]  # fmt: skip
+
 HISTORY_ACTIONS = [("insert", _l("added")), ("update", _l("changed")), ("delete", _l("removed"))]
 
 CREDENTIAL_STATUSES = [
@@ -195,6 +199,7 @@ CODED_COLUMNS = {
     "school_building": {"kind": BUILDING_KINDS, "condition": BUILDING_CONDITIONS},
     "budget_rate": {"level_group": LEVEL_GROUPS},
     "confirmation": {"state": CONFIRMATION_STATES},
+    "exception_request": {"state": EXCEPTION_REQUEST_STATES},
 }
 # Coded columns the schema stores without a CHECK (none was made for them; adding one is a
 # migration of its own): only the validation holds them to their codes.

@@ -64,6 +64,7 @@ SCREENS = {
     "ProvinceView": "provinces",
     "AcademicYearView": "years",
     "WorkflowView": "board",
+    "ExceptionView": "exceptions",
     "CredentialView": "credentials",
     "LecUserView": "accounts",
     "LecRoleView": "accounts",

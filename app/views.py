@@ -35,6 +35,7 @@ from .pages import errors
 from .pages.accounts import ActivationView, IssuesCredentials, sheet_for_accounts
 from .pages.base import LecInterface, LecModelApi, LecModelView, selected
 from .pages.charts import ChartView
+from .pages.exceptions import ExceptionApi, ExceptionView
 from .pages.help import HelpView
 from .pages.imports import ImportView
 from .pages.learners import LearnerApi, LearnersView, ask_to_remove, restore_removed, show_findings
@@ -524,6 +525,7 @@ MENU = [
     (LearnersView, P.MENU_NEW_YEAR, _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
     (CredentialView, P.MENU_CREDENTIALS, _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
     (WorkflowView, P.MENU_CONFIRMATION, _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
+    (ExceptionView, P.MENU_EXCEPTIONS, _l("Exceptions to the deadline"), "fa-clock-o", NO_CATEGORY, ""),
     (AuditEventView, "Sign-ins and account events", _l("Sign-ins and account events"), "fa-sign-in", IN_SECURITY, ""),
     (HistoryView, "Change history", _l("Change history"), "fa-history", IN_SECURITY, ""),
     (QualityView, P.MENU_QUALITY, _l("Data quality"), "fa-stethoscope", NO_CATEGORY, ""),
@@ -542,7 +544,7 @@ MENU = [
     (SchoolBuildingView, P.MENU_SCHOOL_BUILDINGS, _l("School buildings"), "fa-building-o", IN_BASIC_DATA, ""),
 ]  # fmt: skip
 APIS = [
-    LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
+    LearnerApi, WorkflowApi, ExceptionApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
     OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi,
 ]  # fmt: skip
 

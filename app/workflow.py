@@ -10,6 +10,7 @@ confirmation committing at the same moment cannot pass each other."""
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, inspect, literal, null, or_, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -302,9 +303,30 @@ def return_province(province, year, reason):
     return _return(province, None, year, reason, "central")
 
 
+EXCEPTION_GRANTERS = ("central", "province")  # the values of the setting LEC_EXCEPTION_GRANTED_BY
+
+
+def exception_granter(level):
+    """The level that grants exceptions to the organisations of a level (and answers their
+    requests, app/exceptions.py): central, or with the setting LEC_EXCEPTION_GRANTED_BY =
+    "province" the province for its LAOs and schools (central still for the provinces). The one
+    statement of it."""
+    setting = current_app.config.get("LEC_EXCEPTION_GRANTED_BY", CENTRAL)
+    if setting not in EXCEPTION_GRANTERS:
+        raise ValueError("LEC_EXCEPTION_GRANTED_BY must be one of %s, not %r" % (EXCEPTION_GRANTERS, setting))
+    return PROVINCE if setting == PROVINCE and level in (LAO, SCHOOL) else CENTRAL
+
+
+def require_granter(organisation):
+    """The acting user must stand at the level that grants this organisation's exceptions, and
+    reach the organisation: refused otherwise, OutOfScope outside its area."""
+    _require(organisation, {exception_granter(level_of(organisation))})
+
+
 def grant_exception(organisation, year, until, reason):
-    """Central re-opens entry for one organisation after its deadline, until a date."""
-    _require(organisation, {"central"})
+    """The granting level (exception_granter) re-opens entry for one organisation after its
+    deadline, until a date."""
+    require_granter(organisation)
     reasons = []
     if not (reason or "").strip():
         reasons.append(_("Write the reason for the exception."))
