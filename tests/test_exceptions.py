@@ -438,3 +438,64 @@ def test_through_the_api_a_school_asks_central_grants_or_refuses_and_refusals_ar
         assert [(r["state"], r["answer_reason"]) for r in mine] == [("refused", "ไม่อนุญาต")]
         assert client.get("/api/v1/exceptions/?year=%d&state=maybe" % year_be, headers=school).status_code == 400
         assert client.post("/api/v1/exceptions/999999/refuse", headers=central, json={"reason": "x"}).status_code == 404
+
+
+# -- in a real browser -----------------------------------------------------------------------------
+
+
+def test_in_the_browser_a_school_past_its_deadline_asks_central_grants_and_the_school_edits_again(
+    browser, live_server
+):
+    """The school, past its deadline, is told it needs an exception and asks; central grants it
+    with the date asked for; the school reads the answer and saves a learner again."""
+    from browsing import confirmations_kept, guide_shot, log_in, open_context
+    from playwright.sync_api import expect
+
+    app = live_server.app
+    school = open_context(browser, live_server).new_page()
+    central = open_context(browser, live_server).new_page()
+    with app.app_context():
+        saved = close_entry_until(year(), "school_deadline")
+        db.session.commit()
+    try:
+        with confirmations_kept(app):
+            log_in(school, "school")
+            school.goto("/exceptions/")
+            expect(school.locator("#exception-needed")).to_contain_text("เลยกำหนดบันทึกข้อมูล")
+            school.locator("#exception-ask-link").click()
+            school.fill("#reason", "ครูผู้รับผิดชอบป่วย บันทึกข้อมูลไม่ทันกำหนด")
+            school.fill("#needed_until", be(LATER))
+            guide_shot(school, "exception-ask")
+            school.locator("#exception-ask-form button[type=submit]").click()
+            expect(school.locator(".alert-success").first).to_contain_text("ส่งคำขอแล้ว")
+            expect(school.locator("#own-requests")).to_contain_text("รอคำตอบ")
+
+            log_in(central, "central")
+            central.goto("/exceptions/")
+            row = central.locator("#requests-to-answer tr", has_text="โรงเรียนเทศบาลวัดเกตการาม")
+            expect(row).to_contain_text("ครูผู้รับผิดชอบป่วย")
+            row.locator("a.exception-grant").click()
+            expect(central.locator("#until")).to_have_value(be(LATER))
+            central.fill("#reason", "อนุญาตตามเหตุจำเป็น")
+            guide_shot(central, "exception-grant")
+            central.locator("#exception-grant-form button[type=submit]").click()
+            expect(central.locator(".alert-success").first).to_contain_text("บันทึกแล้ว")
+            expect(central.locator("#nothing-to-answer")).to_be_visible()
+
+            school.goto("/exceptions/")
+            answer = school.locator("#own-requests tr[data-state=granted]")
+            expect(answer).to_contain_text("อนุญาตแล้ว")
+            expect(answer).to_contain_text("อนุญาตตามเหตุจำเป็น")
+            expect(answer).to_contain_text(be(LATER))
+            expect(school.locator("#entry-notice")).to_contain_text(be(LATER))
+            school.goto("/studentview/list/")
+            school.locator("a[href^='/studentview/edit/']").first.click()
+            school.locator("form button[type=submit], form input[type=submit]").first.click()
+            expect(school.locator(".alert-success").first).to_be_visible()
+    finally:
+        school.context.close()
+        central.context.close()
+        with app.app_context():
+            restore_dates(year(), saved)
+            db.session.execute(delete(ExceptionRequest))
+            db.session.commit()
