@@ -350,7 +350,9 @@ def test_on_the_screens_a_refusal_is_read_by_the_school_and_a_refusal_without_re
         assert "ไม่อนุญาต" in answer and "เหตุผลไม่เพียงพอ" in answer
         with app.app_context():
             assert confirmation_of(the_school(), year()).exception_until is None
-        again = school.post("/exceptions/ask", data={"reason": "ครูป่วย", "needed_until": be(date.today() - timedelta(days=1))})
+        again = school.post(
+            "/exceptions/ask", data={"reason": "ครูป่วย", "needed_until": be(date.today() - timedelta(days=1))}
+        )
         assert again.status_code == 400
         with app.app_context():
             assert requests_count() == 1
@@ -361,15 +363,20 @@ def test_a_request_outside_the_readers_area_is_not_found_on_screens_and_api(app,
     with granted_by(app, "province"), deadline_passed(app):
         with app.app_context():
             foreign = org(School, "1040130001")
-            asked = ExceptionRequest(academic_year_id=year().id, org_key="school:%d" % foreign.id, org_level="school",
-                                     school_id=foreign.id, reason="ครูป่วย", needed_until=LATER, state=REQUESTED)  # fmt: skip
+            asked = ExceptionRequest(
+                academic_year_id=year().id, org_key="school:%d" % foreign.id, org_level="school",
+                school_id=foreign.id, reason="ครูป่วย", needed_until=LATER, state=REQUESTED,
+            )  # fmt: skip
             db.session.add(asked)
             db.session.commit()
             asked_id = asked.id
         province = as_user("province")
         assert "ครูป่วย" not in province.get("/exceptions/").get_data(as_text=True)
         assert province.get("/exceptions/%d/grant" % asked_id).status_code == 404
-        assert province.post("/exceptions/%d/grant" % asked_id, data={"reason": "x", "until": be(LATER)}).status_code == 404
+        assert (
+            province.post("/exceptions/%d/grant" % asked_id, data={"reason": "x", "until": be(LATER)}).status_code
+            == 404
+        )
         assert province.post("/exceptions/%d/refuse" % asked_id, data={"reason": "x"}).status_code == 404
         headers = api_headers(client, "province")
         assert client.post("/api/v1/exceptions/%d/grant" % asked_id, headers=headers,
@@ -443,9 +450,7 @@ def test_through_the_api_a_school_asks_central_grants_or_refuses_and_refusals_ar
 # -- in a real browser -----------------------------------------------------------------------------
 
 
-def test_in_the_browser_a_school_past_its_deadline_asks_central_grants_and_the_school_edits_again(
-    browser, live_server
-):
+def test_in_the_browser_a_school_past_its_deadline_asks_central_grants_and_the_school_edits_again(browser, live_server):
     """The school, past its deadline, is told it needs an exception and asks; central grants it
     with the date asked for; the school reads the answer and saves a learner again."""
     from browsing import confirmations_kept, guide_shot, log_in, open_context
