@@ -102,6 +102,11 @@ LEC_LIST_COUNT_CAP = int(os.environ.get("LEC_LIST_COUNT_CAP", "10000"))
 # database on every page; `flask lec sync-roles` in another process takes effect within this time.
 LEC_PERMISSION_CACHE_SECONDS = int(os.environ.get("LEC_PERMISSION_CACHE_SECONDS", "60"))
 
+# Who grants an exception to an organisation past its deadline (app/workflow.py exception_granter):
+# "central" for every level, or "province": each province for its LAOs and schools, central for
+# the provinces.
+LEC_EXCEPTION_GRANTED_BY = os.environ.get("LEC_EXCEPTION_GRANTED_BY", "central")
+
 LEC_DEMO_PASSWORD = os.environ.get("LEC_DEMO_PASSWORD", "lec-demo-2569")
 
 # Schema and permissions are managed by migrations and `flask lec sync-roles`, not at start-up.

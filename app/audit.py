@@ -150,6 +150,7 @@ def _registry():
         models.Confirmation, models.Credential, models.QualityExplanation, models.SpotCheck, models.SpotCheckItem,
         models.OtherSchool, models.NoOtherSchools, models.SchoolProfile, models.SchoolBuilding,
         models.TransferRequest,
+        models.ExceptionRequest,
     ):  # fmt: skip
         columns = {
             prop.key: prop.columns[0]
@@ -319,7 +320,7 @@ class _Places:
                 user_ids.add(values.get("user_id"))
             elif spec.table == "school_building":
                 profile_ids.add(values.get("profile_id"))
-            elif spec.table in ("student", "confirmation", "school_profile"):
+            elif spec.table in ("student", "confirmation", "school_profile", "exception_request"):
                 school_ids.add(values.get("school_id"))
             elif spec.table == "transfer_request":
                 school_ids.add(values.get("from_school_id"))
@@ -376,7 +377,7 @@ class _Places:
             province_id, lao_id, school_id = None, None, self.profiles.get(values.get("profile_id"))
         elif table == "transfer_request":  # searched under the old school; both schools' rows name it
             province_id, lao_id, school_id = None, None, values.get("from_school_id")
-        else:  # student, confirmation, other-affiliation rows, school profiles
+        else:  # student, confirmation, exception requests, other-affiliation rows, school profiles
             province_id, lao_id, school_id = values.get("province_id"), values.get("lao_id"), values.get("school_id")
         if school_id and not lao_id:
             lao_id = self.schools.get(school_id)
@@ -433,6 +434,7 @@ RECORD_KINDS = {
     "province": _l("Province"),
     "academic_year": _l("Academic year"),
     "confirmation": _l("Confirmation status"),
+    "exception_request": _l("Exception request"),
     "credential": _l("Account"),
     "quality_explanation": _l("Explanation of a warning"),
     "spot_check": _l("Spot check"),
@@ -458,7 +460,7 @@ def history_record(entry):
         parts = [old.get("first_name"), old.get("last_name")] if "first_name" in old else [old.get("name_th")]
         parts.append(old.get("name"))
         name = " ".join(str(part) for part in parts if part) or "#%d" % entry.row_id
-    elif spec.table == "confirmation":
+    elif spec.table in ("confirmation", "exception_request"):
         name = str(row.organisation)
     elif spec.table == "credential":
         name = row.user.username if row.user is not None else ""
@@ -516,6 +518,7 @@ def _default_presentation(model):
         "other_school": labels.OTHER_SCHOOL, "no_other_schools": labels.OTHER_SCHOOL,
         "school_profile": labels.SCHOOL_PROFILE, "school_building": labels.SCHOOL_BUILDING,
         "transfer_request": labels.TRANSFER,
+        "exception_request": labels.EXCEPTION_REQUEST,
     }  # fmt: skip
     coded = {**CODED_COLUMNS.get(model, {}), **_presented_codes().get(model.__tablename__, {})}
     formatters = {field: choices.label_of(options) for field, options in coded.items()}

@@ -178,6 +178,10 @@ TRANSFER_STATES = [
 
 CONFIRMATION_STATES = [("open", _l("Open")), ("confirmed", _l("Confirmed"))]
 
+# An exception request (app/exceptions.py): waiting for its answer, then granted or refused.
+EXCEPTION_REQUEST_STATES = [("requested", _l("Waiting for an answer")), ("granted", _l("Granted")),
+                            ("refused", _l("Refused"))]  # fmt: skip
+
 HISTORY_ACTIONS = [("insert", _l("added")), ("update", _l("changed")), ("delete", _l("removed"))]
 
 CREDENTIAL_STATUSES = [
@@ -226,6 +230,7 @@ CODED_COLUMNS = {
     "confirmation": {"state": CONFIRMATION_STATES},
     "notification": {"kind": NOTIFICATION_KINDS},
     "transfer_request": {"state": TRANSFER_STATES, "class_level": CLASS_LEVELS},
+    "exception_request": {"state": EXCEPTION_REQUEST_STATES},
 }
 # Coded columns the schema stores without a CHECK (none was made for them; adding one is a
 # migration of its own): only the validation holds them to their codes.

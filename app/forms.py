@@ -168,6 +168,15 @@ class ExceptionForm(ReasonForm):
     )
 
 
+class AskExceptionForm(FlaskForm):
+    """An organisation past its deadline asks for an exception (app/exceptions.py)."""
+
+    reason = TextAreaField(_l("Why you need the exception"), [DataRequired(), Length(max=1000)])
+    needed_until = BuddhistDateField(
+        _l("Entry needed until"), [InputRequired()], description=_l("Buddhist era, e.g. 16/05/2569")
+    )
+
+
 def readable_choices(model):
     """Select choices of the organisations of ``model`` the user may read, "name (code)" by code,
     computed when the form is built (a province officer is offered its own province's)."""

@@ -128,6 +128,24 @@ SPOT_CHECK_ITEM = {
     "checked_by": _l("Checked by"),
     **AUDIT,
 }
+EXCEPTION_REQUEST = {
+    "academic_year": _l("Academic year"),
+    "org_key": _l("Organisation"),
+    "org_level": _l("Level"),
+    "province": _l("Province"),
+    "lao": _l("Local administrative organisation"),
+    "school": _l("School or centre"),
+    "reason": _l("Reason"),
+    "needed_until": _l("Needed until"),
+    "state": _l("State of the request"),
+    "requested_on": _l("Asked on"),
+    "requested_by": _l("Asked by"),
+    "answer_reason": _l("Reason of the answer"),
+    "granted_until": _l("Entry open until"),
+    "answered_on": _l("Answered on"),
+    "answered_by": _l("Answered by"),
+}
+
 CONFIRMATION = {
     "academic_year": _l("Academic year"),
     "org_key": _l("Organisation"),

@@ -65,6 +65,7 @@ SCREENS = {
     "ProvinceView": "provinces",
     "AcademicYearView": "years",
     "WorkflowView": "board",
+    "ExceptionView": "exceptions",
     "CredentialView": "credentials",
     "LecUserView": "accounts",
     "LecRoleView": "accounts",

@@ -606,6 +606,48 @@ class Transition(Model):
     occurred_on = Column(DateTime, nullable=False, index=True)
 
 
+class ExceptionRequest(Model):
+    """A school, LAO or province past its deadline asks for entry to open again (app/exceptions.py):
+    why and until when it needs it; the level that grants exceptions answers, granting until a date
+    or refusing with a reason. Placed in the tree like a Confirmation (one of the three ids)."""
+
+    __tablename__ = "exception_request"
+    __table_args__ = (
+        CheckConstraint(ORG_LEVEL_CHECK, name="ck_exception_request_one_org"),
+        *_one_of("exception_request"),
+        Index("ix_exception_request_year_org", "academic_year_id", "org_key"),
+    )
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id"), nullable=False, index=True)
+    academic_year = relationship(AcademicYear)
+    org_key = Column(String(20), nullable=False)  # "school:12", as Confirmation.org_key
+    org_level = Column(String(10), nullable=False)
+    province_id = Column(Integer, ForeignKey("province.id"), index=True)
+    province = relationship(Province)
+    lao_id = Column(Integer, ForeignKey("lao.id"), index=True)
+    lao = relationship(Lao)
+    school_id = Column(Integer, ForeignKey("school.id"), index=True)
+    school = relationship(School)
+    reason = Column(String(1000), nullable=False)
+    needed_until = Column(Date, nullable=False)
+    state = Column(String(10), nullable=False, default="requested", index=True)
+    requested_on = Column(DateTime, nullable=False, default=now)
+    requested_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    requested_by = relationship(User, foreign_keys=[requested_by_id])
+    answer_reason = Column(String(1000))
+    granted_until = Column(Date)
+    answered_on = Column(DateTime)
+    answered_by_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    answered_by = relationship(User, foreign_keys=[answered_by_id])
+
+    @property
+    def organisation(self):
+        return self.school or self.lao or self.province
+
+    def __repr__(self):
+        return str(self.organisation)
+
+
 class Snapshot(Model):
     """A province's figures for one academic year as they stood when it confirmed (DESIGN.md §4.8):
     version 1, 2, ... each time it confirms the year. The budget and the confirmed reports read the

@@ -23,6 +23,8 @@ from .permissions import (
     CAN_SHOW,
     CHART_VIEW,
     CREDENTIAL_VIEW,
+    EXCEPTION_API,
+    EXCEPTION_VIEW,
     IMPORT_VIEW,
     LAO_API,
     LAO_VIEW,
@@ -37,6 +39,7 @@ from .permissions import (
     MENU_CONFIRMATION,
     MENU_CREDENTIALS,
     MENU_DRAW_SPOT_CHECK,
+    MENU_EXCEPTIONS,
     MENU_HEAD_COUNT,
     MENU_IMPORT,
     MENU_LAOS,
@@ -172,6 +175,12 @@ ANSWER_TRANSFER = [(TRANSFERS_VIEW, ("can_answer",)), (TRANSFER_API, ("can_answe
 BOARD = [(WORKFLOW_VIEW, ("can_board", "can_changes")), (WORKFLOW_API, (CAN_GET,))] + menus(MENU_CONFIRMATION)
 STEPS_API = [(WORKFLOW_API, (CAN_POST,))]
 REASONS = [(WORKFLOW_VIEW, ("can_give_reason",))]
+# Exception requests (app/exceptions.py decides who may ask, and who answers: the setting
+# LEC_EXCEPTION_GRANTED_BY makes the province the granter of its LAOs and schools).
+ASK_EXCEPTION = [(EXCEPTION_VIEW, ("can_index", "can_ask")), (EXCEPTION_API, (CAN_GET, CAN_POST))] + menus(
+    MENU_EXCEPTIONS
+)
+ANSWER_EXCEPTION = [(EXCEPTION_VIEW, ("can_grant", "can_refuse"))]
 # The data-quality report (app/quality.py); the school explains the warnings it keeps.
 QUALITY = [(QUALITY_VIEW, ("can_report",))] + menus(MENU_QUALITY)
 EXPLAIN = [(QUALITY_VIEW, ("can_explain",))]
@@ -217,7 +226,7 @@ ROLES = {
     + IMPORT
     + [(PROVINCE_VIEW, ISSUE), (LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(PROVINCE_VIEW, ("confirm_province",)), (LAO_VIEW, ("return_lao",))]
-    + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS
+    + BOARD + STEPS_API + REASONS + SPOT_CHECKS + DRAW_SPOT_CHECKS + ASK_EXCEPTION + ANSWER_EXCEPTION
     + ACCOUNTS + RESET + READ_BASIC_DATA + REMIND,
     ROLE_LAO: READ_ALL
     + edits(LAO_VIEW, LAO_API)
@@ -226,14 +235,14 @@ ROLES = {
     + [(LAO_VIEW, ISSUE), (SCHOOL_VIEW, ISSUE)]
     + [(LAO_VIEW, ("confirm_lao",)), (SCHOOL_VIEW, ("return_school",))]
     + RESTORE + ROLL_OVER + ANSWER_TRANSFER
-    + BOARD + STEPS_API + REASONS + SPOT_CHECKS
+    + BOARD + STEPS_API + REASONS + SPOT_CHECKS + ASK_EXCEPTION
     + ACCOUNTS + RESET + writes(**AFFILIATION) + reads(**PROFILE) + AFFILIATION_MENUS + PROFILE_MENUS + REMIND,
     ROLE_SCHOOL: READ_ALL
     + edits(SCHOOL_VIEW, SCHOOL_API)
     + LEARNER_ENTRY + REMOVE + RESTORE + ROLL_OVER + ASK_TRANSFER + ANSWER_TRANSFER
     + IMPORT
     + [(SCHOOL_VIEW, ("confirm_school", "take_back_school"))]
-    + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS
+    + BOARD + STEPS_API + EXPLAIN + SPOT_CHECKS + ASK_EXCEPTION
     + writes(**PROFILE) + PROFILE_MENUS,
     ROLE_MANAGER: READ_ALL + BOARD + SPOT_CHECKS + READ_BASIC_DATA,
 }  # fmt: skip

@@ -245,6 +245,19 @@ def organisation_in_subtree(level, org_id, node=None):
     return organisation
 
 
+def placed_in_subtree(model, node=None):
+    """SQL condition: the rows of a model placed as a Confirmation is (one of province_id, lao_id,
+    school_id set) whose organisation is the node or lies below it; never an ancestor's."""
+    node = node or current_node()
+    if node.level == CENTRAL:
+        return true()
+    if node.level not in ORGANISATIONS:
+        return false()
+    ids = {PROVINCE: province_ids, LAO: lao_ids, SCHOOL: school_ids}
+    below = [level for level in ids if RANK[level] >= RANK[node.level]]
+    return or_(*(getattr(model, level + "_id").in_(ids[level](node)) for level in below))
+
+
 def own_organisation():
     """The reader's own organisation row; None for central and managers, who read the whole country."""
     node = current_node()

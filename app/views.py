@@ -42,6 +42,7 @@ from .pages.accounts import (
 )
 from .pages.base import LecInterface, LecModelApi, LecModelView, selected
 from .pages.charts import ChartView
+from .pages.exceptions import ExceptionApi, ExceptionView
 from .pages.help import HelpView
 from .pages.home import HomeView  # noqa: F401  (config.py's FAB_INDEX_VIEW)
 from .pages.imports import ImportView
@@ -533,6 +534,7 @@ MENU = [
     (LearnersView, P.MENU_NEW_YEAR, _l("Start the new year"), "fa-forward", NO_CATEGORY, "/learners/rollover"),
     (CredentialView, P.MENU_CREDENTIALS, _l("Issued credentials"), "fa-qrcode", IN_SECURITY, ""),
     (WorkflowView, P.MENU_CONFIRMATION, _l("Confirmation status"), "fa-tasks", NO_CATEGORY, "/workflow/board"),
+    (ExceptionView, P.MENU_EXCEPTIONS, _l("Exceptions to the deadline"), "fa-clock-o", NO_CATEGORY, ""),
     (AuditEventView, P.MENU_SIGN_INS, _l("Sign-ins and account events"), "fa-sign-in", IN_SECURITY, ""),
     (HistoryView, P.MENU_CHANGE_HISTORY, _l("Change history"), "fa-history", IN_SECURITY, ""),
     (QualityView, P.MENU_QUALITY, _l("Data quality"), "fa-stethoscope", NO_CATEGORY, ""),
@@ -551,7 +553,7 @@ MENU = [
     (SchoolBuildingView, P.MENU_SCHOOL_BUILDINGS, _l("School buildings"), "fa-building-o", IN_BASIC_DATA, ""),
 ]  # fmt: skip
 APIS = [
-    LearnerApi, WorkflowApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
+    LearnerApi, WorkflowApi, ExceptionApi, ProvinceApi, LaoApi, SchoolApi, AcademicYearApi, StudentApi,
     OtherSchoolApi, NoOtherSchoolsApi, SchoolProfileApi, SchoolBuildingApi, TransferApi, AccountApi,
 ]  # fmt: skip
 

@@ -10,6 +10,7 @@ confirmation committing at the same moment cannot pass each other."""
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, inspect, literal, null, or_, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -157,7 +158,8 @@ def _transition(confirmation, action, to_state, reason=None):
 # Who takes each step, by the level the acting user stands at: the one statement of it. ``_require``
 # refuses everyone else, and the organisation lists offer a step's action (named as the step) only
 # to these levels (app/pages/base.py, ScopedActions): central holds every permission, as FAB's
-# admin role, yet confirms, takes back and returns nothing below the province.
+# admin role, yet confirms, takes back and returns nothing below the province. Exceptions are
+# central's unless the setting gives the LAOs' and schools' to their province (exception_granter).
 TAKEN_BY = {
     "confirm_school": frozenset({SCHOOL}),
     "take_back_school": frozenset({SCHOOL}),
@@ -170,16 +172,25 @@ TAKEN_BY = {
 }
 
 
-def takes_step(name, level):
-    """Whether a user at ``level`` may ever take the step ``name`` (TAKEN_BY); a name that is no
-    workflow step (another list action) is not the workflow's to refuse."""
-    return name not in TAKEN_BY or level in TAKEN_BY[name]
+def takers(step, org_level):
+    """The levels that take ``step`` on an organisation of ``org_level`` (TAKEN_BY, and the setting
+    for exceptions)."""
+    if step == "grant_exception":
+        return frozenset({exception_granter(org_level)})
+    return TAKEN_BY[step]
+
+
+def takes_step(name, level, org_level):
+    """Whether a user at ``level`` may ever take the step ``name`` on an organisation of
+    ``org_level``; a name that is no workflow step (another list action) is not the workflow's to
+    refuse."""
+    return name not in TAKEN_BY or level in takers(name, org_level)
 
 
 def _require(organisation, step):
-    """The acting user must stand at a level that takes ``step`` (TAKEN_BY) and reach the organisation."""
+    """The acting user must stand at a level that takes ``step`` (takers) and reach the organisation."""
     node = current_node()
-    if node.level not in TAKEN_BY[step]:
+    if node.level not in takers(step, level_of(organisation)):
         raise Refused([_("Your role does not take this step.")])
     model = type(organisation)
     if db.session.scalar(select(model.id).where(model.id == organisation.id, readable(model))) is None:
@@ -329,9 +340,30 @@ def return_province(province, year, reason):
     return _return(province, None, year, reason, "return_province")
 
 
-def grant_exception(organisation, year, until, reason):
-    """Central re-opens entry for one organisation after its deadline, until a date."""
+EXCEPTION_GRANTERS = ("central", "province")  # the values of the setting LEC_EXCEPTION_GRANTED_BY
+
+
+def exception_granter(level):
+    """The level that grants exceptions to the organisations of a level (and answers their
+    requests, app/exceptions.py): central, or with the setting LEC_EXCEPTION_GRANTED_BY =
+    "province" the province for its LAOs and schools (central still for the provinces). The one
+    statement of it."""
+    setting = current_app.config.get("LEC_EXCEPTION_GRANTED_BY", CENTRAL)
+    if setting not in EXCEPTION_GRANTERS:
+        raise ValueError("LEC_EXCEPTION_GRANTED_BY must be one of %s, not %r" % (EXCEPTION_GRANTERS, setting))
+    return PROVINCE if setting == PROVINCE and level in (LAO, SCHOOL) else CENTRAL
+
+
+def require_granter(organisation):
+    """The acting user must stand at the level that grants this organisation's exceptions, and
+    reach the organisation: refused otherwise, OutOfScope outside its area."""
     _require(organisation, "grant_exception")
+
+
+def grant_exception(organisation, year, until, reason):
+    """The granting level (exception_granter) re-opens entry for one organisation after its
+    deadline, until a date."""
+    require_granter(organisation)
     reasons = []
     if not (reason or "").strip():
         reasons.append(_("Write the reason for the exception."))

@@ -46,7 +46,7 @@ from wtforms.widgets import html_params
 from .. import workflow
 from ..errors import Conflict, Invalid, LecError, Locked
 from ..exports import ExportMixin
-from ..levels import ORGANISATIONS
+from ..levels import LEVEL_OF, ORGANISATIONS
 from ..models import Lao, School
 from ..quality import validate
 from ..reports import COUNTRY
@@ -317,7 +317,8 @@ class ScopedActions:
 
     def _offered(self, actions):
         level = current_node().level
-        return {name: item for name, item in (actions or {}).items() if workflow.takes_step(name, level)}
+        org_level = LEVEL_OF.get(self.datamodel.obj)
+        return {name: item for name, item in (actions or {}).items() if workflow.takes_step(name, level, org_level)}
 
     def _get_list_widget(self, filters, *args, **kwargs):
         widgets = super()._get_list_widget(filters, *args, **kwargs)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_transfers'
-down_revision = '0013_password_resets'
+down_revision = '0014_exception_requests'
 branch_labels = None
 depends_on = None
 
