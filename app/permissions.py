@@ -166,6 +166,7 @@ RESOURCE_NAMES = {
         RESET_PASSWORD_VIEW: _l("Reset Password"), SIGN_IN_VIEW: _l("Sign in"), LANGUAGE_VIEW: _l("Language"),
         BACK_VIEW: _l("Back"), SWAGGER_VIEW: _l("API documentation"), NOTIFICATION_VIEW: _l("Notifications"),
         TRANSFERS_VIEW: _l("Transfers between schools"), FORGOT_PASSWORD_VIEW: _l("Forgot your password?"),
+        EXCEPTION_VIEW: _l("Exceptions to the deadline"),
     }),
     **_apis({
         PROVINCE_API: _l("Provinces"), LAO_API: _l("Local administrative organisations"),
@@ -175,7 +176,7 @@ RESOURCE_NAMES = {
         NO_OTHER_SCHOOLS_API: _l("No school of another affiliation"), SCHOOL_PROFILE_API: _l("School profiles"),
         SCHOOL_BUILDING_API: _l("School buildings"), SECURITY_API: _l("Sign in"), MENU_API: _l("Menu"),
         OPEN_API: _l("API documentation"), TRANSFER_API: _l("Transfers between schools"),
-        ACCOUNT_API: _l("Password resets"),
+        ACCOUNT_API: _l("Password resets"), EXCEPTION_API: _l("Exceptions to the deadline"),
     }),
     **_entries({
         MENU_ORGANISATIONS: _l("Organisations"), MENU_PROVINCES: _l("Provinces"),
@@ -194,6 +195,7 @@ RESOURCE_NAMES = {
         MENU_BASIC_DATA: _l("Basic data"), MENU_OTHER_SCHOOLS: _l("Schools of other affiliations"),
         MENU_NO_OTHER_SCHOOLS: _l("No school of another affiliation"), MENU_SCHOOL_PROFILES: _l("School profiles"),
         MENU_SCHOOL_BUILDINGS: _l("School buildings"), MENU_TRANSFERS: _l("Transfers between schools"),
+        MENU_EXCEPTIONS: _l("Exceptions to the deadline"),
     }),
 }  # fmt: skip
 VERB_NAMES = {
@@ -252,6 +254,8 @@ VERB_NAMES = {
     "reset_with_code": _l("reset a password with a one-time code"),
     "reset_with_temporary_password": _l("reset a password with a temporary password"),
     "can_reset": _l("reset a password"),
+    "can_grant": _l("grant an exception request"),
+    "can_refuse": _l("refuse an exception request"),
 }
 
 
