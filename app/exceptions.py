@@ -6,7 +6,8 @@ LEC_EXCEPTION_GRANTED_BY): central, or the province for its LAOs and schools. A 
 ``workflow.grant_exception``, so a granted request and an exception granted from the organisation
 lists open entry the same way. Each step writes one ExceptionRequest row, which is also the event
 another part may act on: ``ask_for_exception`` creates it (state ``requested``), ``grant_request``
-and ``refuse_request`` answer it (``granted`` / ``refused``)."""
+and ``refuse_request`` answer it (``granted`` / ``refused``), and announces it to ``LISTENERS``
+(each called with the request once it is flushed): notifications hook in there."""
 
 from datetime import date
 
@@ -23,6 +24,15 @@ from .scope import current_node, organisation_in_subtree, placed_in_subtree
 from .thai import format_be_date
 
 REQUESTED, GRANTED, REFUSED = "requested", "granted", "refused"
+
+
+LISTENERS = []  # callables (request), called after each step is flushed
+
+
+def _announce(request):
+    for listener in LISTENERS:
+        listener(request)
+    return request
 
 
 def granting_level(organisation):
@@ -116,7 +126,7 @@ def ask_for_exception(organisation, year, needed_until, reason):
     setattr(request, level + "_id", organisation.id)
     db.session.add(request)
     db.session.flush()
-    return request
+    return _announce(request)
 
 
 def _answerable(request):
@@ -138,7 +148,7 @@ def _answer(request, state, reason):
     request.state, request.answer_reason = state, reason.strip()
     request.answered_on, request.answered_by_id = now(), current_user_id()
     db.session.flush()
-    return request
+    return _announce(request)
 
 
 def grant_request(request, until, reason):

@@ -19,7 +19,7 @@ too) drops what it queued."""
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import audit, learners, mail, notifications, quality, scope, security, transfers, workflow
+from . import audit, exceptions, learners, mail, notifications, quality, scope, security, transfers, workflow
 
 GUARDS = [
     ("before_flush", audit.stamp_authors),
@@ -40,8 +40,12 @@ GUARDS = [
 ]
 
 
-# The domain's own announcements: a transfer's steps notify the schools concerned.
-ANNOUNCEMENTS = [(transfers.LISTENERS, notifications.notify_transfer)]
+# The domain's own announcements: a transfer's steps notify the schools concerned, an exception
+# request's the level that grants it and then the organisation that asked.
+ANNOUNCEMENTS = [
+    (transfers.LISTENERS, notifications.notify_transfer),
+    (exceptions.LISTENERS, notifications.notify_exception_request),
+]
 
 
 def install():

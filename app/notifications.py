@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, insert, or_, select, true, update
 
-from . import mail, transfers, workflow
+from . import exceptions, mail, transfers, workflow
 from .context import current_user_id, now
 from .errors import Refused
 from .extensions import db
@@ -423,3 +423,23 @@ def notify_transfer(step, request):
         notify("transfer_accepted", new, TRANSFERS, learner=learner)
     elif step == transfers.DECLINED:
         notify("transfer_declined", new, TRANSFERS, learner=learner, reason=request.decline_reason)
+
+
+# -- exception requests (app/exceptions.py announces each step) ----------------------------------
+
+EXCEPTIONS = "/exceptions/"
+
+
+def notify_exception_request(request):
+    """Asked: the accounts of the level that grants it (central's, or the organisation's province
+    when the setting says so). Refused: the organisation, with the reason. Granted: the grant is a
+    workflow step, which notify_transitions already announces to the organisation."""
+    organisation = request.organisation
+    if request.state == exceptions.REQUESTED:
+        granter = None  # central's accounts
+        if exceptions.granting_level(organisation) == PROVINCE:  # an LAO's or a school's province
+            granter = organisation.lao.province if isinstance(organisation, School) else organisation.province
+        notify("exception_asked", granter, EXCEPTIONS, name=organisation.name_th,
+               date=format_be_date(request.needed_until), reason=request.reason)  # fmt: skip
+    elif request.state == exceptions.REFUSED:
+        notify("exception_refused", organisation, EXCEPTIONS, reason=request.answer_reason)

@@ -24,7 +24,18 @@ from app.exceptions import (
     requests_to_answer,
 )
 from app.extensions import db
-from app.models import AcademicYear, Confirmation, ExceptionRequest, Lao, Province, School, Student, Transition
+from app.models import (
+    AcademicYear,
+    Confirmation,
+    ExceptionRequest,
+    Lao,
+    LecUser,
+    Notification,
+    Province,
+    School,
+    Student,
+    Transition,
+)  # fmt: skip
 from app.workflow import CONFIRMED, confirmation_of, return_school
 
 from conftest import SCHOOL_OF, api_headers, close_entry_until, learner_of, restore_dates, visible_text
@@ -285,6 +296,52 @@ def test_with_the_setting_province_the_province_grants_for_its_school_and_centra
         assert confirmation_of(the_school(), year()).exception_until == LATER
         assert confirmation_of(province, year()).exception_until == LATER
         assert learner_change_refused(app, "school") is None
+
+
+def test_each_step_of_a_request_notifies_who_must_act_or_learns_the_answer(app, clean, mailbox):
+    def told(since):
+        return sorted(db.session.execute(
+            select(LecUser.username, Notification.kind).join(LecUser, LecUser.id == Notification.recipient_id)
+            .where(Notification.id > since)
+        ).all())  # fmt: skip
+
+    def latest():
+        return db.session.scalar(select(func.max(Notification.id))) or 0
+
+    with deadline_passed(app), app.app_context():
+        start = latest()
+        with as_account(app, "school"):
+            asked = ask_for_exception(the_school(), year(), LATER, "ครูป่วย")
+            db.session.commit()
+        assert told(start) == [("central", "exception_asked"), ("manager", "exception_asked")]  # central's accounts
+        assert any("ครูป่วย" in m.get_content() for m in mailbox.to(central_address(app)))
+        start = latest()
+        with as_account(app, "central"):
+            refuse_request(asked, "เหตุผลไม่เพียงพอ")
+            db.session.commit()
+        assert told(start) == [("school", "exception_refused")]
+        start = latest()
+        with as_account(app, "school"):
+            asked = ask_for_exception(the_school(), year(), LATER, "ครูป่วยหนัก")
+            db.session.commit()
+        with as_account(app, "central"):
+            grant_request(asked, LATER, "อนุญาต")
+            db.session.commit()
+        assert told(start) == [("central", "exception_asked"), ("manager", "exception_asked"),
+                               ("school", "exception_granted")]  # fmt: skip
+    with granted_by(app, "province"), deadline_passed(app, "province_deadline"), app.app_context():
+        db.session.execute(delete(ExceptionRequest))
+        confirmation_of(the_school(), year()).exception_until = None  # closed again
+        db.session.commit()
+        start = latest()
+        with as_account(app, "school"):
+            ask_for_exception(the_school(), year(), LATER, "ครูป่วย")
+            db.session.commit()
+        assert told(start) == [("province", "exception_asked")]  # the setting: its province grants
+
+
+def central_address(app):
+    return app.appbuilder.sm.find_user(username="central").email
 
 
 def test_the_workflow_grants_an_exception_by_the_same_setting(app, clean):
