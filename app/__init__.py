@@ -47,7 +47,7 @@ def create_app(config=None):
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
-        from . import cli, guards, health, manual, notifications, views, workflow
+        from . import cli, exceptions, guards, health, manual, notifications, views, workflow
         from .assets import assets
         from .pages import history
         from .passwords import check_password
@@ -64,7 +64,7 @@ def create_app(config=None):
         views.register(appbuilder)
         app.jinja_env.globals.update(
             entry_notice=workflow.entry_notice, help_link=manual.help_link,
-            unread_notifications=notifications.unread_count,
+            unread_notifications=notifications.unread_count, exception_need=exceptions.own_need,
         )  # fmt: skip
         history.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)

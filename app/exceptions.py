@@ -20,7 +20,7 @@ from .errors import Invalid, OutOfScope, Refused
 from .extensions import db
 from .levels import CENTRAL, LAO, ORGANISATIONS, PROVINCE, SCHOOL, key_of, level_of
 from .models import Confirmation, ExceptionRequest
-from .scope import current_node, organisation_in_subtree, placed_in_subtree
+from .scope import current_node, organisation_in_subtree, own_organisation, placed_in_subtree
 from .thai import format_be_date
 
 REQUESTED, GRANTED, REFUSED = "requested", "granted", "refused"
@@ -69,6 +69,17 @@ def needs_exception(organisation, year):
         return _("Your data was returned for correction, but your deadline (%(date)s) has passed: ask for an "
                  "exception to correct it.", date=deadline)  # fmt: skip
     return _("Your deadline (%(date)s) has passed: ask for an exception to enter or correct data.", date=deadline)
+
+
+def own_need():
+    """For the signed-in user's own organisation this year: (why it needs an exception, its request
+    waiting for an answer), or None when it needs none. The banner calls it only once entry has
+    closed, so an open organisation's pages pay nothing for it."""
+    organisation, year = own_organisation(), workflow.current_year()
+    if organisation is None:
+        return None
+    need = needs_exception(organisation, year)
+    return (need, pending_request(organisation, year)) if need else None
 
 
 def pending_request(organisation, year):

@@ -225,6 +225,19 @@ def test_a_returned_school_past_its_deadline_is_told_it_needs_an_exception_and_o
         assert 'id="exception-ask-link" href="/exceptions/ask"' in html
         form = as_user("school").get("/exceptions/ask").get_data(as_text=True)
         assert told in visible_text(form) and 'name="needed_until"' in form
+        banner = banner_of(as_user("school").get("/"))  # every screen's banner says it too
+        assert told in visible_text(banner) and 'id="banner-exception-ask" href="/exceptions/ask"' in banner
+        with app.app_context(), as_account(app, "school"):
+            ask_for_exception(the_school(), year(), LATER, "ชื่อสะกดผิด ต้องแก้")
+            db.session.commit()
+        banner = banner_of(as_user("school").get("/"))
+        assert "banner-exception-ask" not in banner and "กำลังรอการพิจารณา" in visible_text(banner)
+
+
+def banner_of(page):
+    html = page.get_data(as_text=True)
+    start = html.index('id="entry-notice"')
+    return html[start : html.index("</div>", start)]
 
 
 def test_a_level_that_does_not_grant_cannot_answer_and_an_answer_is_given_once(app, clean):
