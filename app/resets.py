@@ -67,6 +67,15 @@ def check_resettable(account):
         raise Refused([_("You may only reset the password of an account below your own level.")])
 
 
+def reissue_cards(accounts):
+    """Fresh cards for chosen accounts (the account lists' action), each one the user may reset: a
+    card's code lets whoever holds it choose the account's password, so printing one for a
+    colleague's or a superior's account would let the printer sign in as them."""
+    for account in accounts:
+        check_resettable(account)
+    return reissue_for_accounts(accounts)
+
+
 def _forget_password(account):
     """The old password stops working; a lockout from failed sign-ins ends with it."""
     account.locked_until = None

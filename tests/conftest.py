@@ -60,6 +60,7 @@ def make_app(database_url, **config):
             "LEC_DEMO": False,  # as in production: credential sheets need LEC_BASE_URL
             "LEC_BASE_URL": "https://lec.example.go.th",
             "AUTH_RATE_LIMIT": "10000 per minute",  # tests sign in often; test_security sets its own
+            "LEC_ACTIVATION_RATE_LIMIT": "10000 per minute",  # and open codes often; test_credentials sets its own
             **config,
         }
     )

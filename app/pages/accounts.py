@@ -49,7 +49,7 @@ def issue_sheet(items, include_active=False):
 def sheet_for_accounts(accounts):
     """The account and issued-credential lists' action: fresh codes for chosen accounts, as a PDF."""
     accounts = list(dict.fromkeys(accounts))
-    cards = credentials.reissue_for_accounts(accounts)
+    cards = resets.reissue_cards(accounts)
     return sheet_response(cards)
 
 
@@ -124,7 +124,7 @@ class ResetsPasswords:
     def reset_with_code(self, items):
         accounts = list(dict.fromkeys(selected(items)))
         cards = [resets.reset_with_code(account) for account in accounts]
-        return sheet_response(cards, ", ".join(account.username for account in accounts[:3]))
+        return sheet_response(cards)
 
     @action(
         "reset_with_temporary_password",
