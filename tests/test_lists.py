@@ -17,8 +17,9 @@ from conftest import SCHOOL_OF
 # A list page's statements: the user with its roles, the page's rows, the count, the current year,
 # the search form's academic years; a school also reads its confirmation with its transitions; a
 # filter on a school reads that school (and, for a scoped user, its search field checks the scope);
-# and one query reads the confirmations that lock the page's rows and the user's own organisation.
-PAGE_BUDGET = 9
+# one query reads the confirmations that lock the page's rows and the user's own organisation; and
+# the navbar's bell counts the user's unread notifications.
+PAGE_BUDGET = 10
 LIST = "/studentview/list/"
 
 
