@@ -124,7 +124,7 @@ class ResetsPasswords:
     def reset_with_code(self, items):
         accounts = list(dict.fromkeys(selected(items)))
         cards = [resets.reset_with_code(account) for account in accounts]
-        return sheet_response(cards, ", ".join(account.username for account in accounts[:3]))
+        return sheet_response(cards)
 
     @action(
         "reset_with_temporary_password",
