@@ -2,6 +2,7 @@
 from any entry point; email reaches a real SMTP server (the ``mailbox`` fixture) when the account
 has an address; deadline reminders go once per organisation and day."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -516,3 +517,69 @@ def test_the_acting_user_is_not_told_of_their_own_step_and_none_means_central(ap
         db.session.commit()
     assert sorted(central) == sorted([account(app, "central").id, account(app, "manager").id])
     assert sorted(row[0] for row in sent()) == ["central", "manager"]
+
+
+# -- in a real browser -----------------------------------------------------------------------------
+
+
+def test_in_the_browser_the_lao_returns_and_reminds_a_school_which_reads_both_in_its_inbox(browser, live_server):
+    """The LAO, on its home page, returns its confirmed school with a reason and then reminds it
+    (เตือน); the school signs in to a bell counting two, opens the inbox, opens the return: it is
+    marked read and the bell counts one."""
+    from browsing import SCHOOL_NAME, confirmations_kept, guide_shot, log_in, open_context
+    from playwright.sync_api import expect
+
+    app = live_server.app
+    lao = open_context(browser, live_server).new_page()
+    school = open_context(browser, live_server).new_page()
+
+    def school_inbox():
+        return (select(Notification).join(LecUser, LecUser.id == Notification.recipient_id)
+                .where(LecUser.username == "school"))  # fmt: skip
+
+    with app.app_context():
+        last = db.session.scalar(select(func.max(Notification.id))) or 0
+        leftover = school_inbox().with_only_columns(Notification.id)  # from other tests: the count starts at 0
+        db.session.execute(Notification.__table__.delete().where(Notification.id.in_(leftover)))
+        db.session.commit()
+    try:
+        with confirmations_kept(app):
+            with app.app_context():
+                confirmed_without_steps(org(School, SCHOOL_OF["school"]))
+            log_in(lao, "lao")
+            row = lao.locator("#home-below tr", has_text=SCHOOL_NAME)
+            row.locator("a.home-return").click()
+            lao.fill("#reason", "ชั้น ป.1 ขาดนักเรียนสองคน")
+            lao.locator("#reason-form button[type=submit]").click()
+            expect(lao.locator(".alert-success").first).to_contain_text("บันทึกแล้ว")
+            lao.goto("/")
+            row.locator("form.home-remind button").click()
+            expect(lao.locator(".alert-success").first).to_contain_text(SCHOOL_NAME)
+            expect(row.locator("form.home-remind")).to_have_count(1)  # still open: the button stays
+
+            log_in(school, "school")
+            expect(school.locator("#notification-bell #unread-count")).to_have_text("2")
+            guide_shot(school, "inbox-bell")
+            school.locator("#notification-bell").click()
+            rows = school.locator("#inbox tbody tr")
+            expect(rows).to_have_count(2)
+            expect(school.locator("#inbox tr.lec-unread")).to_have_count(2)
+            returned = rows.filter(has_text="ชั้น ป.1 ขาดนักเรียนสองคน")
+            expect(returned).to_contain_text("ส่งคืน")
+            expect(rows.first).to_contain_text("เตือน")  # newest first: the reminder came after
+            guide_shot(school, "inbox-list")
+            returned.locator("a").click()
+            expect(school).to_have_url(re.compile(r"/workflow/board$"))
+            expect(school.locator("#notification-bell #unread-count")).to_have_text("1")
+            school.goto("/notifications/")
+            expect(school.locator("#inbox tr.lec-read")).to_contain_text("ชั้น ป.1 ขาดนักเรียนสองคน")
+            expect(school.locator("#inbox tr.lec-unread")).to_have_count(1)
+            with app.app_context():
+                read = db.session.scalars(school_inbox().where(Notification.read_on.is_not(None))).all()
+                assert [row.kind for row in read] == ["returned"]
+    finally:
+        lao.context.close()
+        school.context.close()
+        with app.app_context():
+            db.session.execute(Notification.__table__.delete().where(Notification.id > last))
+            db.session.commit()

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import resets
 from app.extensions import db
@@ -357,3 +358,99 @@ def test_asking_for_links_is_rate_limited_like_the_sign_in(tmp_path):
         assert codes[:3] == [200, 200, 200] and 429 in codes
         assert client.get("/forgot/").status_code == 200  # the form itself stays open
         close(app)
+
+
+# -- in a real browser -----------------------------------------------------------------------------
+
+
+def sign_in_page(page, username, password):
+    """The sign-in form, with any password (browsing.log_in knows only the demo one)."""
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#loginbox input[type=submit]")
+    expect(page.locator('a[href="/logout/"]')).to_be_attached()
+
+
+def demo_password_back(app, username):
+    with app.app_context():
+        account = db.session.scalar(select(LecUser).where(LecUser.username == username))
+        account.password = generate_password_hash(
+            PASSWORD, method=app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+            salt_length=app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+        )  # fmt: skip
+        account.must_change_password = False
+        db.session.commit()
+
+
+def test_in_the_browser_the_lao_gives_the_school_a_temporary_password_which_it_must_change_at_sign_in(
+    browser, live_server
+):
+    """The LAO picks the school's account in the user list and gives it a temporary password, shown
+    once; the school signs in with it, reaches only the change-password form, chooses its own and
+    reaches its home. The demo `school` account gets the demo password back afterwards."""
+    from browsing import SCHOOL_NAME, guide_shot, list_rows, open_context
+    from playwright.sync_api import expect
+
+    app = live_server.app
+    lao = open_context(browser, live_server).new_page()
+    school = open_context(browser, live_server).new_page()
+    try:
+        sign_in_page(lao, "lao", PASSWORD)
+        lao.goto("/users/list/")
+        row = list_rows(lao).filter(has=lao.locator("td", has_text=re.compile(r"^\s*school\s*$")))
+        expect(row).to_have_count(1)
+        row.locator("input[name=rowid]").check()
+        lao.locator("button.dropdown-toggle", has_text="การดำเนินการ").click()
+        lao.locator("a.reset_with_temporary_password_menu_item").click()
+        lao.locator("#modal-confirm-ok").click()
+        shown = lao.locator("#temporary-passwords tbody tr")
+        expect(shown).to_have_count(1)
+        expect(shown).to_contain_text(SCHOOL_NAME)
+        temporary = shown.locator("code.temporary-password").inner_text().strip()
+        assert temporary and temporary != PASSWORD
+        guide_shot(lao, "reset-temporary")
+        with app.app_context():
+            assert db.session.scalar(select(LecUser.must_change_password).where(LecUser.username == "school"))
+
+        sign_in_page(school, "school", temporary)
+        expect(school).to_have_url(re.compile(r"/resetmypassword/form$"))
+        expect(school.locator(".alert-warning").first).to_contain_text("รหัสผ่านชั่วคราว")
+        school.goto("/studentview/list/")  # nothing else opens until it is changed
+        expect(school).to_have_url(re.compile(r"/resetmypassword/form$"))
+        school.fill("#password", NEW_PASSWORD)
+        school.fill("#conf_password", NEW_PASSWORD)
+        guide_shot(school, "reset-change")
+        school.locator("form button[type=submit], form input[type=submit]").first.click()
+        expect(school.get_by_text("เปลี่ยนรหัสผ่านเรียบร้อยแล้ว")).to_be_visible()
+        school.goto("/studentview/list/")  # every screen opens again
+        expect(school).to_have_url(re.compile(r"/studentview/list/$"))
+        school.goto("/")
+        expect(school.locator("#entry-notice")).to_be_visible()
+        with app.app_context():
+            account = db.session.scalar(select(LecUser).where(LecUser.username == "school"))
+            assert account.must_change_password is False
+            assert check_password_hash(account.password, NEW_PASSWORD)
+    finally:
+        lao.context.close()
+        school.context.close()
+        demo_password_back(app, "school")
+
+
+def test_in_the_browser_the_sign_in_page_leads_to_the_forgot_password_form(browser, live_server):
+    """The sign-in page's ลืมรหัสผ่าน? opens the form that asks for a username or an address."""
+    from browsing import guide_shot, open_context
+    from playwright.sync_api import expect
+
+    page = open_context(browser, live_server).new_page()
+    try:
+        page.goto("/login/")
+        page.locator("#forgot-password").click()
+        expect(page).to_have_url(re.compile(r"/forgot/$"))
+        expect(page.locator(".panel-title").first).to_have_text("ลืมรหัสผ่าน?")
+        page.fill("#identifier", "school")
+        guide_shot(page, "forgot-password")  # sending it is tested above, by the emailed link
+    finally:
+        page.context.close()
