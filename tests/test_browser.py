@@ -596,3 +596,17 @@ def test_on_a_phone_the_learner_list_shows_names_and_levels_without_sideways_scr
     expect(toggle).to_be_visible()
     expect(page.locator(".navbar-collapse")).not_to_be_visible()
     page.screenshot(path=str(ARTIFACTS / ("phone-learner-list[%s].png" % live_server.backend)))
+
+
+def test_on_a_phone_the_identifier_opens_the_number_pad_for_a_national_id_and_the_keyboard_for_a_g_code(
+    school_page, live_server
+):
+    page = school_page
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/studentview/add")
+    number = page.locator("#id_number")
+    expect(number).to_have_attribute("inputmode", "numeric")
+    page.select_option("#id_kind", "g_code")
+    expect(number).to_have_attribute("inputmode", "text")  # a G code starts with a letter
+    page.select_option("#id_kind", "national_id")
+    expect(number).to_have_attribute("inputmode", "numeric")

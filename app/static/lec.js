@@ -13,3 +13,14 @@ document.addEventListener("change", function (event) {
     });
   }
 });
+/* The learner form: a national ID is digits (the phone's number pad), a G code starts with a
+   letter (the full keyboard). Follows the identifier kind as it is chosen (select2 fires jQuery's
+   change event, which a native listener does not hear). */
+function lecIdentifierKeypad() {
+  var kind = document.getElementById("id_kind"), number = document.getElementById("id_number");
+  if (kind && number) {
+    number.setAttribute("inputmode", kind.value === "g_code" ? "text" : "numeric");
+  }
+}
+$(document).on("change", "#id_kind", lecIdentifierKeypad);
+$(lecIdentifierKeypad);
