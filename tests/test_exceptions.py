@@ -326,13 +326,14 @@ def test_each_step_of_a_request_notifies_who_must_act_or_learns_the_answer(app, 
         with as_account(app, "school"):
             asked = ask_for_exception(the_school(), year(), LATER, "ครูป่วย")
             db.session.commit()
-        assert told(start) == [("central", "exception_asked"), ("manager", "exception_asked")]  # central's accounts
+        central = accounts_at(LecUser.org_level == "central", "exception_asked")  # read: test_cli adds one
+        assert ("central", "exception_asked") in central and told(start) == central
         assert any("ครูป่วย" in m.get_content() for m in mailbox.to(central_address(app)))
         start = latest()
         with as_account(app, "central"):
             refuse_request(asked, "เหตุผลไม่เพียงพอ")
             db.session.commit()
-        assert told(start) == [("school", "exception_refused")]
+        assert told(start) == accounts_at(LecUser.school_id == the_school().id, "exception_refused")
         start = latest()
         with as_account(app, "school"):
             asked = ask_for_exception(the_school(), year(), LATER, "ครูป่วยหนัก")
@@ -340,8 +341,8 @@ def test_each_step_of_a_request_notifies_who_must_act_or_learns_the_answer(app, 
         with as_account(app, "central"):
             grant_request(asked, LATER, "อนุญาต")
             db.session.commit()
-        assert told(start) == [("central", "exception_asked"), ("manager", "exception_asked"),
-                               ("school", "exception_granted")]  # fmt: skip
+        granted = accounts_at(LecUser.school_id == the_school().id, "exception_granted")
+        assert told(start) == sorted(central + granted)
     with granted_by(app, "province"), deadline_passed(app, "province_deadline"), app.app_context():
         db.session.execute(delete(ExceptionRequest))
         confirmation_of(the_school(), year()).exception_until = None  # closed again
@@ -350,7 +351,14 @@ def test_each_step_of_a_request_notifies_who_must_act_or_learns_the_answer(app, 
         with as_account(app, "school"):
             ask_for_exception(the_school(), year(), LATER, "ครูป่วย")
             db.session.commit()
-        assert told(start) == [("province", "exception_asked")]  # the setting: its province grants
+        province = accounts_at(LecUser.province_id == the_school().lao.province_id, "exception_asked")
+        assert ("province", "exception_asked") in province and told(start) == province  # by the setting
+
+
+def accounts_at(condition, kind):
+    """(username, kind) for each active account there: other modules add accounts, so read them."""
+    return sorted((username, kind) for username in db.session.scalars(select(LecUser.username).where(
+        condition, LecUser.active)))  # fmt: skip
 
 
 def central_address(app):
