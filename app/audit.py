@@ -26,9 +26,10 @@ from sqlalchemy import (
     insert,
     inspect,
     not_,
+    or_,
     select,
 )
-from sqlalchemy.orm import joinedload, relationship
+from sqlalchemy.orm import aliased, joinedload, relationship
 
 from . import choices, labels, models
 from .context import current_address, current_reason, current_user_id, now
@@ -389,13 +390,14 @@ class _Places:
 # -- reading the history ----------------------------------------------------------------------------
 
 
-def _entries(*conditions):
+def _entries(*conditions, limit=None):
     history_entry = _registry()[0]
     query = (
         select(history_entry)
         .where(*conditions)
         .options(joinedload(history_entry.actor))
         .order_by(history_entry.occurred_on.desc(), history_entry.id.desc())
+        .limit(limit)
     )
     return list(db.session.scalars(query))
 
@@ -404,6 +406,39 @@ def history_of(model, row_id):
     """The history of one row, newest first."""
     history_entry = _registry()[0]
     return _entries(history_entry.table_name == model.__tablename__, history_entry.row_id == row_id)
+
+
+class HistoryPage(list):
+    """Some of a row's history, newest first; ``earlier`` is the id to pass as ``before`` for the
+    entries that follow (None when there are none)."""
+
+    earlier = None
+
+
+def history_page(model, row_id, limit, before=None):
+    """At most ``limit`` entries of one row's history, newest first, in one query (the record index
+    narrows it to the row): the latest ones, or those that come after the entry ``before`` in that
+    order (an id not in the row's history gives none)."""
+    history_entry = _registry()[0]
+    conditions = [history_entry.table_name == model.__tablename__, history_entry.row_id == row_id]
+    if before is not None:
+        marker = aliased(history_entry)
+        since = (
+            select(marker.occurred_on)
+            .where(marker.id == before, marker.table_name == model.__tablename__, marker.row_id == row_id)
+            .scalar_subquery()
+        )
+        conditions.append(
+            or_(
+                history_entry.occurred_on < since,
+                and_(history_entry.occurred_on == since, history_entry.id < before),
+            )
+        )
+    page = HistoryPage(_entries(*conditions, limit=limit + 1))
+    if len(page) > limit:
+        del page[limit:]
+        page.earlier = page[-1].id
+    return page
 
 
 def changes_since(confirmation):

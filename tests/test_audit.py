@@ -1,8 +1,10 @@
 """The change history (app/audit.py): one append-only entry per insert, update and delete of
 learners and organisation data, holding only what changed, and shown on each record's page."""
 
+import html
 import itertools
 import json
+import re
 import time
 from datetime import date, timedelta
 
@@ -10,7 +12,7 @@ import pytest
 from sqlalchemy import delete, event, func, select, update
 
 from app import choices
-from app.audit import HistoryEntry, changes_since, history_of, history_record
+from app.audit import HistoryEntry, changes_since, history_of, history_page, history_record
 from app.context import acting_as, change_reason, now
 from app.errors import HistoryIsAppendOnly, Refused
 from app.extensions import db
@@ -347,3 +349,102 @@ def test_a_flush_writes_its_history_in_one_statement(app, ctx):
     assert len([s for s in statements if s.lstrip().upper().startswith("INSERT INTO HISTORY")]) == 1
     assert db.session.scalar(select(func.count()).where(HistoryEntry.table_name == "student", HistoryEntry.row_id.in_(
         select(Student.id).where(Student.last_name == "คณะ")))) == 50  # fmt: skip
+
+
+def renamed(app, learner_id, times, start=1):
+    """Rename the learner ``times`` times (one history entry each): รอบ01, รอบ02, ..."""
+    with app.app_context():
+        learner = db.session.get(Student, learner_id)
+        for round_ in range(start, start + times):
+            learner.first_name = "รอบ%02d" % round_
+            db.session.flush()
+        db.session.commit()
+
+
+def rounds_shown(page):
+    """The renames the history panel lists, as their round numbers, in the order shown."""
+    return [int(n) for n in re.findall(r"→ รอบ(\d+)", history_panel(page))]
+
+
+def earlier_link(page):
+    found = re.search(r'<a class="lec-history-earlier" href="([^"]+)"', page)
+    return found and html.unescape(found.group(1))
+
+
+def test_the_show_page_lists_the_latest_twenty_changes_and_links_to_the_earlier_ones(app, added_learner):
+    client, learner_id = added_learner
+    renamed(app, learner_id, 45)  # with the insert: 46 entries
+    page = client.get("/studentview/show/%d" % learner_id).get_data(as_text=True)
+    assert rounds_shown(page) == list(range(45, 25, -1))  # exactly the latest 20, newest first
+    assert "ดูประวัติเพิ่มเติม" in page
+    link = earlier_link(page)
+    assert link.startswith("/studentview/show/%d?" % learner_id) and "history_before=" in link
+    page = client.get(link).get_data(as_text=True)
+    assert rounds_shown(page) == list(range(25, 5, -1))  # the next 20, none twice
+    page = client.get(earlier_link(page)).get_data(as_text=True)
+    assert rounds_shown(page) == list(range(5, 0, -1))
+    assert page.count('class="lec-history-insert"') == 1  # the learner's adding, last
+    assert earlier_link(page) is None and "ดูประวัติเพิ่มเติม" not in page
+
+
+def test_twenty_changes_or_fewer_show_no_link(app, added_learner):
+    client, learner_id = added_learner
+    renamed(app, learner_id, 19)  # with the insert: exactly 20 entries
+    page = client.get("/studentview/show/%d" % learner_id).get_data(as_text=True)
+    assert len(rounds_shown(page)) == 19
+    assert earlier_link(page) is None and "ดูประวัติเพิ่มเติม" not in page
+
+
+def test_another_schools_learner_history_is_not_found(app, added_learner, as_user):
+    client, learner_id = added_learner
+    renamed(app, learner_id, 25)
+    first = client.get("/studentview/show/%d" % learner_id).get_data(as_text=True)
+    other = as_user("cdc")  # another school's account
+    assert other.get("/studentview/show/%d" % learner_id).status_code == 404
+    response = other.get(earlier_link(first))
+    assert response.status_code == 404
+    assert "รอบ" not in response.get_data(as_text=True)
+
+
+def test_the_show_page_reads_the_history_in_the_same_statements_however_long_it_is(app, added_learner):
+    client, learner_id = added_learner
+
+    def statements():
+        found = []
+        listener = lambda conn, cursor, statement, *args: found.append(statement)  # noqa: E731
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/studentview/show/%d" % learner_id).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return found
+
+    renamed(app, learner_id, 25)
+    short = statements()
+    renamed(app, learner_id, 100, start=26)
+    long = statements()
+    assert len(long) == len(short)
+    history_reads = [s for s in long if "FROM history" in s]
+    assert len(history_reads) == 1 and "LIMIT" in history_reads[0].upper()
+
+
+def test_history_pages_follow_the_newest_first_order_when_entries_share_a_moment(ctx):
+    moment = now()
+    row_id = 10**9  # no learner: the entries alone
+    for n in range(7):
+        db.session.add(HistoryEntry(occurred_on=moment if n < 5 else moment + timedelta(seconds=n),
+                                    table_name="student", row_id=row_id, action="update", changes="{}"))  # fmt: skip
+    db.session.flush()
+    everything = [entry.id for entry in history_of(Student, row_id)]
+    pages, before = [], None
+    while True:
+        page = history_page(Student, row_id, 3, before=before)
+        pages.append([entry.id for entry in page])
+        if page.earlier is None:
+            break
+        before = page.earlier
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert sum(pages, []) == everything
+    assert history_page(Student, row_id + 1, 3, before=everything[0]) == []  # another row's entry is no marker
