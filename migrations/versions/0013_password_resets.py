@@ -1,7 +1,7 @@
 """password resets: an account given a temporary password must choose its own at its next sign-in
 
 Revision ID: 0013_password_resets
-Revises: 0011
+Revises: 0012_notifications
 """
 
 import sqlalchemy as sa
@@ -21,5 +21,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("ab_user") as batch_op:
-        batch_op.drop_column("must_change_password")
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later have it): a batch copy of ab_user
+    # would drop the table that notification, history and the other later tables still refer to.
+    op.drop_column("ab_user", "must_change_password")

@@ -2,7 +2,7 @@
 level that grants exceptions grants or refuses (app/exceptions.py)
 
 Revision ID: 0014_exception_requests
-Revises: 0011
+Revises: 0013_password_resets
 Create Date: 2026-12-03 13:40:00.000000
 
 """

@@ -1,7 +1,7 @@
 """transfers between schools: a receiving school's request for a learner active in another school
 
 Revision ID: 0015_transfers
-Revises: 0011
+Revises: 0014_exception_requests
 Create Date: 2026-12-03 13:30:00.000000
 
 """
