@@ -101,6 +101,9 @@ LEC_LIST_COUNT_CAP = int(os.environ.get("LEC_LIST_COUNT_CAP", "10000"))
 # How long an app process keeps a role set's permissions (app/security.py) instead of asking the
 # database on every page; `flask lec sync-roles` in another process takes effect within this time.
 LEC_PERMISSION_CACHE_SECONDS = int(os.environ.get("LEC_PERMISSION_CACHE_SECONDS", "60"))
+# How long a process keeps a signed-in user and their roles between requests; a change made in
+# another process (an account deactivated, a role taken away) reaches this one within that time.
+LEC_USER_CACHE_SECONDS = int(os.environ.get("LEC_USER_CACHE_SECONDS", "10"))
 
 # Who grants an exception to an organisation past its deadline (app/workflow.py exception_granter):
 # "central" for every level, or "province": each province for its LAOs and schools, central for

@@ -12,14 +12,15 @@ before_flush, in this order:
 The first refusal raised is the one a user reads, so this order is part of the behaviour.
 after_flush: the history is written once every before_flush listener has run; then the new year's
 confirmations are opened; then each workflow step just written notifies whom it concerns
-(app/notifications.py); then role changes are noted for the permission caches, which the
-commit clears; the commit sends the mail the transaction queued, and a rollback (of a savepoint
-too) drops what it queued."""
+(app/notifications.py); then changes to roles, accounts and the rows search forms offer are noted
+for the caches (app/security.py, app/pages/base.py), which the commit clears; the commit sends
+the mail the transaction queued, and a rollback (of a savepoint too) drops what it queued."""
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from . import audit, exceptions, learners, mail, notifications, quality, scope, security, transfers, workflow
+from .pages import base
 
 GUARDS = [
     ("before_flush", audit.stamp_authors),
@@ -32,9 +33,11 @@ GUARDS = [
     ("after_flush", workflow.open_the_current_year),
     ("after_flush", notifications.notify_transitions),
     ("after_flush", security.note_permission_changes),
+    ("after_flush", base.note_choice_changes),
     ("do_orm_execute", audit.refuse_bulk_append_only_changes),
     ("do_orm_execute", learners.refuse_bulk_learner_deletes),
     ("after_commit", security.forget_permissions),
+    ("after_commit", base.forget_search_forms),
     ("after_commit", mail.send_committed),
     ("after_soft_rollback", mail.drop_rolled_back),
 ]

@@ -12,6 +12,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
+    Group,
     Permission,
     PermissionView,
     Role,
@@ -34,7 +35,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from wtforms.validators import DataRequired
 
 from . import resets
@@ -262,25 +263,35 @@ MANAGERS = weakref.WeakSet()  # every app's security manager, whose permission c
 
 
 def note_permission_changes(session, flush_context):
-    """A flush that changes roles or permissions marks the session, so that its commit clears the caches."""
+    """A flush that changes roles or permissions marks the session, so that its commit clears the
+    caches; one that changes accounts or groups notes them, so that the commit drops them too."""
     changed = list(session.new) + list(session.dirty) + list(session.deleted)
-    if any(isinstance(obj, (Role, PermissionView, Permission, ViewMenu)) for obj in changed):
+    if any(isinstance(obj, (Role, PermissionView, Permission, ViewMenu, Group)) for obj in changed):
         session.info["lec_permissions_changed"] = True
+    accounts = {obj.id for obj in changed if isinstance(obj, LecUser)}
+    if accounts:
+        session.info.setdefault("lec_accounts_changed", set()).update(accounts)
 
 
 def forget_permissions(session):
-    if session.info.pop("lec_permissions_changed", False):
-        for manager in list(MANAGERS):
+    everything = session.info.pop("lec_permissions_changed", False)
+    accounts = session.info.pop("lec_accounts_changed", set())
+    for manager in list(MANAGERS):
+        if everything:
             manager.held_by_roles.clear()
             manager.menus.clear()
+            manager.users.clear()
+        for account in accounts:
+            manager.users.pop(account, None)
 
 
 class LecSecurityManager(SecurityManager):
     """FAB's security manager with LEC's accounts. It asks the database for a role set's
     permissions once, and draws the menu a role set sees once per language, for
     ``LEC_PERMISSION_CACHE_SECONDS`` (a role change in this process forgets both at once), where
-    FAB asks once per menu entry and button on every page; it loads a user with roles and groups
-    in one query."""
+    FAB asks once per menu entry and button on every page. The signed-in user, with roles and
+    groups, is read once per ``LEC_USER_CACHE_SECONDS`` instead of on every request; a change to
+    the account, a role or a group in this process drops it at once."""
 
     user_model = LecUser
     userdbmodelview = LecUserView
@@ -297,11 +308,29 @@ class LecSecurityManager(SecurityManager):
         self.userdbmodelview.datamodel = LecInterface(LecUser)  # FAB resets it to an unscoped one
         self.held_by_roles = {}  # role ids → (expires, {(permission, view)})
         self.menus = {}  # (role ids, language) → (expires, the menu's HTML)
+        self.users = {}  # user id → (expires, the user with roles and groups, detached)
         MANAGERS.add(self)
 
     def get_user_by_id(self, pk):
         options = [joinedload(self.user_model.roles), joinedload(self.user_model.groups)]
         return self.session.get(self.user_model, pk, options=options)
+
+    def load_user(self, pk):
+        """The signed-in user (flask-login's loader, for cookies and JWTs alike), merged into the
+        request's session from a detached copy without a query, so that it reads and writes as a
+        user loaded in the request."""
+        key = int(pk)
+        expires, user = self.users.get(key, (0, None))
+        if expires < time.monotonic():
+            with Session(self.session.get_bind()) as reader:
+                user = reader.get(self.user_model, key, options=[
+                    joinedload(self.user_model.roles), joinedload(self.user_model.groups).joinedload(Group.roles)
+                ])  # fmt: skip
+            if user is None:
+                return None
+            self.users[key] = (time.monotonic() + current_app.config["LEC_USER_CACHE_SECONDS"], user)
+        user = self.session.merge(user, load=False)
+        return user if user.is_active else None
 
     def held(self, roles):
         """The (permission, view) pairs the roles stored in the database hold."""

@@ -3,6 +3,7 @@ per page whatever its size (no query per row, no permission queries, no unbounde
 order, "about N" beyond the count cap, and search fields that do not carry 20,000 schools."""
 
 import re
+from datetime import date
 from collections import Counter
 
 import pytest
@@ -10,7 +11,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import event, func, select, text
 
 from app.extensions import db
-from app.models import School, Student
+from app.models import AcademicYear, School, Student
 
 from conftest import SCHOOL_OF
 
@@ -212,3 +213,22 @@ def test_the_menu_is_drawn_once_per_role_set_and_follows_a_role_change(app, as_u
         with app.app_context():
             sm.add_permission_role(sm.find_role("ผู้บริหาร"), sm.find_permission_view_menu("menu_access", "Learners"))
     assert entry in manager.get("/").get_data(as_text=True)
+
+
+def test_the_search_form_is_drawn_once_and_follows_a_change_to_what_it_offers(app, as_user):
+    clerk = as_user("school")
+    offered = re.compile(r"option[^>]*>\s*2501\b")
+    assert not offered.search(clerk.get(LIST).get_data(as_text=True))
+    with app.app_context():
+        year = AcademicYear(year=2501, entry_opens=date(1958, 5, 16), school_deadline=date(1958, 7, 15),
+                            lao_deadline=date(1958, 7, 20), province_deadline=date(1958, 7, 25), is_current=False)
+        db.session.add(year)
+        db.session.commit()
+        year_id = year.id
+    try:
+        assert offered.search(clerk.get(LIST).get_data(as_text=True).replace("\\u003e", ">"))
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(AcademicYear, year_id))
+            db.session.commit()
+    assert not offered.search(clerk.get(LIST).get_data(as_text=True).replace("\\u003e", ">"))

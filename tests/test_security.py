@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask_appbuilder.security.sqla.models import Permission, Role
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from app import choices
 from app.extensions import db
@@ -194,6 +194,63 @@ def test_an_officer_disables_an_account_of_its_subtree_and_it_is_recorded(app, a
     with app.app_context():
         assert app.appbuilder.sm.find_user(username="to-disable").active is False
     assert events(app, "account_changed", "to-disable")
+
+
+def statements_during(app, request):
+    """The SQL the request ran."""
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 200
+    return seen
+
+
+def test_a_signed_in_user_is_read_once_and_then_kept_between_requests(app, as_user):
+    clerk = as_user("school")
+    statements_during(app, lambda: clerk.get("/studentview/list/"))
+    again = statements_during(app, lambda: clerk.get("/studentview/list/"))
+    assert not [sql for sql in again if "FROM ab_user" in sql and "ab_user_role" in sql]
+
+
+def set_active(app, username, active):
+    with app.app_context():
+        app.appbuilder.sm.find_user(username=username).active = active
+        db.session.commit()
+
+
+def test_an_account_disabled_in_this_process_is_signed_out_at_its_next_request(app, as_user):
+    clerk, officer = as_user("school"), as_user("province")
+    assert clerk.get("/studentview/list/").status_code == 200
+    set_active(app, "school", False)
+    try:
+        assert clerk.get("/studentview/list/").status_code == 302
+        assert officer.get("/studentview/list/").status_code == 200
+    finally:
+        set_active(app, "school", True)
+
+
+def test_an_account_disabled_by_another_process_is_signed_out_once_the_cache_time_is_over(app, as_user):
+    """LEC_USER_CACHE_SECONDS bounds how long another process's change takes to reach this one:
+    with 0 it reaches the very next request."""
+    kept, app.config["LEC_USER_CACHE_SECONDS"] = app.config["LEC_USER_CACHE_SECONDS"], 0
+    try:
+        clerk = as_user("cdc")
+        assert clerk.get("/studentview/list/").status_code == 200
+        with app.app_context(), db.engine.begin() as connection:  # no session of this process sees it
+            connection.execute(update(LecUser.__table__).where(LecUser.username == "cdc").values(active=False))
+        assert clerk.get("/studentview/list/").status_code == 302
+    finally:
+        app.config["LEC_USER_CACHE_SECONDS"] = kept
+        set_active(app, "cdc", True)
 
 
 def test_an_account_without_an_organisation_cannot_sign_in(app, client):

@@ -7,6 +7,7 @@ JSON in the API, by app/pages/errors.py), and lists have a stable order."""
 import json
 import re
 import threading
+import time
 import urllib.parse
 from datetime import date
 
@@ -30,6 +31,8 @@ from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterCon
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -273,6 +276,49 @@ class TypedChoiceField(Field):
         self.model, self.endpoint = model, endpoint
 
 
+# Search forms as drawn: (view, language, organisation) → (expires, labels, inputs, filter names).
+SEARCH_FORMS = {}
+SEARCH_FORMS_KEPT = 1000
+CHOICE_MODELS = set()  # the models whose rows a drawn search form offers in a select
+
+
+class LecSearchWidget(SearchWidget):
+    """FAB's search form. Its labels, inputs and filter names are the same on every page one
+    organisation sees in one language, so they are drawn once for ``LEC_PERMISSION_CACHE_SECONDS``
+    (a change to a row a select offers, in this process, draws them again at once); only the typed
+    choices, which hold the rows the page's filters name, and the active filters are drawn per page."""
+
+    def __call__(self, **kwargs):
+        form, columns = self.template_args["form"], self.template_args["include_cols"]
+        key = (self.template_args["route_base"], str(get_locale()), current_node())
+        expires, labels, inputs, names = SEARCH_FORMS.get(key, (0, None, None, None))
+        if expires < time.monotonic():
+            found = self.filters.get_search_filters()
+            labels = {column: str(form[column].label.text) for column in columns}
+            inputs = {column: form[column]() for column in columns if not isinstance(form[column], TypedChoiceField)}
+            names = {column: [str(flt.name) for flt in found[column]] for column in columns}
+            if len(SEARCH_FORMS) >= SEARCH_FORMS_KEPT:
+                SEARCH_FORMS.clear()
+            lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
+            SEARCH_FORMS[key] = (time.monotonic() + lifetime, labels, inputs, names)
+        typed = {column: form[column]() for column in columns if column not in inputs}
+        kwargs.update(label_columns=labels, form_fields={**inputs, **typed}, search_filters=names,
+                      active_filters=self.filters.get_filters_values_tojson())  # fmt: skip
+        return RenderTemplateWidget.__call__(self, **kwargs)
+
+
+def note_choice_changes(session, flush_context):
+    """A flush that changes a row some search form offers marks the session for its commit."""
+    changed = list(session.new) + list(session.dirty) + list(session.deleted)
+    if any(type(obj) in CHOICE_MODELS for obj in changed):
+        session.info["lec_choices_changed"] = True
+
+
+def forget_search_forms(session):
+    if session.info.pop("lec_choices_changed", False):
+        SEARCH_FORMS.clear()
+
+
 def readable_or_404(model, key):
     """The row a page's address names, among those the user may read; else 404 (scope.py's one rule)."""
     row = current_app.appbuilder.session.scalar(select(model).where(model.id == key, readable(model)))
@@ -354,6 +400,7 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
     form_extra_fields = {}
     base_order = ("id", "asc")
     page_size = 25
+    search_widget = LecSearchWidget
 
     def __init__(self, **kwargs):
         self.add_form_extra_fields = dict(self.form_extra_fields)
@@ -365,6 +412,8 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
             columns = next((names for kind, names in TYPED_CHOICES.items() if model and issubclass(model, kind)), None)
             if columns and self.datamodel.is_relation_many_to_one(column):
                 self.typed_choices[column] = (model, columns)
+            elif model is not None:
+                CHOICE_MODELS.add(model)
         label = (self.label_columns or {}).get
         self.search_form_extra_fields = {
             **{column: TypedChoiceField(label(column, column), model=model, endpoint=type(self).__name__ + ".choices")
