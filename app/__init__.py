@@ -50,6 +50,7 @@ def create_app(config=None):
         from . import cli, exceptions, guards, health, manual, notifications, views, workflow
         from .assets import assets
         from .pages import history
+        from .pages.base import list_rows
         from .passwords import check_password
         from .thai import format_be_date, format_be_datetime
 
@@ -65,6 +66,7 @@ def create_app(config=None):
         app.jinja_env.globals.update(
             entry_notice=workflow.entry_notice, help_link=manual.help_link,
             unread_notifications=notifications.unread_count, exception_need=exceptions.own_need,
+            list_rows=list_rows,
         )  # fmt: skip
         history.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)

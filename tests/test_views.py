@@ -162,6 +162,7 @@ def test_list_page_cost_does_not_grow_with_the_page_size(app, as_user):
             event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
+    count_queries("/studentview/list/")  # the user and the search form, read once and kept
     assert count_queries("/studentview/list/?psize_StudentView=100") == count_queries(
         "/studentview/list/?psize_StudentView=5"
     )
@@ -316,3 +317,13 @@ def test_central_still_adds_learners_while_one_school_is_confirmed_but_not_edits
     page = page.get_data(as_text=True)
     assert "/studentview/add" in page
     assert "/studentview/show/%d" % own_learner(app) in page and "/studentview/edit/" not in page
+
+
+def test_every_row_of_a_list_has_its_buttons_and_delete_asks_first(as_user):
+    page = as_user("central").get("/users/list/").get_data(as_text=True)
+    rows = re.findall(r'<input id="(\d+)" class="action_check" name="rowid" value="\1" type="checkbox">', page)
+    assert len(rows) > 1
+    for pk in rows:
+        assert 'href="/users/show/%s"' % pk in page and 'href="/users/edit/%s"' % pk in page
+        assert 'id="btn-delete-/users/delete/%s"' % pk in page
+        assert "execute_single_delete('/users/delete/%s','ท่านแน่ใจหรือไม่" % pk in page
