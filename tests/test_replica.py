@@ -53,7 +53,11 @@ class Cluster:
     def run(self, *command):
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         env = {**os.environ, "PATH": os.pathsep.join([*SERVER_DIRS, os.environ.get("PATH", "")])}
-        subprocess.run([*prefix, *command], check=True, capture_output=True, env=env)
+        done = subprocess.run([*prefix, *command], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, "%s failed: %s" % (command[0], done.stderr or self.log_text())
+
+    def log_text(self):
+        return self.log.read_text() if self.log.exists() else ""
 
     def configure(self, **settings):
         with open(self.data / "postgresql.conf", "a") as conf:
@@ -92,7 +96,8 @@ def servers():
         primary.run(tool("initdb"), "-D", str(primary.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                     "--locale=C.UTF-8", "--no-sync", "--no-instructions")  # fmt: skip
         primary.configure(port=primary.port, listen_addresses="'127.0.0.1'", unix_socket_directories="'%s'" % root,
-                          wal_level="replica", max_wal_senders=4, fsync="off", timezone="'Asia/Bangkok'")  # fmt: skip
+                          wal_level="replica", max_wal_senders=4, fsync="off", autovacuum="off",
+                          timezone="'Asia/Bangkok'")  # fmt: skip
         with open(primary.data / "pg_hba.conf", "a") as hba:
             hba.write("host replication postgres 127.0.0.1/32 trust\n")
         primary.start()
@@ -118,8 +123,14 @@ def app(servers):
 
 @pytest.fixture(scope="module")
 def replica_sql(servers):
+    """One statement on the replica, by itself (pause or resume the replay, read what it holds)."""
     engine = create_engine(servers[1].url, isolation_level="AUTOCOMMIT")
-    yield lambda sql: engine.connect().execute(text(sql)).scalar()
+
+    def run(sql):
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar()
+
+    yield run
     engine.dispose()
 
 
@@ -205,7 +216,8 @@ def test_accounts_are_read_from_the_primary_on_replica_pages(app, replica_sql, c
 def test_a_confirmation_is_refused_on_the_replica_and_done_on_the_primary(app, replica_sql, caught_up):
     with app.app_context():
         school = db.session.scalar(select(School).where(School.code == SCHOOL_OF["school"]))
-        key, year = key_of(school), db.session.scalar(select(AcademicYear.year).where(AcademicYear.is_current))
+        school_id, key = school.id, key_of(school)
+        year = db.session.scalar(select(AcademicYear.year).where(AcademicYear.is_current))
     state = "SELECT state FROM confirmation WHERE org_key = '%s'" % key
     caught_up()
 
@@ -213,15 +225,21 @@ def test_a_confirmation_is_refused_on_the_replica_and_done_on_the_primary(app, r
         user = app.appbuilder.sm.find_user(username="school")
         login_user(user)
         app.preprocess_request()
-        school = db.session.get(School, school.id)
+        school = db.session.get(School, school_id)
         with pytest.raises(ReadOnlyReplica) as refused:
             workflow.confirm_school(school, workflow.current_year())
             db.session.flush()
         response = app.handle_user_exception(refused.value)  # the one refusal map: no 500
         assert response.status_code == 302
         assert any("สำเนาข้อมูลสำหรับรายงาน" in message for message in get_flashed_messages())
+        school = db.session.get(School, school_id)
+        school.name_th = "เปลี่ยนบนสำเนา"
+        with pytest.raises(ReadOnlyReplica):  # an ORM flush too
+            db.session.flush()
+        db.session.rollback()
     with app.app_context():
         assert db.session.scalar(text(state)) == workflow.OPEN  # nothing written on the primary
+        assert db.session.get(School, school_id).name_th != "เปลี่ยนบนสำเนา"
     assert replica_sql(state) == workflow.OPEN
 
     client = app.test_client()
