@@ -105,6 +105,11 @@ LEC_PERMISSION_CACHE_SECONDS = int(os.environ.get("LEC_PERMISSION_CACHE_SECONDS"
 # another process (an account deactivated, a role taken away) reaches this one within that time.
 LEC_USER_CACHE_SECONDS = int(os.environ.get("LEC_USER_CACHE_SECONDS", "10"))
 
+# A PostgreSQL streaming replica (a hot standby) for the pages that only read and may lag a few
+# seconds: reports, budget, charts, quality report, status board, downloads (app/replica.py).
+# Unset: every page reads DATABASE_URL.
+LEC_REPORTS_DATABASE_URL = os.environ.get("LEC_REPORTS_DATABASE_URL", "")
+
 # Who grants an exception to an organisation past its deadline (app/workflow.py exception_granter):
 # "central" for every level, or "province": each province for its LAOs and schools, central for
 # the provinces.

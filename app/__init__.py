@@ -37,13 +37,14 @@ def create_app(config=None):
     proxies = int(app.config.get("LEC_PROXY_COUNT", 0))
     if proxies:  # behind load balancers: rate limits and audit events need the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    from . import faults, headers
+    from . import faults, headers, replica
 
     headers.install(app)  # CSP, no framing, nosniff, referrer, HSTS and Secure cookies (LEC_HTTPS)
     faults.register(app)  # Thai 503/500 pages (JSON on the API) instead of the framework's
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", app.config["LEC_DB_POOL"])  # sizing: config.py
     db.init_app(app)
+    replica.install(app)  # LEC_REPORTS_DATABASE_URL: the report pages read a streaming replica
     csrf.init_app(app)  # before AppBuilder, so that FAB exempts its REST API blueprints
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
@@ -66,7 +67,7 @@ def create_app(config=None):
         app.jinja_env.globals.update(
             entry_notice=workflow.entry_notice, help_link=manual.help_link,
             unread_notifications=notifications.unread_count, exception_need=exceptions.own_need,
-            list_rows=list_rows,
+            list_rows=list_rows, replica_lag=replica.replica_lag,
         )  # fmt: skip
         history.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)

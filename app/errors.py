@@ -60,3 +60,8 @@ class UnknownGrants(LecError):
 
 class AlreadyGenerated(LecError):
     """The database holds generated data already: a second run would mix two countries."""
+
+
+class ReadOnlyReplica(LecError):
+    """A write on a page that reads the reports' replica (app/replica.py): the replica refuses it,
+    so nothing is written there, and nothing is written to the primary behind the reader's back."""

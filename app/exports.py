@@ -104,6 +104,7 @@ class ExportMixin:
     """Downloads of a generated list, with the filters and order the list page has in its URL."""
 
     list_template = "lec/list.html"
+    reads_replica = ("export",)  # app/replica.py: downloads read the replica, the lists themselves the primary
 
     @expose("/export/<fmt>")
     @has_access

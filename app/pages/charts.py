@@ -15,6 +15,7 @@ class ChartView(BaseView):
 
     route_base = "/charts"
     default_view = "index"
+    reads_replica = ("index", "chart")  # app/replica.py
 
     @expose("/")
     @has_access

@@ -19,6 +19,7 @@ from ..errors import (
     LecError,
     Locked,
     OutOfScope,
+    ReadOnlyReplica,
     Refused,
     UnusableCode,
 )
@@ -35,6 +36,7 @@ STATUS = (
     (Locked, 409),
     (Refused, 409),
     (AppendOnly, 409),
+    (ReadOnlyReplica, 409),
 )
 PAGE_NOT_FOUND = _l("The page or record was not found.")
 PAGE_NOT_FOUND_WHY = _l(

@@ -18,6 +18,7 @@ class QualityView(BaseView):
 
     route_base = "/quality"
     default_view = "mine"
+    reads_replica = ("report", "learners")  # app/replica.py; the explanations are written on the primary
 
     @expose("/")
     @has_access

@@ -18,6 +18,7 @@ class ReportView(BaseView):
 
     route_base = "/reports"
     default_view = "mine"
+    reads_replica = ("report", "report_download", "budget", "budget_download")  # app/replica.py
 
     @expose("/")
     @has_access

@@ -38,6 +38,7 @@ class WorkflowView(BaseView):
 
     route_base = "/workflow"
     default_view = "board"
+    reads_replica = ("board", "board_of")  # app/replica.py
 
     @expose("/board")
     @has_access
