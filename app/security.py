@@ -322,7 +322,7 @@ class LecSecurityManager(SecurityManager):
         key = int(pk)
         expires, user = self.users.get(key, (0, None))
         if expires < time.monotonic():
-            with Session(self.session.get_bind()) as reader:
+            with Session(self.session.get_bind(self.user_model)) as reader:
                 user = reader.get(self.user_model, key, options=[
                     joinedload(self.user_model.roles), joinedload(self.user_model.groups).joinedload(Group.roles)
                 ])  # fmt: skip

@@ -3,8 +3,8 @@ per page whatever its size (no query per row, no permission queries, no unbounde
 order, "about N" beyond the count cap, and search fields that do not carry 20,000 schools."""
 
 import re
-from datetime import date
 from collections import Counter
+from datetime import date
 
 import pytest
 from flask_babel import force_locale, gettext

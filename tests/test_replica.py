@@ -115,7 +115,8 @@ def servers():
 @pytest.fixture(scope="module")
 def app(servers):
     primary, replica = servers
-    flask_app = make_app(primary.url, LEC_REPORTS_DATABASE_URL=replica.url)
+    # Accounts read on every request (no LEC_USER_CACHE_SECONDS), to show which server they come from.
+    flask_app = make_app(primary.url, LEC_REPORTS_DATABASE_URL=replica.url, LEC_USER_CACHE_SECONDS=0)
     yield flask_app
     flask_app.extensions["lec_replica"].engine.dispose()
     close(flask_app)
@@ -193,7 +194,8 @@ def test_report_pages_read_the_replica_and_say_how_old_their_data_is_while_it_la
 
 
 def test_accounts_are_read_from_the_primary_on_replica_pages(app, replica_sql, caught_up):
-    """A temporary password given while the replica lags still sends its holder to change it."""
+    """A temporary password given while the replica lags still sends its holder to change it, when
+    the process reads the account again (LEC_USER_CACHE_SECONDS; this module's app: every request)."""
     with app.app_context():
         lao_id = db.session.scalar(text("SELECT lao_id FROM ab_user WHERE username = 'lao'"))
     client = login(app.test_client(), "lao")
