@@ -682,6 +682,9 @@ def _placements(session, obj):
         profiles = {session.get(SchoolProfile, pid) for pid in state.attrs.profile_id.history.sum() if pid}
         return set().union(*(_placements(session, p) for p in profiles | {obj.profile} if p is not None))
     level = LOCKED[type(obj)]
+    if state.persistent and not state.modified:  # a row as stored (a list page's): its own keys place it
+        year_id, org_id = obj.academic_year_id, getattr(obj, level + "_id")
+        return {(year_id, level, org_id)} if year_id is not None and org_id is not None else set()
     years = set(state.attrs.academic_year_id.history.sum()) | {_held_id(state, "academic_year")}
     orgs = set(state.attrs[level + "_id"].history.sum()) | {_held_id(state, level)}
     return {(y, level, o) for y in years - {None} for o in orgs - {None}}
