@@ -13,8 +13,9 @@ The first refusal raised is the one a user reads, so this order is part of the b
 after_flush: the history is written once every before_flush listener has run; then the new year's
 confirmations are opened; then each workflow step just written notifies whom it concerns
 (app/notifications.py); then changes to roles, accounts and the rows search forms offer are noted
-for the caches (app/security.py, app/pages/base.py), which the commit clears; the commit sends
-the mail the transaction queued, and a rollback (of a savepoint too) drops what it queued."""
+for the caches (app/security.py, app/pages/base.py), which the commit clears. The commit also drops
+the unread counts of the notifications it wrote or read, and sends the mail the transaction queued;
+a rollback (of a savepoint too) drops what it queued."""
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ GUARDS = [
     ("do_orm_execute", learners.refuse_bulk_learner_deletes),
     ("after_commit", security.forget_permissions),
     ("after_commit", base.forget_search_forms),
+    ("after_commit", notifications.forget_unread),
     ("after_commit", mail.send_committed),
     ("after_soft_rollback", mail.drop_rolled_back),
 ]

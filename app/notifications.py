@@ -13,6 +13,7 @@ of an organisation (central's when it is None), ``notify_accounts(kind, account_
 named accounts. The deadline reminders (``send_deadline_reminders``, `flask lec remind`) go once
 per organisation and day; ``remind`` is the level above's own reminder to one organisation."""
 
+import time
 from datetime import date, timedelta
 
 from flask import current_app
@@ -143,6 +144,7 @@ def _write_many(session, kind, batches, link):
     if not rows:
         return []
     session.connection().execute(insert(Notification.__table__), rows)
+    _unread_changed(session, [row["recipient_id"] for row in rows])
     for accounts, _about, params, _occasion in batches:
         _email(session, kind, [email for _id, email in accounts], params, link)
     return [row["recipient_id"] for row in rows]
@@ -368,15 +370,34 @@ def inbox(page=0, user_id=None):
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+UNREAD = {}  # reader's id → (expires, unread count): the bell on every page
+
+
 def unread_count(user_id=None):
     """How many of the reader's notifications are unread: one query on the (recipient, read_on)
-    index."""
+    index, kept for ``LEC_USER_CACHE_SECONDS``; a notification written or read in this process
+    drops its reader's count at once, one written by another process shows within that time."""
     user_id = user_id or current_user_id()
     if user_id is None:
         return 0
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.recipient_id == user_id, Notification.read_on.is_(None))
-    )
+    expires, count = UNREAD.get(user_id, (0, 0))
+    if expires < time.monotonic():
+        count = db.session.scalar(
+            select(func.count(Notification.id))
+            .where(Notification.recipient_id == user_id, Notification.read_on.is_(None))
+        )  # fmt: skip
+        UNREAD[user_id] = (time.monotonic() + current_app.config["LEC_USER_CACHE_SECONDS"], count)
+    return count
+
+
+def _unread_changed(session, readers):
+    session.info.setdefault("lec_unread_changed", set()).update(readers)
+
+
+def forget_unread(session):
+    """After a commit, the readers whose notifications it wrote or read count them again."""
+    for reader in session.info.pop("lec_unread_changed", ()):
+        UNREAD.pop(reader, None)
 
 
 def open_notification(notification_id, user_id=None):
@@ -388,6 +409,7 @@ def open_notification(notification_id, user_id=None):
     )
     if notification is not None and notification.read_on is None:
         notification.read_on = now()
+        _unread_changed(db.session, [user_id])
     return notification
 
 
@@ -400,6 +422,7 @@ def read_all(user_id=None):
         .values(read_on=now())
         .execution_options(synchronize_session=False)
     )
+    _unread_changed(db.session, [user_id])
     return result.rowcount
 
 
