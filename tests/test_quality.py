@@ -571,9 +571,10 @@ def test_the_stored_findings_are_recomputed_by_the_command(in_country, country):
     try:
         assert findings_per_school(year) == {}
         result = country.test_cli_runner().invoke(args=["lec", "quality-refresh", "--year", str(year.year)])
-        assert result.exit_code == 0 and "%d: " % year.year in result.output, result.output
+        assert result.exit_code == 0, result.output
         db.session.expire_all()
-        assert findings_per_school(year) != {}
+        stored = db.session.scalar(select(func.count(QualityFinding.id)))
+        assert stored > 0 and "%d: %d findings" % (year.year, stored) in result.output
         assert_stored_agrees()
     finally:
         refresh_findings(year)
