@@ -555,10 +555,11 @@ def findings_per_school(year, schools=None, live=False):
     return {(rule, school_id): count for rule, school_id, count in rows}
 
 
-def findings_of(year, schools=None, codes=None, student_id=None):
+def findings_of(year, schools=None, codes=None, student_id=None, kept=False):
     """The findings as rows with the learner, their school and the other school (for learners in
-    two schools), ordered for reading."""
-    found = findings(year, schools, codes)
+    two schools), ordered for reading: found by the checks now, or (``kept``) read from the stored
+    findings, as the report's counts are."""
+    found = stored_findings(year, schools, codes) if kept else findings(year, schools, codes)
     other = aliased(School)
     other_lao = aliased(Lao)
     query = (

@@ -26,6 +26,7 @@ from app.extensions import db  # noqa: E402
 from app.models import QualityFinding, Student  # noqa: E402
 from app.quality import (  # noqa: E402
     findings,
+    findings_of,
     findings_per_school,
     refresh_findings,
     report,
@@ -53,8 +54,10 @@ def main():
         found = findings_per_school(year)
         rows = [
             ("learners in the year", "{:,}".format(learners)),
-            ("findings in the country (all checks, planted)", "{:,} ({:,} rows stored)".format(
-                sum(found.values()), stored)),  # fmt: skip
+            (
+                "findings in the country (all checks, planted)",
+                "{:,} ({:,} rows stored)".format(sum(found.values()), stored),
+            ),  # fmt: skip
             ("refresh of the whole country's stored findings, s", "%.1f" % refreshed),
             ("largest province: learners", "{:,}".format(province_learners)),
         ]
@@ -72,10 +75,19 @@ def main():
                 ("%s report, every check run (before), s" % name, "%.2f" % live),
                 ("%s: bare SQL of the checks' counts, s" % name, "%.2f" % live_sql),
             ]  # fmt: skip
+        rows += [
+            ("country drill-down: the learners in two schools, stored, s", "%.3f" % drill_down(year, kept=True)),
+            ("country drill-down: the learners in two schools, checked (before), s", "%.3f" % drill_down(year)),
+        ]
         rows.append(("one learner's identifier changed: flush with its findings re-checked, s",
                      "%.3f" % median_seconds(lambda: change_identifier(year))))  # fmt: skip
         db.session.rollback()
     print_table(rows)
+
+
+def drill_down(year, kept=False):
+    """The list behind one count of the country's report: the learners active in two schools."""
+    return median_seconds(lambda: findings_of(year, codes={"two_schools"}, kept=kept), 1)
 
 
 def run(query):
