@@ -491,7 +491,7 @@ def test_problems_of_every_rule_written_through_the_forms_rules_or_in_bulk_are_s
     a.first_name = "Somchai"
     b.id_number = c.id_number  # twice in one school
     d.id_number = twin.id_number  # active in two schools
-    e.birth_date = e.birth_date.replace(year=e.birth_date.year - 5)
+    e.birth_date -= timedelta(days=5 * 365)
     f.nationality, f.id_number = "ไทย", with_check_digit("610170023070")
     learners_of(centre, 1)[0].birth_date = date(year.year - 543 - 9, 1, 1)
     for learner in phones[:SHARED_PHONE_LIMIT]:
@@ -567,6 +567,15 @@ def test_correcting_a_problem_takes_its_finding_away_and_its_twin_s(in_country):
     assert e.id not in found_now("twice_in_school")  # its own finding goes with the row
     refresh_findings(this_year(), select(literal(here.id)))  # what bulk writers do afterwards
     assert b.id not in found_now("twice_in_school")
+    assert_stored_agrees()
+
+
+def test_a_school_that_becomes_a_centre_has_its_learners_ages_checked_as_a_centre_s(in_country):
+    school = generated_schools(count=1)[0]
+    school.kind = "cdc"  # no learner is written, yet the centre's age rule now applies to them all
+    db.session.flush()
+    found = {row.student_id for row in db.session.execute(select(stored_findings(this_year(), codes={"centre_age"})))}
+    assert found and found <= {learner.id for learner in learners_of(school, 1000)}  # its primary pupils
     assert_stored_agrees()
 
 
