@@ -65,6 +65,22 @@ def generate(provinces, laos, schools, students, users, seed, password):
     click.echo("%-13s %15s %8.1f s" % ("total", "", sum(seconds for _table, _rows, seconds in timings)))
 
 
+@lec.command("quality-refresh")
+@click.option("--year", type=int, help="Academic year (Buddhist era); default: every year.")
+def quality_refresh(year):
+    """Recompute the stored data-quality findings from the checks: once after upgrading to them,
+    and after writing learners around the application (SQL, COPY)."""
+    from .models import AcademicYear
+    from .quality import refresh_findings
+
+    years = db.session.scalars(select(AcademicYear).where(AcademicYear.year == year if year else True)).all()
+    if not years:
+        raise click.ClickException("no academic year %s" % year)
+    for academic_year in sorted(years, key=lambda each: each.year):
+        click.echo("%d: %d findings" % (academic_year.year, refresh_findings(academic_year)))
+    db.session.commit()
+
+
 @lec.command("create-admin")
 @click.option("--username", required=True)
 @click.option("--first-name", default="ผู้ดูแล")

@@ -11,6 +11,7 @@ from stdnum.th import pin
 from .extensions import db
 from .levels import ORGANISATIONS
 from .models import AcademicYear, Lao, OtherSchool, Province, School, SchoolBuilding, SchoolProfile, Student
+from .quality import refresh_findings
 from .reports import seed_example_rates
 from .roles import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
 from .workflow import open_confirmations
@@ -149,6 +150,7 @@ def seed_demo(password, today=None):
             )
     session.add_all(learners)
     _add_data_problems(session, year, schools, learners, rng)
+    refresh_findings(year)  # the row carried over from an earlier system bypassed the flush
     open_confirmations(year.id)
     session.flush()
     seed_example_rates(year)

@@ -27,6 +27,7 @@ from .demo import AGE_ON_16_MAY, SCHOOL_LEVELS, current_academic_year_be
 from .errors import AlreadyGenerated, LecError
 from .extensions import db
 from .models import AcademicYear, Lao, LecUser, Province, School, Student
+from .quality import refresh_findings
 from .roles import ROLE_OF_LEVEL
 from .workflow import open_confirmations
 
@@ -151,6 +152,13 @@ def generate_country(size, seed, password):
             # the planner must know the new sizes at the first query, not when autovacuum wakes up
             started = time.perf_counter()
             conn.execute(text("ANALYZE lao, school, ab_user, ab_user_role, student"))
+            timings.append(("ANALYZE", None, time.perf_counter() - started))
+        # the learners came by COPY, around the flush that keeps the findings
+        checked = AcademicYear(id=year_id, year=year)  # what the checks read of the year; never added
+        timed("quality_finding", lambda: refresh_findings(checked, connection=conn))
+        if conn.dialect.name == "postgresql":
+            started = time.perf_counter()
+            conn.execute(text("ANALYZE quality_finding"))
             timings.append(("ANALYZE", None, time.perf_counter() - started))
     return timings
 

@@ -10,7 +10,8 @@ before_flush, in this order:
 5. refuse writes to what a confirmation locked;
 6. refuse deleting learners (they are removed from the count, never deleted).
 The first refusal raised is the one a user reads, so this order is part of the behaviour.
-after_flush: the history is written once every before_flush listener has run; then the new year's
+after_flush: the history is written once every before_flush listener has run; then the stored
+data-quality findings of the learners written are checked again (app/quality.py); then the new year's
 confirmations are opened; then each workflow step just written notifies whom it concerns
 (app/notifications.py); then changes to roles, accounts and the rows search forms offer are noted
 for the caches (app/security.py, app/pages/base.py), which the commit clears. The commit also drops
@@ -31,6 +32,7 @@ GUARDS = [
     ("before_flush", workflow.refuse_locked_writes),
     ("before_flush", learners.refuse_deleting_learners),
     ("after_flush", audit.write_history),
+    ("after_flush", quality.keep_findings_current),
     ("after_flush", workflow.open_the_current_year),
     ("after_flush", notifications.notify_transitions),
     ("after_flush", security.note_permission_changes),

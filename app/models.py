@@ -203,6 +203,21 @@ class QualityExplanation(AuditMixin, Model):
         return self.text
 
 
+class QualityFinding(Model):
+    """One finding of a data-quality check (app/quality.py), kept up to date at each write so that
+    the report is a count over this table, not a pass of every check over the learners. Derived
+    data: rebuilt from the checks by ``quality.refresh_findings``, never edited, not in the history."""
+
+    __tablename__ = "quality_finding"
+    __table_args__ = (Index("ix_quality_finding_year_school_rule", "academic_year_id", "school_id", "rule"),)
+    id = Column(Integer, primary_key=True)
+    academic_year_id = Column(Integer, ForeignKey("academic_year.id", ondelete="CASCADE"), nullable=False)
+    rule = Column(String(30), nullable=False)
+    student_id = Column(Integer, ForeignKey("student.id", ondelete="CASCADE"), index=True)  # None: the school
+    school_id = Column(Integer, ForeignKey("school.id", ondelete="CASCADE"), nullable=False)
+    other_school_id = Column(Integer, ForeignKey("school.id", ondelete="CASCADE"))
+
+
 class SpotCheck(AuditMixin, Model):
     """A province's random sample of an LAO's or a school's active learners (การสุ่มตรวจ). The
     seed is stored so that the same sample can be drawn again and audited."""

@@ -14,11 +14,14 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
+    delete,
     distinct,
     extract,
     func,
+    insert,
     inspect,
     literal,
     literal_column,
@@ -46,6 +49,7 @@ from .models import (
     OtherSchool,
     Province,
     QualityExplanation,
+    QualityFinding,
     School,
     SchoolBuilding,
     SchoolProfile,
@@ -233,29 +237,41 @@ EXPECTED_AGE = {
 }  # fmt: skip
 
 
+# What a write changes, and so where the stored findings of a check are recomputed (see
+# keep_findings_current): the written learners themselves, every learner sharing an identifier
+# with them, or their whole schools.
+LEARNER, IDENTIFIER, SCHOOL_WIDE = "learner", "identifier", "school"
+
+
 @dataclass(frozen=True)
 class Check:
     code: str
     severity: str
     message: object  # what the school reads, in Thai
-    query: object  # (year, schools) -> SELECT learner id, school id, other school id
+    query: object  # (year, schools, only) -> SELECT learner id, school id, other school id
+    kept_by: str = LEARNER
 
 
 def _within(column, schools):
     return true() if schools is None else column.in_(schools)
 
 
-def _active(year, schools, learner=Student):
+def _active(year, schools, only=()):
+    """The active learners of the year in the schools; ``only``: conditions on Student that narrow
+    them further (the learners a write concerns)."""
     return (
-        learner.academic_year_id == year.id,
-        learner.status == "active",
-        _within(learner.school_id, schools),
+        Student.academic_year_id == year.id,
+        Student.status == "active",
+        _within(Student.school_id, schools),
+        *only,
     )
 
 
 def _learners_where(*conditions):
-    def query(year, schools):
-        return select(Student.id, Student.school_id, cast(null(), Integer)).where(*_active(year, schools), *conditions)
+    def query(year, schools, only=()):
+        return select(Student.id, Student.school_id, cast(null(), Integer)).where(
+            *_active(year, schools, only), *conditions
+        )
 
     return query
 
@@ -276,7 +292,7 @@ def _age_on_16_may(year):
     return (year.year - 543) - extract("year", born) - case((after_16_may, 1), else_=0)
 
 
-def _same_learner_in_two_schools(year, schools):
+def _same_learner_in_two_schools(year, schools, only=()):
     other = aliased(Student)
     return (
         select(Student.id, Student.school_id, other.school_id)
@@ -289,16 +305,16 @@ def _same_learner_in_two_schools(year, schools):
                 other.status == "active",
             ),
         )
-        .where(*_active(year, schools))
+        .where(*_active(year, schools, only))
     )
 
 
-def _grouped(year, schools, *columns, minimum=2):
+def _grouped(year, schools, only, *columns, minimum=2):
     """Learners whose values in ``columns`` are shared by at least ``minimum`` learners of their
     school."""
     groups = (
         select(Student.school_id, *columns)
-        .where(*_active(year, schools), *[not_(_blank(c)) for c in columns])
+        .where(*_active(year, schools, only), *[not_(_blank(c)) for c in columns])
         .group_by(Student.school_id, *columns)
         .having(func.count() >= minimum)
         .subquery()
@@ -307,15 +323,20 @@ def _grouped(year, schools, *columns, minimum=2):
     return (
         select(Student.id, Student.school_id, cast(null(), Integer))
         .join(groups, and_(*on))
-        .where(*_active(year, schools))
+        .where(*_active(year, schools, only))
     )
 
 
-def _headcount_moved(year, schools):
+def _headcount_moved(year, schools, only=()):
     def head_count(year_id):
         return (
             select(Student.school_id, func.count().label("n"))
-            .where(Student.academic_year_id == year_id, Student.status == "active", _within(Student.school_id, schools))
+            .where(
+                Student.academic_year_id == year_id,
+                Student.status == "active",
+                _within(Student.school_id, schools),
+                *only,
+            )
             .group_by(Student.school_id)
             .subquery()
         )
@@ -331,18 +352,18 @@ def _headcount_moved(year, schools):
     )
 
 
-def _centre_age_outside(year, schools):
+def _centre_age_outside(year, schools, only=()):
     age = _age_on_16_may(year)
     return (
         select(Student.id, Student.school_id, cast(null(), Integer))
         .join(School, School.id == Student.school_id)
-        .where(*_active(year, schools), School.kind == "cdc", or_(age < CDC_AGES[0], age > CDC_AGES[1]))
+        .where(*_active(year, schools, only), School.kind == "cdc", or_(age < CDC_AGES[0], age > CDC_AGES[1]))
     )
 
 
-def _age_far_from_level(year, schools):
+def _age_far_from_level(year, schools, only=()):
     expected = case(EXPECTED_AGE, value=Student.class_level)
-    return _learners_where(func.abs(_age_on_16_may(year) - expected) >= AGE_GAP)(year, schools)
+    return _learners_where(func.abs(_age_on_16_may(year) - expected) >= AGE_GAP)(year, schools, only)
 
 
 THAI_NATIONALITY = "ไทย"
@@ -372,21 +393,22 @@ CHECKS = [
                                                       "nationality")],
         Student.birth_date.is_(None),
     ))),
-    Check("future_birth", ERROR, _l("The birth date is in the future."), lambda year, schools: _learners_where(
-        Student.birth_date > date.today())(year, schools)),
+    Check("future_birth", ERROR, _l("The birth date is in the future."), lambda year, schools, only=(): _learners_where(
+        Student.birth_date > date.today())(year, schools, only)),
     Check("twice_in_school", ERROR, _l("The same identifier is recorded twice in this school."),
-          lambda year, schools: _grouped(year, schools, Student.id_number)),
+          lambda year, schools, only=(): _grouped(year, schools, only, Student.id_number), IDENTIFIER),
     Check("two_schools", ERROR,
           _l("The same learner is active in another school this year; one of the two schools must remove them."),
-          _same_learner_in_two_schools),
+          _same_learner_in_two_schools, IDENTIFIER),
     Check("age_for_level", WARNING, _l("The age on 16 May is far from the usual age for the class level."),
           _age_far_from_level),
     Check("centre_age", WARNING, _l("A child in a child-development centre is outside 2 to 5 years of age."),
           _centre_age_outside),
     Check("headcount", WARNING, _l("The school's head-count moved more than 20 per cent from last year."),
-          _headcount_moved),
+          _headcount_moved, SCHOOL_WIDE),
     Check("shared_phone", WARNING, _l("Many learners of this school give the same guardian telephone."),
-          lambda year, schools: _grouped(year, schools, Student.guardian_phone, minimum=SHARED_PHONE_LIMIT)),
+          lambda year, schools, only=(): _grouped(year, schools, only, Student.guardian_phone,
+                                                  minimum=SHARED_PHONE_LIMIT), SCHOOL_WIDE),
     Check("name_characters", WARNING, _l("The name contains Latin letters or digits."), _learners_where(or_(
         Student.first_name.regexp_match("[A-Za-z0-9]"), Student.last_name.regexp_match("[A-Za-z0-9]")
     ))),
@@ -394,17 +416,126 @@ CHECKS = [
 CHECK = {check.code: check for check in CHECKS}
 
 
-def findings(year, schools=None, codes=None):
+def findings(year, schools=None, codes=None, only=()):
     """Every finding in the schools (a SELECT of school ids; None: the whole country) as one
-    subquery with columns rule, student_id, school_id, other_school_id."""
+    subquery with columns student_id, school_id, other_school_id, rule: the checks run on the
+    learners as they are now. ``only``: conditions on Student narrowing the learners checked."""
     names = ("student_id", "school_id", "other_school_id")
     parts = []
     for check in CHECKS:
         if codes is None or check.code in codes:
-            query = check.query(year, schools)
+            query = check.query(year, schools, only)
             columns = [column.label(name) for column, name in zip(query.selected_columns, names, strict=True)]
             parts.append(query.with_only_columns(*columns, literal_column("'%s'" % check.code, String).label("rule")))
     return union_all(*parts).subquery()
+
+
+# -- the findings kept at write time ---------------------------------------------------------------
+#
+# The report counts QualityFinding, which every flush keeps up to date by running the checks above
+# on what it wrote (keep_findings_current), and which refresh_findings rebuilds for a scope after
+# writes that bypass the ORM. A finding that can end without a write (a birth date in the future
+# stops being one as the days pass) is stored as a candidate that the live check confirms on those
+# learners only when it is read.
+
+OF_TODAY = {"future_birth"}
+FINDING_COLUMNS = ["academic_year_id", "rule", "student_id", "school_id", "other_school_id"]
+LEARNERS_PER_RECHECK = 1000  # the importer flushes 1,000 at a time: one re-check per flush
+
+
+def stored_findings(year, schools=None, codes=None):
+    """The stored findings in the columns of ``findings``."""
+    codes = set(CHECK) if codes is None else set(codes)
+    kept = select(
+        QualityFinding.student_id, QualityFinding.school_id, QualityFinding.other_school_id, QualityFinding.rule
+    ).where(
+        QualityFinding.academic_year_id == year.id,
+        _within(QualityFinding.school_id, schools),
+        QualityFinding.rule.in_(codes - OF_TODAY),
+    )
+    parts = [kept]
+    for code in codes & OF_TODAY:
+        candidates = select(QualityFinding.student_id).where(
+            QualityFinding.academic_year_id == year.id, QualityFinding.rule == code
+        )
+        parts.append(select(findings(year, schools, {code}, only=(Student.id.in_(candidates),))))
+    return union_all(*parts).subquery()
+
+
+def _replace(connection, year, codes, stale, schools=None, only=()):
+    """Delete the stored findings of ``codes`` that ``stale`` picks and store what the checks find
+    now in the schools among the learners ``only`` picks."""
+    connection.execute(
+        delete(QualityFinding).where(QualityFinding.academic_year_id == year.id, QualityFinding.rule.in_(codes), stale)
+    )
+    found = findings(year, schools, codes, only)
+    connection.execute(
+        insert(QualityFinding).from_select(
+            FINDING_COLUMNS,
+            select(literal(year.id), found.c.rule, found.c.student_id, found.c.school_id, found.c.other_school_id),
+        )
+    )
+
+
+def refresh_findings(year, schools=None, connection=None):
+    """Recompute the stored findings of the schools (None: the whole country) from the checks:
+    after writes that bypass the session's flush (COPY, plain INSERTs) and after upgrading. A
+    scope's own findings only: a learner written in bulk with another school's identifier makes
+    that school's finding too, so bulk writers refresh the whole country. Returns how many are
+    stored."""
+    connection = connection or db.session.connection()
+    scope = _within(QualityFinding.school_id, schools)
+    _replace(connection, year, set(CHECK), scope, schools)
+    return connection.scalar(
+        select(func.count(QualityFinding.id)).where(QualityFinding.academic_year_id == year.id, scope)
+    )
+
+
+def keep_findings_current(session, flush_context):
+    """after_flush: what the flush wrote is checked again at once, with the checks themselves
+    narrowed to it, so the report never needs a pass over every learner."""
+    changed = [obj for obj in session.dirty if session.is_modified(obj)]
+    learners = [obj for obj in (*session.new, *changed, *session.deleted) if isinstance(obj, Student)]
+    for start in range(0, len(learners), LEARNERS_PER_RECHECK):
+        _recheck(session, learners[start : start + LEARNERS_PER_RECHECK])
+    for school in changed:
+        if isinstance(school, School) and inspect(school).attrs.kind.history.has_changes():  # centre ages
+            for year in session.scalars(select(AcademicYear)):
+                refresh_findings(year, [school.id], session.connection())
+
+
+def _recheck(session, learners):
+    """The learners' own checks; the identifier checks of every learner sharing an identifier they
+    had before or after the flush (so a duplicate's twin loses its finding too); the school-wide
+    checks of the schools they were in before or after, this year and next (its head-count
+    compares with this one)."""
+    ids, numbers, schools, years = set(), set(), set(), set()
+    for learner in learners:
+        state = inspect(learner)
+        ids.add(learner.id)
+        for key, seen in (("academic_year_id", years), ("id_number", numbers), ("school_id", schools)):
+            seen.update(state.attrs[key].history.sum() or [getattr(learner, key)])
+    ids, numbers, schools = (_listed(values - {None}) for values in (ids, numbers, schools))
+    by = {
+        kind: {check.code for check in CHECKS if check.kept_by == kind} for kind in (LEARNER, IDENTIFIER, SCHOOL_WIDE)
+    }
+    connection = session.connection()
+    for year_id in years - {None}:
+        year = session.get(AcademicYear, year_id)
+        written = QualityFinding.student_id.in_(ids)
+        _replace(connection, year, by[LEARNER], written, only=(Student.id.in_(ids),))
+        sharing = select(Student.id).where(Student.academic_year_id == year.id, Student.id_number.in_(numbers))
+        _replace(connection, year, by[IDENTIFIER], or_(written, QualityFinding.student_id.in_(sharing)),
+                 only=(Student.id_number.in_(numbers),))  # fmt: skip
+        next_year = session.scalar(select(AcademicYear).where(AcademicYear.year == year.year + 1))
+        for each in filter(None, (year, next_year)):
+            _replace(connection, each, by[SCHOOL_WIDE], QualityFinding.school_id.in_(schools), schools)
+
+
+def _listed(values):
+    """The values written into the SQL rather than bound one by one: the driver's work on thousands
+    of parameters in every narrowed check cost more than the lookups themselves."""
+    return bindparam(None, sorted(values), expanding=True, literal_execute=True)
 
 
 def subject_of(finding):
@@ -412,10 +543,11 @@ def subject_of(finding):
     return "student:%d" % finding.student_id if finding.student_id else org_key(SCHOOL, finding.school_id)
 
 
-def findings_per_school(year, schools=None):
-    """{(rule, school id): learners (or the school itself) found}: every check over the scope in
-    one pass of the database; the report adds them up per check and per organisation."""
-    found = findings(year, schools)
+def findings_per_school(year, schools=None, live=False):
+    """{(rule, school id): learners (or the school itself) found}, counted from the stored findings
+    (``live``: by running every check over the scope, as before they were stored); the report adds
+    them up per check and per organisation."""
+    found = findings(year, schools) if live else stored_findings(year, schools)
     subject = func.coalesce(found.c.student_id, -found.c.school_id)
     rows = db.session.execute(
         select(found.c.rule, found.c.school_id, func.count(distinct(subject))).group_by(found.c.rule, found.c.school_id)
@@ -423,10 +555,11 @@ def findings_per_school(year, schools=None):
     return {(rule, school_id): count for rule, school_id, count in rows}
 
 
-def findings_of(year, schools=None, codes=None, student_id=None):
+def findings_of(year, schools=None, codes=None, student_id=None, kept=False):
     """The findings as rows with the learner, their school and the other school (for learners in
-    two schools), ordered for reading."""
-    found = findings(year, schools, codes)
+    two schools), ordered for reading: found by the checks now, or (``kept``) read from the stored
+    findings, as the report's counts are."""
+    found = stored_findings(year, schools, codes) if kept else findings(year, schools, codes)
     other = aliased(School)
     other_lao = aliased(Lao)
     query = (
@@ -524,10 +657,10 @@ def schools_of(level, org_id):
     return None if level is None else scope_school_ids(Node(level, org_id))
 
 
-def report(level, org_id, year):
+def report(level, org_id, year, live=False):
     """Counts per check for the organisation, and errors and warnings per organisation one level
     down (provinces for the country, LAOs for a province, schools for an LAO)."""
-    found = findings_per_school(year, schools_of(level, org_id))
+    found = findings_per_school(year, schools_of(level, org_id), live)
     by_rule = {}
     for (rule, _school_id), count in found.items():
         by_rule[rule] = by_rule.get(rule, 0) + count

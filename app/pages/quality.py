@@ -41,7 +41,7 @@ class QualityView(BaseView):
         organisation, year = self._organisation(level, org_id), workflow.current_year()
         if rule not in quality.CHECK:
             abort(404)
-        found = quality.findings_of(year, quality.schools_of(self._level(level), org_id), codes={rule})
+        found = quality.findings_of(year, quality.schools_of(self._level(level), org_id), codes={rule}, kept=True)
         return self._page(level, organisation, found=found, check=quality.CHECK[rule])
 
     @expose("/explain/<int:school_id>", methods=["POST"])
