@@ -29,7 +29,7 @@ from app import audit, create_app  # noqa: E402
 from app.context import acting_as  # noqa: E402
 from app.demo import seed_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import AcademicYear, Confirmation, Lao, Province, School, Student  # noqa: E402
+from app.models import AcademicYear, Confirmation, Lao, NoOtherSchools, Province, School, Student  # noqa: E402
 from app.workflow import confirm_lao, confirm_school, confirmation_of  # noqa: E402
 
 
@@ -83,7 +83,7 @@ def main():
             province = db.session.scalar(select(Province).where(Province.code == "10"))
             lao = Lao(code="9999999", name_th="อบต.ทดสอบ", kind="sao", province=province)
             schools = [School(code="9%09d" % n, name_th="โรงเรียน %d" % n, kind="school", lao=lao) for n in range(50)]
-            db.session.add_all([lao, *schools])
+            db.session.add_all([lao, *schools, NoOtherSchools(academic_year=year, lao=lao)])  # its other affiliations
             db.session.commit()
             db.session.execute(insert(Student), learners(year, schools[0], 1000, 0))
             db.session.commit()
