@@ -4,6 +4,7 @@ They carry the cross-cutting behaviour once: the domain rules in ``app.quality``
 row is added or changed, domain refusals answer in Thai (a flash on screens, by FAB's own forms;
 JSON in the API, by app/pages/errors.py), and lists have a stable order."""
 
+import functools
 import json
 import re
 import threading
@@ -16,12 +17,21 @@ import marshmallow
 import prison
 from flask import abort, current_app, flash, jsonify, make_response, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
-from flask_appbuilder.api import BaseApi, merge_response_func, protect, rison, safe
+from flask_appbuilder.api import BaseApi, merge_response_func, protect, safe
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.schemas import get_info_schema, get_item_schema, get_list_schema
 from flask_appbuilder.const import (
+    API_ADD_COLUMNS_RIS_KEY,
+    API_ADD_TITLE_RIS_KEY,
     API_DESCRIPTION_COLUMNS_RIS_KEY,
+    API_EDIT_COLUMNS_RIS_KEY,
+    API_EDIT_TITLE_RIS_KEY,
+    API_FILTERS_RIS_KEY,
     API_LABEL_COLUMNS_RIS_KEY,
+    API_LIST_COLUMNS_RIS_KEY,
+    API_LIST_TITLE_RIS_KEY,
+    API_ORDER_COLUMNS_RIS_KEY,
+    API_PERMISSIONS_RIS_KEY,
     API_SHOW_COLUMNS_RIS_KEY,
     API_SHOW_TITLE_RIS_KEY,
 )
@@ -37,7 +47,7 @@ from marshmallow_sqlalchemy.fields import Related
 from sqlalchemy import BigInteger, Integer, SmallInteger, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
@@ -107,32 +117,64 @@ def _compile_explain(element, compiler, **kw):
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
+API_LOADS_KEPT = 16  # sets of columns whose loader options a LecInterface keeps
+
+
 class LecInterface(SQLAInterface):
     """FAB's data interface, scoped: every query it builds (lists, counts, search, fetch by id for
     show/edit/delete/actions, dropdowns through ``get_related_interface``, REST ``_info``) keeps
     only the rows the user may read (app/scope.py). Database conflicts become a Thai ``Conflict``.
 
-    A screen's list (``shows_list``) stays fast on 1.5 million learners: the page's keys are read
-    first, in a stable order (the sort column, then the key) off the narrow index, and only those
-    rows are joined and loaded with what the list shows (no query per row); the count stops at
-    ``LEC_LIST_COUNT_CAP`` rows and beyond it is the planner's estimate."""
+    A list (a screen's, ``shows_list``, or the REST API's, which names its ``select_columns``)
+    stays fast on 1.5 million learners: the rows in scope are built once as one query; the page's
+    keys are read from it first, in a stable order (the sort column, then the key) off the narrow
+    index, and only those rows are joined and loaded with what the list shows (no query per row);
+    the count stops at ``LEC_LIST_COUNT_CAP`` rows and beyond it is the planner's estimate."""
 
     filter_converter_class = LecFilterConverter
-    page_loads = None  # loader options for a screen's list page; None: FAB's own query (REST API)
+    page_loads = None  # loader options for a screen's list page; None: FAB's own query
 
     def shows_list(self, columns):
         """Called by the screen that lists this interface's rows with these columns."""
-        loads = []
-        for column in dict.fromkeys(name.split(".")[0] for name in columns):
-            if self.is_relation_many_to_one(column) or self.is_relation_one_to_one(column):
-                loads.append(joinedload(getattr(self.obj, column)))
-            elif self.is_relation(column):
-                loads.append(selectinload(getattr(self.obj, column)))
-        self.page_loads = loads
+        self.page_loads = self._loads(columns)
+
+    def _loads(self, columns, narrow=False):
+        """Loader options for a page's rows showing these columns: a many-to-one relation joined,
+        others read in one more query; ``narrow`` (the API, whose columns name a relation's own
+        columns as ``school.name_th``): only the columns named, unless one is computed in Python
+        (it may read any other)."""
+        leaves = {}
+        for name in columns:
+            root, _dot, leaf = name.partition(".")
+            leaves.setdefault(root, []).append(leaf)
+        own = [getattr(self.obj, column) for column in leaves if not self.is_relation(column)]
+        narrow = narrow and not any(self.is_property_or_function(column) for column in leaves)
+        loads = [load_only(*own)] if narrow and own else []
+        for column, named in leaves.items():
+            if not self.is_relation(column):
+                continue
+            many_to_one = self.is_relation_many_to_one(column) or self.is_relation_one_to_one(column)
+            load = (joinedload if many_to_one else selectinload)(getattr(self.obj, column))
+            if narrow and all(named):
+                model = self.get_related_model(column)
+                load = load.load_only(*(getattr(model, leaf) for leaf in named))
+            loads.append(load)
+        return loads
+
+    def _api_loads(self, select_columns):
+        """The REST API's loader options for its columns, made once for each set of columns (a few:
+        the API's own, and those a caller picks with ``select_columns``)."""
+        made = self.__dict__.setdefault("_api_loads_made", {})
+        key = frozenset(select_columns)
+        loads = made.get(key)
+        if loads is None:
+            loads = self._loads(select_columns, narrow=True)
+            if len(made) < API_LOADS_KEPT:
+                made[key] = loads
+        return loads
 
     def _apply_inner_all(self, query, *args, **kwargs):
         return super()._apply_inner_all(query.filter(readable(self.obj)), *args, **kwargs)
-
     def get_inner_filters(self, filters):
         """FAB rebuilds the filters, converting every column of the model anew, for each query of a
         page; when none names a column of a related model they are the same filters."""
@@ -168,49 +210,48 @@ class LecInterface(SQLAInterface):
         if not page_size and not select_columns:  # every row (a dropdown's choices): the count is their number
             items = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction).all()
             return len(items), items
-        if self.page_loads is None or select_columns:
+        loads = self._api_loads(select_columns) if select_columns else self.page_loads
+        if loads is None or not page_size:
             return super().query(filters, order_column, order_direction, page, page_size, select_columns,
                                  outer_default_load)  # fmt: skip
         pk = self.get_pk()
         if not order_column:
             order_column, order_direction = pk.key, "asc"
-        keys = self._apply_inner_all(self.session.query(self.obj), filters, order_column, order_direction, page,
-                                     page_size).with_entities(pk).subquery()  # fmt: skip
-        rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key]).options(*self.page_loads)
+        in_scope = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
+        ordered = self.apply_order_by(in_scope, order_column, order_direction, aliases_mapping={},
+                                      bypass_many_to_many=True, add_pk=True)  # fmt: skip
+        keys = self.apply_pagination(ordered, page, page_size).with_entities(pk).subquery()
+        rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key]).options(*loads)
         items = self.apply_order_by(rows, order_column, order_direction, add_pk=True).all()
         before = (page or 0) * page_size
         if len(items) < page_size and (items or not before):  # the last page: the count is known
             return before + len(items), items
         if items and before + len(items) > self.count_cap and self._estimates:  # deep in a large scope
-            return ApproximateCount(max(self._estimate(filters), before + len(items))), items
-        return self.query_count(self.session.query(self.obj), filters), items
+            return ApproximateCount(max(self._estimate(in_scope), before + len(items))), items
+        return self._capped_count(in_scope), items
 
     @property
     def count_cap(self):
         return current_app.config["LEC_LIST_COUNT_CAP"]
 
-    def query_count(self, query, filters=None, select_columns=None):
-        """Count at most ``count_cap`` + 1 rows; more than that is the planner's estimate, so that a
-        page never counts 1.5 million rows."""
-        if self.page_loads is None:
-            return super().query_count(query, filters, select_columns)
-        rows = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        capped = rows.with_entities(self.get_pk()).limit(self.count_cap + 1).subquery()
+    def _capped_count(self, in_scope):
+        """Count at most ``count_cap`` + 1 of the rows in scope; more than that is the planner's
+        estimate, so that a page never counts 1.5 million rows."""
+        capped = in_scope.with_entities(self.get_pk()).limit(self.count_cap + 1).subquery()
         counted = self.session.scalar(select(func.count()).select_from(capped))
         if counted <= self.count_cap:
             return counted
         if not self._estimates:
             return ApproximateCount(counted, more_than=self.count_cap)
-        return ApproximateCount(max(self._estimate(filters), counted))
+        return ApproximateCount(max(self._estimate(in_scope), counted))
 
     @property
     def _estimates(self):
         return self.session.get_bind().dialect.name == "postgresql"
 
-    def _estimate(self, filters):
+    def _estimate(self, in_scope):
         """The planner's estimate of the rows in scope."""
-        rows = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
-        plan = self.session.execute(Explain(rows.with_entities(self.get_pk()).statement)).scalar()
+        plan = self.session.execute(Explain(in_scope.with_entities(self.get_pk()).statement)).scalar()
         return int(plan[0]["Plan"]["Plan Rows"])
 
     def add(self, item, commit=True):
@@ -220,12 +261,18 @@ class LecInterface(SQLAInterface):
             raise Conflict(str(CONFLICT)) from None
 
     def edit(self, item, commit=True):
+        """The row keeps what it holds after the commit, which is what the commit wrote: the API
+        answers with it instead of reading the row and its relations again."""
+        session = self.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False
         try:
             super().edit(item, commit)
         except Exception as error:
             if isinstance(error.__cause__, IntegrityError):
                 raise Conflict(str(CONFLICT)) from None
             raise
+        finally:
+            session.expire_on_commit = keep
 
     def delete(self, item, commit=True):
         try:
@@ -570,8 +617,11 @@ class RelatedId(Related, marshmallow.fields.Integer):
         number = whole_number(value, key.type) if not isinstance(value, str) else None
         if number is None:
             raise marshmallow.ValidationError(str(NOT_AN_ID))
-        session = current_app.appbuilder.session
-        row = session.scalar(select(model).where(key == number, readable(model)))
+        session, scope = current_app.appbuilder.session, readable(model)
+        if isinstance(scope, True_):  # a user who reads every row: the session may hold it already
+            row = session.get(model, number)
+        else:
+            row = session.scalar(select(model).where(key == number, scope))
         if row is None:
             raise marshmallow.ValidationError(str(NO_SUCH_RECORD))
         return row
@@ -670,6 +720,21 @@ RISON_SCHEMAS = {
     "get": get_item_schema,
     "info": get_info_schema,
 }
+# Each schema checked once, here: jsonschema.validate (and FAB's rison decorator) checks the schema
+# itself again on every call.
+RISON_CHECKS = {name: jsonschema.validators.validator_for(schema)(schema) for name, schema in RISON_SCHEMAS.items()}
+for _check in RISON_CHECKS.values():
+    _check.check_schema(_check.schema)
+
+
+def reads_q(endpoint):
+    """FAB's ``rison`` decorator without its second reading of ``q``: the endpoint gets the
+    arguments ``LecModelApi.refuse_bad_query`` read and checked before it."""
+
+    def with_q(self, *args, **kwargs):
+        return endpoint(self, *args, rison=getattr(request, "lec_q", {}), **kwargs)
+
+    return functools.update_wrapper(with_q, endpoint)
 
 
 def model_api_spec(name):
@@ -732,8 +797,10 @@ class LecModelApi(LecApi, ModelRestApi):
     @before_request(only=list(RISON_SCHEMAS))
     def refuse_bad_query(self):
         """FAB's ``rison`` decorator fails with a server error on some text that is not rison
-        (``q=5.79e+16``), and answers in English; read ``q`` as it does, and refuse in Thai."""
+        (``q=5.79e+16``), and answers in English; read ``q`` as it does, and refuse in Thai. The
+        arguments read are the request's (``reads_q``): ``q`` is read and checked once."""
         value = request.args.get("q")
+        request.lec_q = {}
         if not value:
             return None
         try:
@@ -745,14 +812,14 @@ class LecModelApi(LecApi, ModelRestApi):
                 args = None
         if not isinstance(args, dict):
             return self.response(400, message={"q": str(BAD_QUERY)})
-        try:
-            jsonschema.validate(args, RISON_SCHEMAS[request.endpoint.rsplit(".", 1)[-1]])
-        except jsonschema.ValidationError as error:
+        error = jsonschema.exceptions.best_match(RISON_CHECKS[request.endpoint.rsplit(".", 1)[-1]].iter_errors(args))
+        if error is not None:
             where = "/".join(map(str, error.absolute_path)) or "q"
             return self.response(400, message={"q": str(BAD_QUERY_VALUE) % {"where": where}})
         where = next(self._unstorable_in_query(args), None)
         if where:
             return self.response(400, message={"q": str(BAD_QUERY_VALUE) % {"where": where}})
+        request.lec_q = args
         return None
 
     def _unstorable_in_query(self, args):
@@ -776,7 +843,7 @@ class LecModelApi(LecApi, ModelRestApi):
     @protect()
     @safe
     @permission_name("get")
-    @rison(get_item_schema)
+    @reads_q
     @merge_response_func(ModelRestApi.merge_show_label_columns, API_LABEL_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_show_columns, API_SHOW_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
@@ -786,6 +853,43 @@ class LecModelApi(LecApi, ModelRestApi):
         return self.get_headless(key, **kwargs) if key is not None else self.response_404()
 
     get.__doc__ = ModelRestApi.get.__doc__  # FAB's operation, any key: one that is no row's is a 404, not a 405
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    @reads_q
+    @merge_response_func(ModelRestApi.merge_order_columns, API_ORDER_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_label_columns, API_LABEL_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_columns, API_LIST_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_title, API_LIST_TITLE_RIS_KEY)
+    def get_list(self, **kwargs):
+        return self.get_list_headless(**kwargs)
+
+    get_list.__doc__ = ModelRestApi.get_list.__doc__
+
+    @expose("/_info", methods=["GET"])
+    @protect()
+    @safe
+    @reads_q
+    @permission_name("info")
+    @merge_response_func(BaseApi.merge_current_user_permissions, API_PERMISSIONS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_field_info, API_ADD_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_field_info, API_EDIT_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_search_filters, API_FILTERS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_title, API_ADD_TITLE_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_title, API_EDIT_TITLE_RIS_KEY)
+    def info(self, **kwargs):
+        return self.info_headless(**kwargs)
+
+    info.__doc__ = ModelRestApi.info.__doc__
+
+    def pre_get_list(self, data):
+        """The count is exact up to ``LEC_LIST_COUNT_CAP`` rows; beyond it, an estimate (at least the
+        rows up to the page's), which ``count_is_estimate`` says."""
+        data["count_is_estimate"] = isinstance(data["count"], ApproximateCount)
+        data["count"] = int(data["count"])
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         """FAB translates a missing description as gettext(""), which is the catalog's header."""
