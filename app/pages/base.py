@@ -228,22 +228,23 @@ class LecInterface(SQLAInterface):
             return before + len(items), items
         if items and before + len(items) > self.count_cap and self._estimates:  # deep in a large scope
             return ApproximateCount(max(self._estimate(in_scope), before + len(items))), items
-        return self._capped_count(in_scope), items
+        return self._capped_count(in_scope, before + len(items)), items
 
     @property
     def count_cap(self):
         return current_app.config["LEC_LIST_COUNT_CAP"]
 
-    def _capped_count(self, in_scope):
+    def _capped_count(self, in_scope, seen):
         """Count at most ``count_cap`` + 1 of the rows in scope; more than that is the planner's
-        estimate, so that a page never counts 1.5 million rows."""
+        estimate, so that a page never counts 1.5 million rows; never fewer than the rows up to the
+        page's end (``seen``)."""
         capped = in_scope.with_entities(self.get_pk()).limit(self.count_cap + 1).subquery()
         counted = self.session.scalar(select(func.count()).select_from(capped))
         if counted <= self.count_cap:
             return counted
         if not self._estimates:
-            return ApproximateCount(counted, more_than=self.count_cap)
-        return ApproximateCount(max(self._estimate(in_scope), counted))
+            return ApproximateCount(max(counted, seen), more_than=self.count_cap)
+        return ApproximateCount(max(self._estimate(in_scope), counted, seen))
 
     @property
     def _estimates(self):
@@ -737,6 +738,18 @@ def reads_q(endpoint):
     return functools.update_wrapper(with_q, endpoint)
 
 
+COUNT = {
+    "type": "integer",
+    "description": "The rows in the user's area under the filters: exact up to LEC_LIST_COUNT_CAP (10,000) "
+    "rows; beyond it an estimate (count_is_estimate), never fewer than the rows up to this page's end",
+}
+COUNT_IS_ESTIMATE = {
+    "type": "boolean",
+    "description": "True when the rows exceed LEC_LIST_COUNT_CAP and count is an estimate: the database "
+    "planner's (PostgreSQL) or the cap plus one (SQLite); to read them all, page until a page comes back short",
+}
+
+
 def model_api_spec(name):
     """The OpenAPI operations of a LecModelApi named ``name``, as LEC answers them (FAB's own
     document says ids are strings, 422 for bad input, and no 403 or 409)."""
@@ -746,7 +759,8 @@ def model_api_spec(name):
         "get_list": {"get": {"responses": {
             "200": api_response(
                 "Rows in the user's area", ids={"type": "array", "items": {"type": "integer"}},
-                count={"type": "integer"}, result={"type": "array", "items": {"$ref": schema + "get_list"}},
+                count=COUNT, count_is_estimate=COUNT_IS_ESTIMATE,
+                result={"type": "array", "items": {"$ref": schema + "get_list"}},
                 label_columns=item, list_columns={"type": "array"}, order_columns={"type": "array"},
                 description_columns=item, list_title={"type": "string"},
             ),
