@@ -40,6 +40,7 @@ from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterCon
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -117,7 +118,20 @@ def _compile_explain(element, compiler, **kw):
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
-API_LOADS_KEPT = 16  # sets of columns whose loader options a LecInterface keeps
+KEPT = 16  # answers ``kept`` keeps per object and kind: the few its callers ask for
+
+
+def kept(owner, kind, key, make):
+    """``make()``, made once per ``key`` and kept on ``owner`` (an API, an interface: for the life
+    of the process). Callers may choose keys (an API's ``select_columns``), so only the first KEPT
+    of each kind are kept."""
+    store = owner.__dict__.setdefault("_kept_" + kind, {})
+    value = store.get(key)
+    if value is None:
+        value = make()
+        if len(store) < KEPT:
+            store[key] = value
+    return value
 
 
 class LecInterface(SQLAInterface):
@@ -162,19 +176,12 @@ class LecInterface(SQLAInterface):
         return loads
 
     def _api_loads(self, select_columns):
-        """The REST API's loader options for its columns, made once for each set of columns (a few:
-        the API's own, and those a caller picks with ``select_columns``)."""
-        made = self.__dict__.setdefault("_api_loads_made", {})
-        key = frozenset(select_columns)
-        loads = made.get(key)
-        if loads is None:
-            loads = self._loads(select_columns, narrow=True)
-            if len(made) < API_LOADS_KEPT:
-                made[key] = loads
-        return loads
+        """The REST API's loader options for its columns, made once for each set of columns."""
+        return kept(self, "api_loads", frozenset(select_columns), lambda: self._loads(select_columns, narrow=True))
 
     def _apply_inner_all(self, query, *args, **kwargs):
         return super()._apply_inner_all(query.filter(readable(self.obj)), *args, **kwargs)
+
     def get_inner_filters(self, filters):
         """FAB rebuilds the filters, converting every column of the model anew, for each query of a
         page; when none names a column of a related model they are the same filters."""
@@ -898,6 +905,11 @@ class LecModelApi(LecApi, ModelRestApi):
         return self.info_headless(**kwargs)
 
     info.__doc__ = ModelRestApi.info.__doc__
+
+    def _label_columns_json(self, cols=None):
+        """The labels of these columns in the request's language: FAB translates each on every call."""
+        key = (frozenset(cols or ()), str(get_locale()))
+        return kept(self, "labels", key, lambda: super(LecModelApi, self)._label_columns_json(cols))
 
     def pre_get_list(self, data):
         """The count is exact up to ``LEC_LIST_COUNT_CAP`` rows; beyond it, an estimate (at least the
