@@ -319,8 +319,11 @@ def confirm_province(province, year, trial=False):
     return record
 
 
-def _return(organisation, parent, year, reason, step, trial):
+def _return(organisation, above, year, reason, step, trial):
+    """``above``: the relation to the organisation whose confirmation must still be open (None
+    for a province), read only once the user may take the step."""
     _require(organisation, step)
+    parent = getattr(organisation, above) if above else None
     if not (reason or "").strip():
         raise Refused([_("Write the reason for returning it.")])
     confirmation = confirmation_of(organisation, year, lock=not trial)
@@ -341,12 +344,12 @@ def _return(organisation, parent, year, reason, step, trial):
 
 def return_school(school, year, reason, trial=False):
     """The LAO re-opens one of its schools, with a written reason, while the LAO is still open."""
-    return _return(school, school.lao, year, reason, "return_school", trial)
+    return _return(school, "lao", year, reason, "return_school", trial)
 
 
 def return_lao(lao, year, reason, trial=False):
     """The province re-opens one of its LAOs while the province is still open."""
-    return _return(lao, lao.province, year, reason, "return_lao", trial)
+    return _return(lao, "province", year, reason, "return_lao", trial)
 
 
 def return_province(province, year, reason, trial=False):
@@ -797,7 +800,8 @@ def lock_reasons(items, session=None, share=False):
     data a confirmation locks (learners, profiles, buildings, other-affiliation rows) whose
     organisation has confirmed, or whose entry window is closed. The flush guard
     (``refuse_locked_writes``) asks this very question of every row it writes, so a screen that
-    offers or withholds a change cannot disagree with it. Reads in a fixed number of queries."""
+    offers or withholds a change cannot disagree with it. Reads in a fixed number of queries;
+    ``share`` (the flush guard) holds the confirmations read FOR SHARE, made first where missing."""
     return _judge(items, session or db.session, share)[0]
 
 
@@ -839,7 +843,13 @@ def _judge(items, session, share, model=None):
                 and_(Confirmation.org_key == own, Confirmation.academic_year_id == current) if own else false(),
             ))  # fmt: skip
             query = query.with_for_update(read=True) if share else query.options(joinedload(Confirmation.academic_year))
-            rows = session.scalars(query.execution_options(populate_existing=True)).all()
+            query = query.execution_options(populate_existing=True)
+            rows = session.scalars(query).all()
+            found = {(row.academic_year_id, row.org_key) for row in rows}
+            missing = sorted(p for p in touched if (p[0], org_key(p[1], p[2])) not in found)
+            if share and missing:  # a confirmation not made yet (added after the year opened): make it, to hold it
+                _insert_missing(session, missing)
+                rows = session.scalars(query).all()
         reasons = _reasons(session, touched, rows=rows)
     adding = None
     if own:
@@ -863,10 +873,8 @@ def refuse_locked_writes(session, flush_context, instances):
     if not (locked or tree):
         return
     with session.no_autoflush:
-        touched = set().union(*(_placements(session, obj) for obj in locked))
         year_id = session.scalar(select(AcademicYear.id).where(AcademicYear.is_current)) if tree else None
         counted = set().union(*(_tree_placements(session, obj, year_id) for obj in tree)) if year_id else set()
-        _insert_missing(session, sorted(touched))
         rows = _confirmations(session, counted) if counted else []
     for confirmation in rows:
         if confirmation.state == CONFIRMED:

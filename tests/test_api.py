@@ -274,9 +274,9 @@ def test_an_edit_whose_body_is_not_an_object_is_a_400_and_changes_nothing(app, c
 # the Public role, whose grants are kept like every role's).
 LIST_BUDGET = 3
 # An edit as central: the user, the row with its year and school (FAB merges the body into the stored
-# row), the confirmation that locks it (made if missing, then read), the UPDATE, the history entry
-# with its school and LAO; nothing read again after the commit.
-PUT_BUDGET = 10
+# row), the confirmation that locks it, the UPDATE, the history entry with its school and LAO;
+# nothing read again after the commit.
+PUT_BUDGET = 9
 
 
 def executed(app, call):
@@ -360,3 +360,22 @@ def test_a_list_and_an_edit_as_central_run_a_fixed_few_statements(app, as_user, 
         assert answer.json["result"]["room"] == room
         assert len(edited) <= PUT_BUDGET, edited
         assert [s for s in edited if s.startswith("UPDATE student")], edited
+
+
+# The status of a school as central: the user, the year, the school by its code (a province's code
+# is tried first, then an LAO's), its confirmation, and its steps with who took them. Each next step
+# is tried as the step itself decides, without taking it: nothing written, no savepoint.
+STATUS_BUDGET = 7
+
+
+def test_the_workflow_status_reads_a_fixed_few_statements_and_writes_nothing(app, client):
+    headers = api_headers(client, "central")
+    with app.app_context():
+        year = db.session.scalar(select(AcademicYear.year).where(AcademicYear.is_current))
+    address = "/api/v1/workflow/status?org=%s&year=%d" % (SCHOOL_OF["school"], year)
+    client.get(address, headers=headers)
+    statements, answer = executed(app, lambda: client.get(address, headers=headers))
+    assert answer.json["org"] == SCHOOL_OF["school"] and set(answer.json["next"]) >= {"confirm", "exception"}
+    assert answer.json["next"]["exception"]["allowed"] and not answer.json["next"]["confirm"]["allowed"]
+    assert len(statements) <= STATUS_BUDGET, statements
+    assert [s for s in statements if not s.startswith("SELECT")] == [], statements
