@@ -11,7 +11,8 @@ runs, next to the bare SQL the call needs (written by hand with SQLAlchemy Core)
 The national schema is left as it was: the sign-ins and the edits run in one transaction that is
 rolled back at the end (each request's commit releases a savepoint in it, which the statement
 count leaves out), while the reads use the database as the app does. The generated country has no
-central account: the first run of this or benchmarks/lists.py makes ``bench-central``.
+central account: the first run of this or benchmarks/lists.py makes ``bench-central``. With
+BENCH_SHOW_SQL=1 set, the statements counted are printed.
 Targets (issue 19): GET /api/v1/student/ page 1 ≤ 15 ms and ≤ 8 ms CPU; GET /api/v1/workflow/status
 ≤ 10 ms; PUT /api/v1/student/<id> ≤ 8 ms CPU."""
 
@@ -173,33 +174,33 @@ def main():
         year = current_year()
         learner_id = learners // 2
         school_code = db.session.scalar(select(School.code).order_by(School.id).limit(1))
-        reader_engine, cap = db.engine, reader.config["LEC_LIST_COUNT_CAP"]
+        cap = reader.config["LEC_LIST_COUNT_CAP"]
         username = central_account(reader, password)
     outer = rolled_back(writer)
     try:
         with writer.app_context():
-            writer_engine = db.engine
             cookie, jwt = signed_in(writer, username, password)
         cookie_reader = reader.test_client()
         cookie_reader.set_cookie("session", cookie.get_cookie("session").value)
+        signed = {reader: (cookie_reader, reader.test_client()), writer: (cookie, writer.test_client())}
         rooms = ["1", "2"]  # every call but the first writes: consecutive calls alternate
         turn = iter(range(10**9))
         calls = [
-            ("list", "GET /api/v1/student/ (page 1)", reader_engine, bare_list(cap),
+            ("list", "GET /api/v1/student/ (page 1)", reader, bare_list(cap),
              lambda client, headers: client.get("/api/v1/student/", headers=headers)),
-            ("status", "GET /api/v1/workflow/status", reader_engine, bare_status(school_code, year.id),
+            ("status", "GET /api/v1/workflow/status", reader, bare_status(school_code, year.id),
              lambda client, headers: client.get(
                  "/api/v1/workflow/status?org=%s&year=%d" % (school_code, year.year), headers=headers)),
-            ("put", "PUT /api/v1/student/<id>", writer_engine, bare_put(learner_id, rooms),
+            ("put", "PUT /api/v1/student/<id>", writer, bare_put(learner_id, rooms),
              lambda client, headers: client.put(
                  "/api/v1/student/%d" % learner_id, json={"room": rooms[next(turn) % 2]}, headers=headers)),
         ]  # fmt: skip
         rows = [("learners", "{:,}".format(learners)), ("count cap (LEC_LIST_COUNT_CAP)", "{:,}".format(cap))]
-        for key, name, engine, bare, call in calls:
-            app = writer if engine is writer_engine else reader
-            for how, client, headers in (("cookie", cookie if app is writer else cookie_reader, {}),
-                                         ("JWT", writer.test_client() if app is writer else reader.test_client(),
-                                          jwt)):  # fmt: skip
+        for key, name, app, bare, call in calls:
+            with app.app_context():
+                engine = db.engine
+            by_cookie, by_token = signed[app]
+            for how, client, headers in (("cookie", by_cookie, {}), ("JWT", by_token, jwt)):
                 server_ms, cpu_ms = timed(lambda: call(client, headers))  # noqa: B023
                 statements, response = statements_of(engine, lambda: call(client, headers))  # noqa: B023
                 with app.app_context():
@@ -209,8 +210,8 @@ def main():
                 met = [verdict("", server_ms, target_ms), verdict("CPU ", cpu_ms, target_cpu)]
                 extra = ""
                 if key == "list":
-                    extra = "; count %s, count_is_estimate %s" % (
-                        "{:,}".format(response.json["count"]), json.dumps(response.json.get("count_is_estimate")))
+                    count, estimate = response.json["count"], response.json.get("count_is_estimate")
+                    extra = "; count {:,}, count_is_estimate {}".format(count, json.dumps(estimate))
                 rows.append((
                     "central, %s: %s" % (how, name),
                     "%.1f ms, CPU %.1f ms (SQL %.2f ms; %d statements%s; target %s)"
