@@ -83,12 +83,22 @@ class StartsWith(FilterStartsWith):
 
 
 class LecFilterConverter(SQLAFilterConverter):
-    """FAB's filters, in FAB's order (so ``_flt_0_`` is still "starts with"), with ``StartsWith``."""
+    """FAB's filters, in FAB's order (so ``_flt_0_`` is still "starts with"), with ``StartsWith``.
+    FAB converts every column of the model again each time it makes a set of filters (for each
+    list, count and fetch by key); an interface's columns convert the same way every time, so each
+    is converted once (a new list each time: FAB appends to it)."""
 
     conversion_table = tuple(
         (test, [StartsWith if flt is FilterStartsWith else flt for flt in filters])
         for test, filters in SQLAFilterConverter.conversion_table
     )
+
+    def convert(self, col_name):
+        converted = self.datamodel.__dict__.setdefault("_converted_filters", {})
+        if col_name not in converted:
+            converted[col_name] = super().convert(col_name)
+        filters = converted[col_name]
+        return None if filters is None else list(filters)
 
 
 class ApproximateCount(int):
