@@ -326,7 +326,8 @@ def test_past_the_cap_the_list_count_is_an_estimate_of_at_least_the_rows_seen(ap
 
 
 @pytest.mark.parametrize("order", ["order_column:first_name,order_direction:asc",
-                                   "order_column:sex,order_direction:desc"])  # fmt: skip
+                                   "order_column:sex,order_direction:desc",
+                                   "order_column:school.name_th,order_direction:desc"])  # fmt: skip
 def test_pages_follow_each_other_in_a_stable_order_with_no_row_twice_or_missing(app, client, order):
     ids, last = every_page(client, api_headers(client, "central"), order)
     with app.app_context():

@@ -45,7 +45,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from marshmallow_sqlalchemy.fields import Related
-from sqlalchemy import BigInteger, Integer, SmallInteger, func, inspect, or_, select
+from sqlalchemy import BigInteger, Integer, SmallInteger, asc, desc, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, load_only, selectinload
@@ -235,11 +235,21 @@ class LecInterface(SQLAInterface):
         if not order_column:
             order_column, order_direction = pk.key, "asc"
         in_scope = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
-        ordered = self.apply_order_by(in_scope, order_column, order_direction, aliases_mapping={},
+        aliases = {}
+        ordered = self.apply_order_by(in_scope, order_column, order_direction, aliases_mapping=aliases,
                                       bypass_many_to_many=True, add_pk=True)  # fmt: skip
-        keys = self.apply_pagination(ordered, page, page_size).with_entities(pk).subquery()
-        rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key]).options(*loads)
-        items = self.apply_order_by(rows, order_column, order_direction, add_pk=True).all()
+        page_keys = self.apply_pagination(ordered, page, page_size)
+        root, _dot, leaf = order_column.partition(".")
+        if root in aliases:  # a related row's column: the page's rows follow the value read with their keys
+            keys = page_keys.with_entities(pk, getattr(aliases[root], leaf).label("sort_value")).subquery()
+            direction = asc if order_direction == "asc" else desc
+            rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key])
+            rows = rows.order_by(direction(keys.c.sort_value), direction(pk))
+        else:
+            keys = page_keys.with_entities(pk).subquery()
+            rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key])
+            rows = self.apply_order_by(rows, order_column, order_direction, add_pk=True)
+        items = rows.options(*loads).all()
         before = (page or 0) * page_size
         if len(items) < page_size and (items or not before):  # the last page: the count is known
             return before + len(items), items
