@@ -235,11 +235,13 @@ class LecInterface(SQLAInterface):
         if not order_column:
             order_column, order_direction = pk.key, "asc"
         in_scope = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
-        aliases = {}
-        ordered = self.apply_order_by(in_scope, order_column, order_direction, aliases_mapping=aliases,
+        root, _dot, leaf = order_column.partition(".")
+        aliases, sorting = {}, in_scope
+        if leaf and self.is_relation_many_to_one(root):  # joined here: FAB takes a scope's subquery on it for a join
+            sorting = self._query_join_relation(in_scope, root, aliases_mapping=aliases)
+        ordered = self.apply_order_by(sorting, order_column, order_direction, aliases_mapping=aliases,
                                       bypass_many_to_many=True, add_pk=True)  # fmt: skip
         page_keys = self.apply_pagination(ordered, page, page_size)
-        root, _dot, leaf = order_column.partition(".")
         if root in aliases:  # a related row's column: the page's rows follow the value read with their keys
             keys = page_keys.with_entities(pk, getattr(aliases[root], leaf).label("sort_value")).subquery()
             direction = asc if order_direction == "asc" else desc
