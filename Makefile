@@ -51,11 +51,12 @@ benchmark: translations
 	taskset -c 0 $(BIN)/python benchmarks/importer.py
 
 # National size on PostgreSQL: 1.5 million learners generated once into schema lec_national (kept),
-# then the data-quality checks over a province and the whole country, and the learner lists.
+# then the data-quality checks over a province and the whole country, the learner lists and the REST API.
 benchmark-national: translations
 	taskset -c 0 $(BIN)/python benchmarks/generate.py --keep lec_national || true
 	taskset -c 0 $(BIN)/python benchmarks/quality.py --schema lec_national
 	taskset -c 0 $(BIN)/python benchmarks/lists.py --schema lec_national
+	taskset -c 0 $(BIN)/python benchmarks/api.py --schema lec_national
 	taskset -c 0 $(BIN)/python benchmarks/reports.py --schema lec_national
 
 # Deadline-day load test (docs/performance.md): 300 users for 3 minutes against gunicorn on PostgreSQL

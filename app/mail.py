@@ -2,8 +2,8 @@
 
 Standard library only (smtplib). A message about something the database records is queued with
 ``send_after_commit`` and leaves only when that transaction commits: a step taken in a savepoint
-that is rolled back (workflow.next_steps tries every step that way) or a request that fails sends
-nothing. A mail server that is down never undoes what was recorded: the failure is logged."""
+that is rolled back or a request that fails sends nothing. A mail server that is down never undoes
+what was recorded: the failure is logged."""
 
 import logging
 import smtplib

@@ -6,7 +6,8 @@ where to act, and when it was read. Every step of the confirmation workflow noti
 ``notify_transitions``, a session listener (app/guards.py) on the new Transition rows: whichever
 entry point takes the step (a screen, a list action, the API, the command line), the
 notifications are written in the same transaction, and their emails leave only when it commits
-(app/mail.py), so a step tried in a rolled-back savepoint (workflow.next_steps) tells nobody.
+(app/mail.py), so a step taken in a rolled-back savepoint tells nobody (workflow.next_steps only
+tries steps, and makes no transition).
 
 Other features notify with one call: ``notify(kind, organisation, ...)`` for the active accounts
 of an organisation (central's when it is None), ``notify_accounts(kind, account_ids, ...)`` for

@@ -259,6 +259,7 @@ class AuthDBView(FabAuthDBView):
     login_template = "lec/login.html"
 
 
+PUBLIC = "public"  # the Public role's key among the cached role sets' permissions
 MANAGERS = weakref.WeakSet()  # every app's security manager, whose permission cache a role change clears
 
 
@@ -289,9 +290,10 @@ class LecSecurityManager(SecurityManager):
     """FAB's security manager with LEC's accounts. It asks the database for a role set's
     permissions once, and draws the menu a role set sees once per language, for
     ``LEC_PERMISSION_CACHE_SECONDS`` (a role change in this process forgets both at once), where
-    FAB asks once per menu entry and button on every page. The signed-in user, with roles and
-    groups, is read once per ``LEC_USER_CACHE_SECONDS`` instead of on every request; a change to
-    the account, a role or a group in this process drops it at once."""
+    FAB asks once per menu entry and button on every page, and reads the Public role's grants on
+    every API call. The signed-in user, with roles and groups, is read once per
+    ``LEC_USER_CACHE_SECONDS`` instead of on every request; a change to the account, a role or a
+    group in this process drops it at once."""
 
     user_model = LecUser
     userdbmodelview = LecUserView
@@ -337,20 +339,29 @@ class LecSecurityManager(SecurityManager):
         role_ids = frozenset(role.id for role in roles if role.name not in self.builtin_roles)
         if not role_ids:
             return frozenset()
-        expires, pairs = self.held_by_roles.get(role_ids, (0, None))
+        return self._held(role_ids, assoc_permissionview_role.c.role_id.in_(role_ids))
+
+    def held_publicly(self):
+        """The pairs the Public role holds (anyone, signed in or not). FAB reads the role and then
+        each of its grants on every API call, before it looks at who is calling."""
+        return self._held(PUBLIC, Role.name == self.auth_role_public)
+
+    def _held(self, key, roles):
+        expires, pairs = self.held_by_roles.get(key, (0, None))
         if expires < time.monotonic():
             pairs = frozenset(
                 self.session.execute(
                     select(Permission.name, ViewMenu.name)
                     .select_from(assoc_permissionview_role)
+                    .join(Role, Role.id == assoc_permissionview_role.c.role_id)
                     .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
                     .join(Permission, Permission.id == PermissionView.permission_id)
                     .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-                    .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+                    .where(roles)
                 ).all()
             )
             lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
-            self.held_by_roles[role_ids] = (time.monotonic() + lifetime, pairs)
+            self.held_by_roles[key] = (time.monotonic() + lifetime, pairs)
         return pairs
 
     def menu_html(self):
@@ -375,8 +386,13 @@ class LecSecurityManager(SecurityManager):
             return True
         return (permission_name, view_name) in self.held(roles)
 
+    def is_item_public(self, permission_name, view_name):
+        return (permission_name, view_name) in self.held_publicly()
+
     def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
-        roles = [self.get_public_role()] if user is None else self.get_user_roles(user)
+        if user is None:  # as is_item_public: the grants stored for the Public role
+            return {view for permission, view in self.held_publicly() if permission == permission_name}
+        roles = self.get_user_roles(user)
         found = {
             name
             for role in roles

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, inspect, literal, null, or_, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.sql.elements import True_
 
 from . import choices, quality
 from .context import change_reason, current_user_id, now
@@ -54,14 +55,19 @@ def confirmation_of(organisation, year, lock=False, share=False):
     """The organisation's confirmation for the year, created open on first use; ``lock`` takes
     the row exclusively until the transaction ends (PostgreSQL), ``share`` in shared mode: a step
     that depends on the level above staying open holds it so (a take-back, a return), and that
-    level's confirmation, which takes it exclusively, waits for the step or the step for it."""
-    _ensure_rows([(year.id, organisation)])
+    level's confirmation, which takes it exclusively, waits for the step or the step for it.
+    The year's opening made every organisation's row: it is read first, and made only when missing."""
     query = select(Confirmation).where(
         Confirmation.academic_year_id == year.id, Confirmation.org_key == key_of(organisation)
     )
     if lock or share:
         query = query.with_for_update(read=not lock)
-    return db.session.scalars(query.execution_options(populate_existing=True)).one()
+    query = query.execution_options(populate_existing=True)
+    found = db.session.scalars(query).one_or_none()
+    if found is None:
+        _ensure_rows([(year.id, organisation)])
+        found = db.session.scalars(query).one()
+    return found
 
 
 def _ensure_rows(pairs):
@@ -193,7 +199,10 @@ def _require(organisation, step):
     if node.level not in takers(step, level_of(organisation)):
         raise Refused([_("Your role does not take this step.")])
     model = type(organisation)
-    if db.session.scalar(select(model.id).where(model.id == organisation.id, readable(model))) is None:
+    scope = readable(model)
+    if isinstance(scope, True_):  # a user who reaches every organisation
+        return
+    if db.session.scalar(select(model.id).where(model.id == organisation.id, scope)) is None:
         raise OutOfScope(_("You may only record data of your own organisation."))
 
 
@@ -215,11 +224,12 @@ def blocking_errors(school, year):
     return [message for check in BLOCKING_CHECKS for message in check(school, year)]
 
 
-def confirm_school(school, year):
+def confirm_school(school, year, trial=False):
     """Lock the school's data for the year. Refused when already confirmed, outside the window or
-    with blocking data errors."""
+    with blocking data errors. Every step takes ``trial``: run its checks, refuse as it would,
+    and stop before it locks or writes anything (next_steps)."""
     _require(school, "confirm_school")
-    confirmation = confirmation_of(school, year, lock=True)
+    confirmation = confirmation_of(school, year, lock=not trial)
     reasons = []
     if confirmation.state == CONFIRMED:
         reasons.append(_("Already confirmed."))
@@ -227,34 +237,35 @@ def confirm_school(school, year):
     reasons.extend(blocking_errors(school, year))
     if reasons:
         raise Refused(reasons)
-    return _transition(confirmation, "confirm", CONFIRMED)
+    return None if trial else _transition(confirmation, "confirm", CONFIRMED)
 
 
-def take_back_school(school, year):
+def take_back_school(school, year, trial=False):
     """The school re-opens its own confirmation, until its LAO has confirmed and while its entry
     window is open: after the deadline a re-opened school could neither correct nor confirm again,
     and its LAO could not confirm either."""
     _require(school, "take_back_school")
-    confirmation = confirmation_of(school, year, lock=True)
+    confirmation = confirmation_of(school, year, lock=not trial)
     reasons = []
     if confirmation.state != CONFIRMED:
         reasons.append(_("The school has not confirmed."))
     _require_open_window(confirmation, reasons)
-    if confirmation_of(school.lao, year, share=True).state == CONFIRMED:
+    if confirmation_of(school.lao, year, share=not trial).state == CONFIRMED:
         reasons.append(_("The LAO has already confirmed; ask it to return the school."))
     if reasons:
         raise Refused(reasons)
-    return _transition(confirmation, "take_back", OPEN)
+    return None if trial else _transition(confirmation, "take_back", OPEN)
 
 
-def _confirm_above(organisation, year, children, step, checks=()):
+def _confirm_above(organisation, year, children, step, checks=(), trial=False):
     _require(organisation, step)
-    confirmation = confirmation_of(organisation, year, lock=True)
+    confirmation = confirmation_of(organisation, year, lock=not trial)
     reasons = []
     if confirmation.state == CONFIRMED:
         reasons.append(_("Already confirmed."))
     _require_open_window(confirmation, reasons)
-    _ensure_rows([(year.id, child) for child in children])
+    if not trial:  # a trial reads a missing row as what it would be made: open
+        _ensure_rows([(year.id, child) for child in children])
     states = dict(
         db.session.execute(
             select(Confirmation.org_key, Confirmation.state).where(
@@ -269,7 +280,7 @@ def _confirm_above(organisation, year, children, step, checks=()):
         reasons.extend(check(organisation, year))
     if reasons:
         raise Refused(reasons)
-    return _transition(confirmation, "confirm", CONFIRMED)
+    return None if trial else _transition(confirmation, "confirm", CONFIRMED)
 
 
 def other_affiliation_problems(lao, year):
@@ -291,53 +302,59 @@ def other_affiliation_problems(lao, year):
     return []
 
 
-def confirm_lao(lao, year):
+def confirm_lao(lao, year, trial=False):
     """Refused until every school of the LAO has confirmed (the refusal names those that have
     not) and its other-affiliation counts are entered."""
     schools = db.session.scalars(select(School).where(School.lao_id == lao.id).order_by(School.code)).all()
-    return _confirm_above(lao, year, schools, "confirm_lao", [other_affiliation_problems])
+    return _confirm_above(lao, year, schools, "confirm_lao", [other_affiliation_problems], trial)
 
 
-def confirm_province(province, year):
+def confirm_province(province, year, trial=False):
     """Refused until every LAO of the province has confirmed. Freezes the province's figures as its
     next snapshot version (app/snapshots.py), which the budget reads."""
     laos = db.session.scalars(select(Lao).where(Lao.province_id == province.id).order_by(Lao.code)).all()
-    record = _confirm_above(province, year, laos, "confirm_province")
-    freeze_province(province, year, record)
+    record = _confirm_above(province, year, laos, "confirm_province", trial=trial)
+    if not trial:
+        freeze_province(province, year, record)
     return record
 
 
-def _return(organisation, parent, year, reason, step):
+def _return(organisation, above, year, reason, step, trial):
+    """``above``: the relation to the organisation whose confirmation must still be open (None
+    for a province), read only once the user may take the step."""
     _require(organisation, step)
+    parent = getattr(organisation, above) if above else None
     if not (reason or "").strip():
         raise Refused([_("Write the reason for returning it.")])
-    confirmation = confirmation_of(organisation, year, lock=True)
+    confirmation = confirmation_of(organisation, year, lock=not trial)
     reasons = []
     if confirmation.state != CONFIRMED:
         reasons.append(_("It has not confirmed; there is nothing to return."))
-    if parent is not None and confirmation_of(parent, year, share=True).state == CONFIRMED:
+    if parent is not None and confirmation_of(parent, year, share=not trial).state == CONFIRMED:
         reasons.append(_("Your own confirmation is already given; it must be returned to you first."))
     if reasons:
         raise Refused(reasons)
+    if trial:
+        return None
     with change_reason(reason.strip()):
         record = _transition(confirmation, "return", OPEN, reason.strip())
         db.session.flush()
     return record
 
 
-def return_school(school, year, reason):
+def return_school(school, year, reason, trial=False):
     """The LAO re-opens one of its schools, with a written reason, while the LAO is still open."""
-    return _return(school, school.lao, year, reason, "return_school")
+    return _return(school, "lao", year, reason, "return_school", trial)
 
 
-def return_lao(lao, year, reason):
+def return_lao(lao, year, reason, trial=False):
     """The province re-opens one of its LAOs while the province is still open."""
-    return _return(lao, lao.province, year, reason, "return_lao")
+    return _return(lao, "province", year, reason, "return_lao", trial)
 
 
-def return_province(province, year, reason):
+def return_province(province, year, reason, trial=False):
     """Central re-opens a province."""
-    return _return(province, None, year, reason, "return_province")
+    return _return(province, None, year, reason, "return_province", trial)
 
 
 EXCEPTION_GRANTERS = ("central", "province")  # the values of the setting LEC_EXCEPTION_GRANTED_BY
@@ -360,7 +377,7 @@ def require_granter(organisation):
     _require(organisation, "grant_exception")
 
 
-def grant_exception(organisation, year, until, reason):
+def grant_exception(organisation, year, until, reason, trial=False):
     """The granting level (exception_granter) re-opens entry for one organisation after its
     deadline, until a date."""
     require_granter(organisation)
@@ -371,6 +388,8 @@ def grant_exception(organisation, year, until, reason):
         reasons.append(_("The exception must end today or later."))
     if reasons:
         raise Refused(reasons)
+    if trial:
+        return None
     confirmation = confirmation_of(organisation, year, lock=True)
     with change_reason(reason.strip()):
         confirmation.exception_until, confirmation.exception_reason = until, reason.strip()
@@ -455,28 +474,31 @@ STEPS = {
 
 def next_steps(organisation, year):
     """For each step on this organisation: may the acting user take it now, and if not, why.
-    Each step is tried in a savepoint that is always rolled back, so the answer uses the very
-    rules the step applies."""
+    Each step is run as a trial (its own checks, stopping before it locks or writes), so the
+    answer uses the very rules the step applies."""
     answers = {}
     for name, step in {**STEPS[type(organisation)], "exception": grant_exception}.items():
-        savepoint = db.session.begin_nested()
         try:
             if name == "exception":
-                step(organisation, year, date.today(), "?")
+                step(organisation, year, date.today(), "?", trial=True)
             elif name == "return":
-                step(organisation, year, "?")
+                step(organisation, year, "?", trial=True)
             else:
-                step(organisation, year)
+                step(organisation, year, trial=True)
             answers[name] = []
         except (Refused, OutOfScope) as refusal:
             answers[name] = getattr(refusal, "reasons", [str(refusal)])
-        finally:
-            savepoint.rollback()
     return answers
 
 
 def status(organisation, year):
+    """The organisation's confirmation in the year, its steps so far and the steps open to the
+    acting user now (the status API)."""
     confirmation = confirmation_of(organisation, year)
+    steps = db.session.scalars(
+        select(Transition).where(Transition.confirmation_id == confirmation.id)
+        .options(joinedload(Transition.actor)).order_by(Transition.id)
+    ).all()  # fmt: skip
     window = window_for(confirmation)
     return {
         "org": organisation.code,
@@ -491,7 +513,7 @@ def status(organisation, year):
         "history": [
             {"action": t.action, "from": t.from_state, "to": t.to_state, "reason": t.reason,
              "by": t.actor.username if t.actor else None, "on": t.occurred_on.isoformat()}
-            for t in sorted(confirmation.transitions, key=lambda t: t.id)
+            for t in steps
         ],  # fmt: skip
         "next": {name: {"allowed": not why, "reasons": why} for name, why in next_steps(organisation, year).items()},
     }
@@ -781,7 +803,8 @@ def lock_reasons(items, session=None, share=False):
     data a confirmation locks (learners, profiles, buildings, other-affiliation rows) whose
     organisation has confirmed, or whose entry window is closed. The flush guard
     (``refuse_locked_writes``) asks this very question of every row it writes, so a screen that
-    offers or withholds a change cannot disagree with it. Reads in a fixed number of queries."""
+    offers or withholds a change cannot disagree with it. Reads in a fixed number of queries;
+    ``share`` (the flush guard) holds the confirmations read FOR SHARE, made first where missing."""
     return _judge(items, session or db.session, share)[0]
 
 
@@ -823,7 +846,13 @@ def _judge(items, session, share, model=None):
                 and_(Confirmation.org_key == own, Confirmation.academic_year_id == current) if own else false(),
             ))  # fmt: skip
             query = query.with_for_update(read=True) if share else query.options(joinedload(Confirmation.academic_year))
-            rows = session.scalars(query.execution_options(populate_existing=True)).all()
+            query = query.execution_options(populate_existing=True)
+            rows = session.scalars(query).all()
+            found = {(row.academic_year_id, row.org_key) for row in rows}
+            missing = sorted(p for p in touched if (p[0], org_key(p[1], p[2])) not in found)
+            if share and missing:  # a confirmation not made yet (added after the year opened): make it, to hold it
+                _insert_missing(session, missing)
+                rows = session.scalars(query).all()
         reasons = _reasons(session, touched, rows=rows)
     adding = None
     if own:
@@ -847,10 +876,8 @@ def refuse_locked_writes(session, flush_context, instances):
     if not (locked or tree):
         return
     with session.no_autoflush:
-        touched = set().union(*(_placements(session, obj) for obj in locked))
         year_id = session.scalar(select(AcademicYear.id).where(AcademicYear.is_current)) if tree else None
         counted = set().union(*(_tree_placements(session, obj, year_id) for obj in tree)) if year_id else set()
-        _insert_missing(session, sorted(touched))
         rows = _confirmations(session, counted) if counted else []
     for confirmation in rows:
         if confirmation.state == CONFIRMED:

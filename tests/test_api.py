@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from stdnum.th import pin
 
 from app.extensions import db
@@ -266,3 +266,119 @@ def test_an_edit_whose_body_is_not_an_object_is_a_400_and_changes_nothing(app, c
     with app.app_context():
         row = db.session.get(model, before[0])
         assert (row.id, row.code, row.name_th, row.changed_on) == before
+
+
+# -- lists on the screens' fast path (issue 19) -----------------------------------------------------
+
+# A list as central: the user with its roles, the page's rows, the count up to the cap (nothing about
+# the Public role, whose grants are kept like every role's).
+LIST_BUDGET = 3
+# An edit as central: the user, the row with its year and school (FAB merges the body into the stored
+# row), the confirmation that locks it, the UPDATE, the history entry with its school and LAO;
+# nothing read again after the commit.
+PUT_BUDGET = 9
+
+
+def executed(app, call):
+    """The SQL statements one request executes, and its answer."""
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.json
+    return statements, response
+
+
+def every_page(client, headers, query):
+    """The ids of every page of the learners list under this rison query, page after page."""
+    ids, page = [], 0
+    while True:
+        answer = client.get("/api/v1/student/?q=(%s,page:%d,page_size:25)" % (query, page), headers=headers).json
+        if not answer["ids"]:
+            return ids, answer
+        ids += answer["ids"]
+        page += 1
+
+
+def test_under_the_cap_the_list_count_is_exact(app, client):
+    answer = client.get("/api/v1/student/?q=(page_size:5)", headers=api_headers(client, "central")).json
+    assert answer["count"] == count_learners(app) and answer["count_is_estimate"] is False
+    assert len(answer["result"]) == 5
+
+
+def test_past_the_cap_the_list_count_is_an_estimate_of_at_least_the_rows_seen(app, client, monkeypatch):
+    headers = api_headers(client, "central")
+    monkeypatch.setitem(app.config, "LEC_LIST_COUNT_CAP", 10)
+    for page in (0, 3):
+        answer = client.get("/api/v1/student/?q=(page:%d,page_size:5)" % page, headers=headers).json
+        assert answer["count_is_estimate"] is True
+        assert answer["count"] > 10 and answer["count"] >= page * 5 + len(answer["ids"])
+    small = client.get("/api/v1/province/?q=(page_size:5,filters:!((col:code,opr:eq,value:'50')))", headers=headers)
+    assert small.json["count"] == 1 and small.json["count_is_estimate"] is False
+
+
+@pytest.mark.parametrize("order", ["order_column:first_name,order_direction:asc",
+                                   "order_column:sex,order_direction:desc",
+                                   "order_column:school.name_th,order_direction:desc"])  # fmt: skip
+def test_pages_follow_each_other_in_a_stable_order_with_no_row_twice_or_missing(app, client, order):
+    ids, last = every_page(client, api_headers(client, "central"), order)
+    with app.app_context():
+        every = db.session.scalars(select(Student.id)).all()
+    assert len(ids) == len(set(ids)) and sorted(ids) == sorted(every)
+    assert last["count"] == len(every) and last["count_is_estimate"] is False
+
+
+@pytest.mark.parametrize("order", ["order_column:id,order_direction:asc",
+                                   "order_column:school.name_th,order_direction:desc"])  # fmt: skip
+def test_a_school_clerks_list_holds_only_its_own_learners(app, client, order):
+    ids, _last = every_page(client, api_headers(client, "school"), order)
+    with app.app_context():
+        own = db.session.scalars(
+            select(Student.id).join(School).where(School.code == SCHOOL_OF["school"]).order_by(Student.id)
+        ).all()
+    assert own and ids == (own if "order_column:id" in order else own[::-1])
+
+
+@pytest.mark.parametrize("signed_in", ["cookie", "jwt"])
+def test_a_list_and_an_edit_as_central_run_a_fixed_few_statements(app, as_user, signed_in):
+    client = as_user("central") if signed_in == "cookie" else app.test_client()
+    headers = api_headers(client, "central") if signed_in == "jwt" else {}
+    with app.app_context():
+        learner_id = db.session.scalar(select(Student.id).order_by(Student.id).limit(1))
+    client.get("/api/v1/student/", headers=headers)  # the role set's permissions are read once per process
+    listed, _answer = executed(app, lambda: client.get("/api/v1/student/?q=(page_size:25)", headers=headers))
+    assert len(listed) <= LIST_BUDGET, listed
+    assert not [s for s in listed if "FROM ab_role" in s or "ab_permission" in s], listed
+    for room in ("ห้อง 1", "ห้อง 2"):
+        edited, answer = executed(app, lambda room=room: client.put(
+            "/api/v1/student/%d" % learner_id, json={"room": room}, headers=headers))  # fmt: skip
+        assert answer.json["result"]["room"] == room
+        assert len(edited) <= PUT_BUDGET, edited
+        assert [s for s in edited if s.startswith("UPDATE student")], edited
+
+
+# The status of a school as central: the user, the year, the school by its code (a province's code
+# is tried first, then an LAO's), its confirmation, and its steps with who took them. Each next step
+# is tried as the step itself decides, without taking it: nothing written, no savepoint.
+STATUS_BUDGET = 7
+
+
+def test_the_workflow_status_reads_a_fixed_few_statements_and_writes_nothing(app, client):
+    headers = api_headers(client, "central")
+    with app.app_context():
+        year = db.session.scalar(select(AcademicYear.year).where(AcademicYear.is_current))
+    address = "/api/v1/workflow/status?org=%s&year=%d" % (SCHOOL_OF["school"], year)
+    client.get(address, headers=headers)
+    statements, answer = executed(app, lambda: client.get(address, headers=headers))
+    assert answer.json["org"] == SCHOOL_OF["school"] and set(answer.json["next"]) >= {"confirm", "exception"}
+    assert answer.json["next"]["exception"]["allowed"] and not answer.json["next"]["confirm"]["allowed"]
+    assert len(statements) <= STATUS_BUDGET, statements
+    assert [s for s in statements if not s.startswith("SELECT")] == [], statements

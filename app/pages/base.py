@@ -4,6 +4,7 @@ They carry the cross-cutting behaviour once: the domain rules in ``app.quality``
 row is added or changed, domain refusals answer in Thai (a flash on screens, by FAB's own forms;
 JSON in the API, by app/pages/errors.py), and lists have a stable order."""
 
+import functools
 import json
 import re
 import threading
@@ -17,12 +18,21 @@ import marshmallow
 import prison
 from flask import abort, current_app, flash, jsonify, make_response, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose, has_access
-from flask_appbuilder.api import BaseApi, merge_response_func, protect, rison, safe
+from flask_appbuilder.api import BaseApi, merge_response_func, protect, safe
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.schemas import get_info_schema, get_item_schema, get_list_schema
 from flask_appbuilder.const import (
+    API_ADD_COLUMNS_RIS_KEY,
+    API_ADD_TITLE_RIS_KEY,
     API_DESCRIPTION_COLUMNS_RIS_KEY,
+    API_EDIT_COLUMNS_RIS_KEY,
+    API_EDIT_TITLE_RIS_KEY,
+    API_FILTERS_RIS_KEY,
     API_LABEL_COLUMNS_RIS_KEY,
+    API_LIST_COLUMNS_RIS_KEY,
+    API_LIST_TITLE_RIS_KEY,
+    API_ORDER_COLUMNS_RIS_KEY,
+    API_PERMISSIONS_RIS_KEY,
     API_SHOW_COLUMNS_RIS_KEY,
     API_SHOW_TITLE_RIS_KEY,
 )
@@ -38,10 +48,10 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from marshmallow_sqlalchemy.fields import Related
-from sqlalchemy import BigInteger, Integer, SmallInteger, func, inspect, or_, select
+from sqlalchemy import BigInteger, Integer, SmallInteger, asc, desc, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
@@ -76,12 +86,22 @@ class StartsWith(FilterStartsWith):
 
 
 class LecFilterConverter(SQLAFilterConverter):
-    """FAB's filters, in FAB's order (so ``_flt_0_`` is still "starts with"), with ``StartsWith``."""
+    """FAB's filters, in FAB's order (so ``_flt_0_`` is still "starts with"), with ``StartsWith``.
+    FAB converts every column of the model again each time it makes a set of filters (for each
+    list, count and fetch by key); an interface's columns convert the same way every time, so each
+    is converted once (a new list each time: FAB appends to it)."""
 
     conversion_table = tuple(
         (test, [StartsWith if flt is FilterStartsWith else flt for flt in filters])
         for test, filters in SQLAFilterConverter.conversion_table
     )
+
+    def convert(self, col_name):
+        converted = self.datamodel.__dict__.setdefault("_converted_filters", {})
+        if col_name not in converted:
+            converted[col_name] = super().convert(col_name)
+        filters = converted[col_name]
+        return None if filters is None else list(filters)
 
 
 class ApproximateCount(int):
@@ -111,28 +131,66 @@ def _compile_explain(element, compiler, **kw):
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
+KEPT = 16  # answers ``kept`` keeps per object and kind: the few its callers ask for
+
+
+def kept(owner, kind, key, make):
+    """``make()``, made once per ``key`` and kept on ``owner`` (an API, an interface: for the life
+    of the process). Callers may choose keys (an API's ``select_columns``), so only the first KEPT
+    of each kind are kept."""
+    store = owner.__dict__.setdefault("_kept_" + kind, {})
+    value = store.get(key)
+    if value is None:
+        value = make()
+        if len(store) < KEPT:
+            store[key] = value
+    return value
+
+
 class LecInterface(SQLAInterface):
     """FAB's data interface, scoped: every query it builds (lists, counts, search, fetch by id for
     show/edit/delete/actions, dropdowns through ``get_related_interface``, REST ``_info``) keeps
     only the rows the user may read (app/scope.py). Database conflicts become a Thai ``Conflict``.
 
-    A screen's list (``shows_list``) stays fast on 1.5 million learners: the page's keys are read
-    first, in a stable order (the sort column, then the key) off the narrow index, and only those
-    rows are joined and loaded with what the list shows (no query per row); the count stops at
-    ``LEC_LIST_COUNT_CAP`` rows and beyond it is the planner's estimate."""
+    A list (a screen's, ``shows_list``, or the REST API's, which names its ``select_columns``)
+    stays fast on 1.5 million learners: the rows in scope are built once as one query; the page's
+    keys are read from it first, in a stable order (the sort column, then the key) off the narrow
+    index, and only those rows are joined and loaded with what the list shows (no query per row);
+    the count stops at ``LEC_LIST_COUNT_CAP`` rows and beyond it is the planner's estimate."""
 
     filter_converter_class = LecFilterConverter
-    page_loads = None  # loader options for a screen's list page; None: FAB's own query (REST API)
+    page_loads = None  # loader options for a screen's list page; None: FAB's own query
 
     def shows_list(self, columns):
         """Called by the screen that lists this interface's rows with these columns."""
-        loads = []
-        for column in dict.fromkeys(name.split(".")[0] for name in columns):
-            if self.is_relation_many_to_one(column) or self.is_relation_one_to_one(column):
-                loads.append(joinedload(getattr(self.obj, column)))
-            elif self.is_relation(column):
-                loads.append(selectinload(getattr(self.obj, column)))
-        self.page_loads = loads
+        self.page_loads = self._loads(columns)
+
+    def _loads(self, columns, narrow=False):
+        """Loader options for a page's rows showing these columns: a many-to-one relation joined,
+        others read in one more query; ``narrow`` (the API, whose columns name a relation's own
+        columns as ``school.name_th``): only the columns named, unless one is computed in Python
+        (it may read any other)."""
+        leaves = {}
+        for name in columns:
+            root, _dot, leaf = name.partition(".")
+            leaves.setdefault(root, []).append(leaf)
+        own = [getattr(self.obj, column) for column in leaves if not self.is_relation(column)]
+        narrow = narrow and not any(self.is_property_or_function(column) for column in leaves)
+        loads = [load_only(*own)] if narrow and own else []
+        for column, named in leaves.items():
+            if not self.is_relation(column):
+                continue
+            many_to_one = self.is_relation_many_to_one(column) or self.is_relation_one_to_one(column)
+            load = (joinedload if many_to_one else selectinload)(getattr(self.obj, column))
+            if narrow and all(named):
+                model = self.get_related_model(column)
+                load = load.load_only(*(getattr(model, leaf) for leaf in named))
+            loads.append(load)
+        return loads
+
+    def _api_loads(self, select_columns):
+        """The REST API's loader options for its columns, made once for each set of columns."""
+        return kept(self, "api_loads", frozenset(select_columns), lambda: self._loads(select_columns, narrow=True))
 
     def _apply_inner_all(self, query, *args, **kwargs):
         return super()._apply_inner_all(query.filter(readable(self.obj)), *args, **kwargs)
@@ -172,49 +230,61 @@ class LecInterface(SQLAInterface):
         if not page_size and not select_columns:  # every row (a dropdown's choices): the count is their number
             items = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction).all()
             return len(items), items
-        if self.page_loads is None or select_columns:
+        loads = self._api_loads(select_columns) if select_columns else self.page_loads
+        if loads is None or not page_size:
             return super().query(filters, order_column, order_direction, page, page_size, select_columns,
                                  outer_default_load)  # fmt: skip
         pk = self.get_pk()
         if not order_column:
             order_column, order_direction = pk.key, "asc"
-        keys = self._apply_inner_all(self.session.query(self.obj), filters, order_column, order_direction, page,
-                                     page_size).with_entities(pk).subquery()  # fmt: skip
-        rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key]).options(*self.page_loads)
-        items = self.apply_order_by(rows, order_column, order_direction, add_pk=True).all()
+        in_scope = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
+        root, _dot, leaf = order_column.partition(".")
+        aliases, sorting = {}, in_scope
+        if leaf and self.is_relation_many_to_one(root):  # joined here: FAB takes a scope's subquery on it for a join
+            sorting = self._query_join_relation(in_scope, root, aliases_mapping=aliases)
+        ordered = self.apply_order_by(sorting, order_column, order_direction, aliases_mapping=aliases,
+                                      bypass_many_to_many=True, add_pk=True)  # fmt: skip
+        page_keys = self.apply_pagination(ordered, page, page_size)
+        if root in aliases:  # a related row's column: the page's rows follow the value read with their keys
+            keys = page_keys.with_entities(pk, getattr(aliases[root], leaf).label("sort_value")).subquery()
+            direction = asc if order_direction == "asc" else desc
+            rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key])
+            rows = rows.order_by(direction(keys.c.sort_value), direction(pk))
+        else:
+            keys = page_keys.with_entities(pk).subquery()
+            rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key])
+            rows = self.apply_order_by(rows, order_column, order_direction, add_pk=True)
+        items = rows.options(*loads).all()
         before = (page or 0) * page_size
         if len(items) < page_size and (items or not before):  # the last page: the count is known
             return before + len(items), items
         if items and before + len(items) > self.count_cap and self._estimates:  # deep in a large scope
-            return ApproximateCount(max(self._estimate(filters), before + len(items))), items
-        return self.query_count(self.session.query(self.obj), filters), items
+            return ApproximateCount(max(self._estimate(in_scope), before + len(items))), items
+        return self._capped_count(in_scope, before + len(items)), items
 
     @property
     def count_cap(self):
         return current_app.config["LEC_LIST_COUNT_CAP"]
 
-    def query_count(self, query, filters=None, select_columns=None):
-        """Count at most ``count_cap`` + 1 rows; more than that is the planner's estimate, so that a
-        page never counts 1.5 million rows."""
-        if self.page_loads is None:
-            return super().query_count(query, filters, select_columns)
-        rows = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        capped = rows.with_entities(self.get_pk()).limit(self.count_cap + 1).subquery()
+    def _capped_count(self, in_scope, seen):
+        """Count at most ``count_cap`` + 1 of the rows in scope; more than that is the planner's
+        estimate, so that a page never counts 1.5 million rows; never fewer than the rows up to the
+        page's end (``seen``)."""
+        capped = in_scope.with_entities(self.get_pk()).limit(self.count_cap + 1).subquery()
         counted = self.session.scalar(select(func.count()).select_from(capped))
         if counted <= self.count_cap:
             return counted
         if not self._estimates:
-            return ApproximateCount(counted, more_than=self.count_cap)
-        return ApproximateCount(max(self._estimate(filters), counted))
+            return ApproximateCount(max(counted, seen), more_than=self.count_cap)
+        return ApproximateCount(max(self._estimate(in_scope), counted, seen))
 
     @property
     def _estimates(self):
         return self.session.get_bind().dialect.name == "postgresql"
 
-    def _estimate(self, filters):
+    def _estimate(self, in_scope):
         """The planner's estimate of the rows in scope."""
-        rows = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
-        plan = self.session.execute(Explain(rows.with_entities(self.get_pk()).statement)).scalar()
+        plan = self.session.execute(Explain(in_scope.with_entities(self.get_pk()).statement)).scalar()
         return int(plan[0]["Plan"]["Plan Rows"])
 
     def add(self, item, commit=True):
@@ -224,12 +294,18 @@ class LecInterface(SQLAInterface):
             raise Conflict(str(CONFLICT)) from None
 
     def edit(self, item, commit=True):
+        """The row keeps what it holds after the commit, which is what the commit wrote: the API
+        answers with it instead of reading the row and its relations again."""
+        session = self.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False
         try:
             super().edit(item, commit)
         except Exception as error:
             if isinstance(error.__cause__, IntegrityError):
                 raise Conflict(str(CONFLICT)) from None
             raise
+        finally:
+            session.expire_on_commit = keep
 
     def delete(self, item, commit=True):
         try:
@@ -703,8 +779,11 @@ class RelatedId(Related, marshmallow.fields.Integer):
         number = whole_number(value, key.type) if not isinstance(value, str) else None
         if number is None:
             raise marshmallow.ValidationError(str(NOT_AN_ID))
-        session = current_app.appbuilder.session
-        row = session.scalar(select(model).where(key == number, readable(model)))
+        session, scope = current_app.appbuilder.session, readable(model)
+        if isinstance(scope, True_):  # a user who reads every row: the session may hold it already
+            row = session.get(model, number)
+        else:
+            row = session.scalar(select(model).where(key == number, scope))
         if row is None:
             raise marshmallow.ValidationError(str(NO_SUCH_RECORD))
         return row
@@ -803,6 +882,33 @@ RISON_SCHEMAS = {
     "get": get_item_schema,
     "info": get_info_schema,
 }
+# Each schema checked once, here: jsonschema.validate (and FAB's rison decorator) checks the schema
+# itself again on every call.
+RISON_CHECKS = {name: jsonschema.validators.validator_for(schema)(schema) for name, schema in RISON_SCHEMAS.items()}
+for _check in RISON_CHECKS.values():
+    _check.check_schema(_check.schema)
+
+
+def reads_q(endpoint):
+    """FAB's ``rison`` decorator without its second reading of ``q``: the endpoint gets the
+    arguments ``LecModelApi.refuse_bad_query`` read and checked before it."""
+
+    def with_q(self, *args, **kwargs):
+        return endpoint(self, *args, rison=getattr(request, "lec_q", {}), **kwargs)
+
+    return functools.update_wrapper(with_q, endpoint)
+
+
+COUNT = {
+    "type": "integer",
+    "description": "The rows in the user's area under the filters: exact up to LEC_LIST_COUNT_CAP (10,000) "
+    "rows; beyond it an estimate (count_is_estimate), never fewer than the rows up to this page's end",
+}
+COUNT_IS_ESTIMATE = {
+    "type": "boolean",
+    "description": "True when the rows exceed LEC_LIST_COUNT_CAP and count is an estimate: the database "
+    "planner's (PostgreSQL) or the cap plus one (SQLite); to read them all, page until a page comes back short",
+}
 
 
 def model_api_spec(name):
@@ -814,7 +920,8 @@ def model_api_spec(name):
         "get_list": {"get": {"responses": {
             "200": api_response(
                 "Rows in the user's area", ids={"type": "array", "items": {"type": "integer"}},
-                count={"type": "integer"}, result={"type": "array", "items": {"$ref": schema + "get_list"}},
+                count=COUNT, count_is_estimate=COUNT_IS_ESTIMATE,
+                result={"type": "array", "items": {"$ref": schema + "get_list"}},
                 label_columns=item, list_columns={"type": "array"}, order_columns={"type": "array"},
                 description_columns=item, list_title={"type": "string"},
             ),
@@ -865,8 +972,10 @@ class LecModelApi(LecApi, ModelRestApi):
     @before_request(only=list(RISON_SCHEMAS))
     def refuse_bad_query(self):
         """FAB's ``rison`` decorator fails with a server error on some text that is not rison
-        (``q=5.79e+16``), and answers in English; read ``q`` as it does, and refuse in Thai."""
+        (``q=5.79e+16``), and answers in English; read ``q`` as it does, and refuse in Thai. The
+        arguments read are the request's (``reads_q``): ``q`` is read and checked once."""
         value = request.args.get("q")
+        request.lec_q = {}
         if not value:
             return None
         try:
@@ -878,14 +987,14 @@ class LecModelApi(LecApi, ModelRestApi):
                 args = None
         if not isinstance(args, dict):
             return self.response(400, message={"q": str(BAD_QUERY)})
-        try:
-            jsonschema.validate(args, RISON_SCHEMAS[request.endpoint.rsplit(".", 1)[-1]])
-        except jsonschema.ValidationError as error:
+        error = jsonschema.exceptions.best_match(RISON_CHECKS[request.endpoint.rsplit(".", 1)[-1]].iter_errors(args))
+        if error is not None:
             where = "/".join(map(str, error.absolute_path)) or "q"
             return self.response(400, message={"q": str(BAD_QUERY_VALUE) % {"where": where}})
         where = next(self._unstorable_in_query(args), None)
         if where:
             return self.response(400, message={"q": str(BAD_QUERY_VALUE) % {"where": where}})
+        request.lec_q = args
         return None
 
     def _unstorable_in_query(self, args):
@@ -909,7 +1018,7 @@ class LecModelApi(LecApi, ModelRestApi):
     @protect()
     @safe
     @permission_name("get")
-    @rison(get_item_schema)
+    @reads_q
     @merge_response_func(ModelRestApi.merge_show_label_columns, API_LABEL_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_show_columns, API_SHOW_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
@@ -919,6 +1028,48 @@ class LecModelApi(LecApi, ModelRestApi):
         return self.get_headless(key, **kwargs) if key is not None else self.response_404()
 
     get.__doc__ = ModelRestApi.get.__doc__  # FAB's operation, any key: one that is no row's is a 404, not a 405
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    @reads_q
+    @merge_response_func(ModelRestApi.merge_order_columns, API_ORDER_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_label_columns, API_LABEL_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_columns, API_LIST_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_title, API_LIST_TITLE_RIS_KEY)
+    def get_list(self, **kwargs):
+        return self.get_list_headless(**kwargs)
+
+    get_list.__doc__ = ModelRestApi.get_list.__doc__
+
+    @expose("/_info", methods=["GET"])
+    @protect()
+    @safe
+    @reads_q
+    @permission_name("info")
+    @merge_response_func(BaseApi.merge_current_user_permissions, API_PERMISSIONS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_field_info, API_ADD_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_field_info, API_EDIT_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_search_filters, API_FILTERS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_title, API_ADD_TITLE_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_title, API_EDIT_TITLE_RIS_KEY)
+    def info(self, **kwargs):
+        return self.info_headless(**kwargs)
+
+    info.__doc__ = ModelRestApi.info.__doc__
+
+    def _label_columns_json(self, cols=None):
+        """The labels of these columns in the request's language: FAB translates each on every call."""
+        key = (frozenset(cols or ()), str(get_locale()))
+        return kept(self, "labels", key, lambda: super(LecModelApi, self)._label_columns_json(cols))
+
+    def pre_get_list(self, data):
+        """The count is exact up to ``LEC_LIST_COUNT_CAP`` rows; beyond it, an estimate (at least the
+        rows up to the page's), which ``count_is_estimate`` says."""
+        data["count_is_estimate"] = isinstance(data["count"], ApproximateCount)
+        data["count"] = int(data["count"])
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         """FAB translates a missing description as gettext(""), which is the catalog's header."""

@@ -150,12 +150,15 @@ class WorkflowApi(LecApi, BaseApi):
         organisation = find_organisation(str(code)) if code else None
         return organisation, year
 
-    def _answer(self, payload, run):
+    def _answer(self, payload, run=None):
+        """The organisation's status after the step ``run`` takes (committed); without a step,
+        read only."""
         organisation, year = self._target(payload)
         if organisation is None or year is None:
             return self.response_404()
-        run(organisation, year)
-        db.session.commit()
+        if run is not None:
+            run(organisation, year)
+            db.session.commit()
         return self.response(200, **workflow.status(organisation, year))
 
     @expose("/status", methods=["GET"])
@@ -180,7 +183,7 @@ class WorkflowApi(LecApi, BaseApi):
             404:
               $ref: '#/components/responses/lec_404'
         """
-        return self._answer(request.args, lambda organisation, year: None)
+        return self._answer(request.args)
 
     @expose("/confirm", methods=["POST"])
     @protect()
