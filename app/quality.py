@@ -491,17 +491,31 @@ def refresh_findings(year, schools=None, connection=None):
     )
 
 
+# The learner's columns some check reads (tests/test_quality.py reads them off the checks' SQL): a
+# change to any other (a room, a guardian's name) cannot change a finding.
+CHECKED_COLUMNS = {
+    "academic_year_id", "school_id", "status", "id_kind", "id_number", "first_name", "last_name", "sex",
+    "class_level", "nationality", "birth_date", "guardian_phone",
+}  # fmt: skip
+
+
 def keep_findings_current(session, flush_context):
     """after_flush: what the flush wrote is checked again at once, with the checks themselves
     narrowed to it, so the report never needs a pass over every learner."""
     changed = [obj for obj in session.dirty if session.is_modified(obj)]
-    learners = [obj for obj in (*session.new, *changed, *session.deleted) if isinstance(obj, Student)]
+    rechecked = [obj for obj in changed if not isinstance(obj, Student) or _checked_change(obj)]
+    learners = [obj for obj in (*session.new, *rechecked, *session.deleted) if isinstance(obj, Student)]
     for start in range(0, len(learners), LEARNERS_PER_RECHECK):
         _recheck(session, learners[start : start + LEARNERS_PER_RECHECK])
     for school in changed:
         if isinstance(school, School) and inspect(school).attrs.kind.history.has_changes():  # centre ages
             for year in session.scalars(select(AcademicYear)):
                 refresh_findings(year, [school.id], session.connection())
+
+
+def _checked_change(learner):
+    state = inspect(learner)
+    return any(state.attrs[name].history.has_changes() for name in CHECKED_COLUMNS)
 
 
 def _recheck(session, learners):

@@ -1,10 +1,11 @@
 """Data rules (app/quality.py) as a Thai officer expects them: identifiers and birth dates checked
 when a row is saved, and the data-quality checks that run over a whole scope before confirming."""
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, event, func, insert, literal, select, update
 from stdnum.th import pin
 
 from app.context import acting_as
@@ -14,6 +15,8 @@ from app.generate import GENERATED
 from app.models import AcademicYear, Lao, Province, QualityExplanation, QualityFinding, School, Student
 from app.quality import (
     CHECK,
+    CHECKED_COLUMNS,
+    CHECKS,
     ERROR,
     SHARED_PHONE_LIMIT,
     WARNING,
@@ -456,6 +459,27 @@ def assert_stored_agrees(year=None):
 def listed(year, kept=False):
     return sorted((row.rule, row.student_id, row.school_id, row.other_school and row.other_school.id)
                   for row in findings_of(year, kept=kept))  # fmt: skip
+
+
+def test_a_write_to_a_column_no_check_reads_leaves_the_findings_alone(ctx):
+    """CHECKED_COLUMNS is every learner column the checks' SQL reads (a room is not one)."""
+    year = db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+    read = set()
+    for check in CHECKS:
+        sql = str(check.query(year, None).compile(compile_kwargs={"literal_binds": True}))
+        read |= set(re.findall(r"\bstudent(?:_1)?\.(\w+)", sql))
+    assert read - {"id"} == CHECKED_COLUMNS
+    learner = db.session.scalar(select(Student).where(Student.status == "active").limit(1))
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        learner.room = (learner.room or "") + "1"
+        db.session.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+        db.session.rollback()
+    assert [s for s in statements if "UPDATE student" in s] and not [s for s in statements if "quality_finding" in s]
 
 
 def generated_schools(kind="school", count=2):
