@@ -41,7 +41,7 @@ class QualityView(BaseView):
         organisation, year = self._organisation(level, org_id), workflow.current_year()
         if rule not in quality.CHECK:
             abort(404)
-        # A school's own learners are checked live, as its confirmation checks them; wider scopes read the kept findings.
+        # A school's own learners are checked live, as its confirmation checks them; wider scopes: kept findings.
         scope = quality.schools_of(self._level(level), org_id)
         found = quality.findings_of(year, scope, codes={rule}, kept=level != "school")
         return self._page(level, organisation, found=found, check=quality.CHECK[rule])
