@@ -4,10 +4,10 @@ this year, gathered from the rules that decide it, never restated.
 ``my_work`` returns one small block per question the page answers: the node's own state and entry
 window (``workflow.board``'s own row, the same facts the status API gives), the step that returned
 it, its learners by class level and sex, the data-quality findings that block a school's
-confirmation, whether its own confirmation may be given now (``workflow.next_steps``, which tries
-the real step) and the organisations one level down (``workflow.board``'s rows, late ones first).
-Each block is read in a fixed number of queries, whatever the size of the subtree. It writes
-nothing (the steps are tried in savepoints that are rolled back) and answers no HTTP."""
+confirmation, whether its own confirmation may be given now (``workflow.next_steps``, which runs
+the real step's own checks) and the organisations one level down (``workflow.board``'s rows, late
+ones first). Each block is read in a fixed number of queries, whatever the size of the subtree. It writes
+nothing (each step is tried as a trial that stops before it locks or writes) and answers no HTTP."""
 
 from dataclasses import dataclass
 
