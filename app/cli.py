@@ -68,8 +68,8 @@ def generate(provinces, laos, schools, students, users, seed, password):
 @lec.command("quality-refresh")
 @click.option("--year", type=int, help="Academic year (Buddhist era); default: every year.")
 def quality_refresh(year):
-    """Recompute the stored data-quality findings from the checks: once after upgrading to them,
-    and after writing learners around the application (SQL, COPY)."""
+    """Recompute the stored data-quality findings from the checks, after writing learners around
+    the application (SQL, COPY)."""
     from .models import AcademicYear
     from .quality import refresh_findings
 

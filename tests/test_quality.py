@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, event, func, insert, literal, select, update
 from stdnum.th import pin
 
@@ -601,6 +602,15 @@ def test_a_school_that_becomes_a_centre_has_its_learners_ages_checked_as_a_centr
     found = {row.student_id for row in db.session.execute(select(stored_findings(this_year(), codes={"centre_age"})))}
     assert found and found <= {learner.id for learner in learners_of(school, 1000)}  # its primary pupils
     assert_stored_agrees()
+
+
+def test_upgrading_to_the_kept_findings_fills_them_from_the_checks(in_country):
+    before = rows_of(stored_findings(this_year()))
+    assert before  # the generated learners' ages
+    db.session.commit()
+    downgrade(revision="0015_transfers")
+    upgrade()
+    assert rows_of(stored_findings(this_year())) == before == rows_of(findings(this_year()))
 
 
 def test_the_stored_findings_are_recomputed_by_the_command(in_country, country):

@@ -1,8 +1,9 @@
 """quality findings: the data-quality checks' findings kept up to date at each write, so the report
 counts a small table instead of checking 1.5 million learners (app/quality.py)
 
-The table starts empty: fill it once after upgrading with `flask lec quality-refresh` (the checks
-are the application's code, which a migration does not import).
+A database that already holds learners has the table filled here, by the application's own checks
+(app/quality.py refresh_findings), so that no report reads an empty table after an upgrade; a new
+database has no learners, and the migration then imports nothing of the application.
 
 Revision ID: 0016_quality_findings
 Revises: 0015_transfers
@@ -34,6 +35,23 @@ def upgrade():
     )
     op.create_index('ix_quality_finding_year_school_rule', 'quality_finding', ['academic_year_id', 'school_id', 'rule'])
     op.create_index('ix_quality_finding_student_id', 'quality_finding', ['student_id'])
+    fill_findings()
+
+
+def fill_findings():
+    """Every year's findings, from the checks, when there are learners to check."""
+    connection = op.get_bind()
+    if not connection.scalar(sa.text("SELECT EXISTS (SELECT 1 FROM student)")):
+        return
+    from sqlalchemy.orm import Session, load_only
+
+    from app.models import AcademicYear
+    from app.quality import refresh_findings
+
+    with Session(bind=connection) as session:
+        years = session.scalars(sa.select(AcademicYear).options(load_only(AcademicYear.id, AcademicYear.year)))
+        for year in years.all():
+            refresh_findings(year, None, connection)
 
 
 def downgrade():
