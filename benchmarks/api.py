@@ -19,40 +19,24 @@ Targets (issue 19): GET /api/v1/student/ page 1 ≤ 15 ms and ≤ 8 ms CPU; GET 
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from lists import central_account, timed  # noqa: E402
 from sqlalchemy import event, func, select, update  # noqa: E402
 from table import print_table  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import AcademicYear, Confirmation, School, Student, Transition  # noqa: E402
-from app.roles import ROLE_CENTRAL  # noqa: E402
 from app.workflow import current_year  # noqa: E402
 
 RUNS, WARM_UP, PAGE_SIZE = 25, 5, 25
-CENTRAL_USER = "bench-central"
 # name: (server time ms, app CPU ms); None where the issue sets no target
 TARGETS = {"list": (15, 8), "status": (10, None), "put": (None, 8)}
 SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-
-
-def timed(run):
-    """Median server time and app CPU (ms) of RUNS calls after WARM_UP."""
-    for _ in range(WARM_UP):
-        run()
-    times, cpu = [], []
-    for _ in range(RUNS):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        run()
-        cpu.append(time.process_time() - start_cpu)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, statistics.median(cpu) * 1000
 
 
 def statements_of(engine, call):
@@ -89,16 +73,6 @@ def rolled_back(app):
         db._app_engines[app][None] = connection  # Flask-SQLAlchemy binds its sessions to it
         db.session.configure(join_transaction_mode="create_savepoint")
     return connection.begin()
-
-
-def central_account(app, password):
-    sm = app.appbuilder.sm
-    if sm.find_user(username=CENTRAL_USER) is None:
-        user = sm.add_user(CENTRAL_USER, "ผู้ทดสอบ", "ส่วนกลาง", "bench-central@example.go.th",
-                           sm.find_role(ROLE_CENTRAL), password)  # fmt: skip
-        user.org_level = "central"
-        db.session.commit()
-    return CENTRAL_USER
 
 
 def signed_in(app, username, password):
@@ -201,10 +175,10 @@ def main():
                 engine = db.engine
             by_cookie, by_token = signed[app]
             for how, client, headers in (("cookie", by_cookie, {}), ("JWT", by_token, jwt)):
-                server_ms, cpu_ms = timed(lambda: call(client, headers))  # noqa: B023
+                server_ms, cpu_ms = timed(lambda: call(client, headers), RUNS, WARM_UP)  # noqa: B023
                 statements, response = statements_of(engine, lambda: call(client, headers))  # noqa: B023
                 with app.app_context():
-                    sql_ms, _cpu = timed(bare)
+                    sql_ms, _cpu = timed(bare, RUNS, WARM_UP)
                     db.session.rollback()
                 target_ms, target_cpu = TARGETS[key]
                 met = [verdict("", server_ms, target_ms), verdict("CPU ", cpu_ms, target_cpu)]
