@@ -14,7 +14,6 @@ of an organisation (central's when it is None), ``notify_accounts(kind, account_
 named accounts. The deadline reminders (``send_deadline_reminders``, `flask lec remind`) go once
 per organisation and day; ``remind`` is the level above's own reminder to one organisation."""
 
-import time
 from datetime import date, timedelta
 
 from flask import current_app
@@ -24,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, insert, or_, select, true, update
 
 from . import exceptions, mail, transfers, workflow
+from .caches import kept_for
 from .context import current_user_id, now
 from .errors import Refused
 from .extensions import db
@@ -381,14 +381,9 @@ def unread_count(user_id=None):
     user_id = user_id or current_user_id()
     if user_id is None:
         return 0
-    expires, count = UNREAD.get(user_id, (0, 0))
-    if expires < time.monotonic():
-        count = db.session.scalar(
-            select(func.count(Notification.id))
-            .where(Notification.recipient_id == user_id, Notification.read_on.is_(None))
-        )  # fmt: skip
-        UNREAD[user_id] = (time.monotonic() + current_app.config["LEC_USER_CACHE_SECONDS"], count)
-    return count
+    return kept_for(UNREAD, user_id, current_app.config["LEC_USER_CACHE_SECONDS"], lambda: db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.recipient_id == user_id, Notification.read_on.is_(None))
+    ))  # fmt: skip
 
 
 def _unread_changed(session, readers):

@@ -2,7 +2,6 @@
 match app/roles.py (removing any permission not declared there, refusing a grant that names no
 permission), the account screens scoped to the user's subtree, and sign-in hardening."""
 
-import time
 import weakref
 from datetime import timedelta
 
@@ -40,6 +39,7 @@ from wtforms.validators import DataRequired
 
 from . import resets
 from .audit import record_event
+from .caches import kept_for
 from .choices import YES_NO, label_of
 from .context import current_user_id, now
 from .errors import Invalid, UnknownGrants
@@ -321,18 +321,17 @@ class LecSecurityManager(SecurityManager):
         """The signed-in user (flask-login's loader, for cookies and JWTs alike), merged into the
         request's session from a detached copy without a query, so that it reads and writes as a
         user loaded in the request."""
-        key = int(pk)
-        expires, user = self.users.get(key, (0, None))
-        if expires < time.monotonic():
-            with Session(self.session.get_bind(self.user_model)) as reader:
-                user = reader.get(self.user_model, key, options=[
-                    joinedload(self.user_model.roles), joinedload(self.user_model.groups).joinedload(Group.roles)
-                ])  # fmt: skip
-            if user is None:
-                return None
-            self.users[key] = (time.monotonic() + current_app.config["LEC_USER_CACHE_SECONDS"], user)
+        user = kept_for(self.users, int(pk), current_app.config["LEC_USER_CACHE_SECONDS"], lambda: self._read_user(pk))
+        if user is None:
+            return None
         user = self.session.merge(user, load=False)
         return user if user.is_active else None
+
+    def _read_user(self, pk):
+        """The user with roles and groups, detached (read from the primary, never a reports replica)."""
+        with Session(self.session.get_bind(self.user_model)) as reader:
+            options = [joinedload(self.user_model.roles), joinedload(self.user_model.groups).joinedload(Group.roles)]
+            return reader.get(self.user_model, int(pk), options=options)
 
     def held(self, roles):
         """The (permission, view) pairs the roles stored in the database hold."""
@@ -347,9 +346,8 @@ class LecSecurityManager(SecurityManager):
         return self._held(PUBLIC, Role.name == self.auth_role_public)
 
     def _held(self, key, roles):
-        expires, pairs = self.held_by_roles.get(key, (0, None))
-        if expires < time.monotonic():
-            pairs = frozenset(
+        def read():
+            return frozenset(
                 self.session.execute(
                     select(Permission.name, ViewMenu.name)
                     .select_from(assoc_permissionview_role)
@@ -360,22 +358,20 @@ class LecSecurityManager(SecurityManager):
                     .where(roles)
                 ).all()
             )
-            lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
-            self.held_by_roles[key] = (time.monotonic() + lifetime, pairs)
-        return pairs
+
+        return kept_for(self.held_by_roles, key, current_app.config["LEC_PERMISSION_CACHE_SECONDS"], read)
 
     def menu_html(self):
         """FAB's menu (its own appbuilder/navbar_menu.html, which app/templates overrides with a call
         to this) as the signed-in user's role set sees it in the current language."""
         roles = frozenset(role.id for role in self.get_user_roles(current_user) if role is not None)
-        key = (roles, str(get_locale()))
-        expires, html = self.menus.get(key, (0, None))
-        if expires < time.monotonic():
+        def draw():
             env = current_app.jinja_env
             source = current_app.blueprints["appbuilder"].jinja_loader.get_source(env, "appbuilder/navbar_menu.html")
-            html = Markup(env.from_string(source[0]).render(menu=self.appbuilder.menu))
-            self.menus[key] = (time.monotonic() + current_app.config["LEC_PERMISSION_CACHE_SECONDS"], html)
-        return html
+            return Markup(env.from_string(source[0]).render(menu=self.appbuilder.menu))
+
+        key = (roles, str(get_locale()))
+        return kept_for(self.menus, key, current_app.config["LEC_PERMISSION_CACHE_SECONDS"], draw)
 
     def _has_view_access(self, user, permission_name, view_name):
         roles = self.get_user_roles(user)

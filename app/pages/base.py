@@ -8,7 +8,6 @@ import functools
 import json
 import re
 import threading
-import time
 import urllib.parse
 from datetime import date
 
@@ -58,6 +57,7 @@ from wtforms import Field
 from wtforms.widgets import html_params
 
 from .. import workflow
+from ..caches import kept_for
 from ..errors import Conflict, Invalid, LecError, Locked
 from ..exports import ExportMixin
 from ..levels import LEVEL_OF, ORGANISATIONS
@@ -353,7 +353,7 @@ class TypedChoiceField(Field):
         self.model, self.endpoint = model, endpoint
 
 
-# Search forms as drawn: (view, language, organisation) → (expires, labels, inputs, filter names).
+# Search forms as drawn: (view, language, organisation) → (expires, (labels, inputs, filter names)).
 SEARCH_FORMS = {}
 SEARCH_FORMS_KEPT = 1000
 CHOICE_MODELS = set()  # the models whose rows a drawn search form offers in a select
@@ -367,17 +367,15 @@ class LecSearchWidget(SearchWidget):
 
     def __call__(self, **kwargs):
         form, columns = self.template_args["form"], self.template_args["include_cols"]
-        key = (self.template_args["route_base"], str(get_locale()), current_node())
-        expires, labels, inputs, names = SEARCH_FORMS.get(key, (0, None, None, None))
-        if expires < time.monotonic():
+        def draw():
             found = self.filters.get_search_filters()
             labels = {column: str(form[column].label.text) for column in columns}
             inputs = {column: form[column]() for column in columns if not isinstance(form[column], TypedChoiceField)}
-            names = {column: [str(flt.name) for flt in found[column]] for column in columns}
-            if len(SEARCH_FORMS) >= SEARCH_FORMS_KEPT:
-                SEARCH_FORMS.clear()
-            lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
-            SEARCH_FORMS[key] = (time.monotonic() + lifetime, labels, inputs, names)
+            return labels, inputs, {column: [str(flt.name) for flt in found[column]] for column in columns}
+
+        key = (self.template_args["route_base"], str(get_locale()), current_node())
+        lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
+        labels, inputs, names = kept_for(SEARCH_FORMS, key, lifetime, draw, limit=SEARCH_FORMS_KEPT)
         typed = {column: form[column]() for column in columns if column not in inputs}
         kwargs.update(label_columns=labels, form_fields={**inputs, **typed}, search_filters=names,
                       active_filters=self.filters.get_filters_values_tojson())  # fmt: skip
