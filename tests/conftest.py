@@ -15,7 +15,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, event, insert, select, text
 from stdnum.th import pin
 
 from app import create_app
@@ -219,6 +219,21 @@ def add_closed_year(year_be):
             is_current=False,
         )
     ).inserted_primary_key[0]  # fmt: skip
+
+
+@contextmanager
+def sql_run_on(engine):
+    """The SQL statements run on ``engine`` inside the block, as a list filled while it runs."""
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @contextmanager

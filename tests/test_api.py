@@ -3,13 +3,13 @@
 import threading
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from stdnum.th import pin
 
 from app.extensions import db
 from app.models import AcademicYear, Lao, NoOtherSchools, Province, School, Student
 
-from conftest import SCHOOL_OF, api_headers, digest
+from conftest import SCHOOL_OF, api_headers, digest, sql_run_on
 
 
 @pytest.fixture
@@ -283,16 +283,8 @@ def executed(app, call):
     """The SQL statements one request executes, and its answer."""
     with app.app_context():
         engine = db.engine
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_run_on(engine) as statements:
         response = call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, response.json
     return statements, response
 

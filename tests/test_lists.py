@@ -8,14 +8,14 @@ from datetime import date
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import AcademicYear, School, Student
 from app.notifications import UNREAD
 from app.pages.base import SEARCH_FORMS
 
-from conftest import SCHOOL_OF
+from conftest import SCHOOL_OF, sql_run_on
 
 # A list page's statements: the page's rows, the count, the current year; a school also reads its
 # confirmation with its transitions; a filter on a school reads that school (and, for a scoped user,
@@ -31,16 +31,8 @@ def executed(app, client, url):
     """The SQL statements one request executes, and the page."""
     with app.app_context():
         engine = db.engine
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_run_on(engine) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, url
     return statements, response.get_data(as_text=True)
 

@@ -26,7 +26,7 @@ from app.workflow import (
     return_school,
 )
 
-from conftest import SCHOOL_OF, api_headers, visible_text
+from conftest import SCHOOL_OF, api_headers, sql_run_on, visible_text
 
 LAO_CODE, PROVINCE_CODE, FOREIGN_LAO = "3500101", "50", "3400101"
 
@@ -482,13 +482,8 @@ def test_the_bell_counts_once_and_again_when_a_notification_is_written_or_read(a
         engine = db.engine
 
     def bell():
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with sql_run_on(engine) as statements:
             page = client.get("/schoolview/list/").get_data(as_text=True)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         shown = re.search(r'<span class="badge" id="unread-count">(\d+)</span>', page)
         return int(shown.group(1)) if shown else 0, len([s for s in statements if "FROM notification" in s])
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask_appbuilder.security.sqla.models import Permission, Role
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app import choices
 from app.extensions import db
@@ -16,7 +16,7 @@ from app.permissions import CAN_LIST, RESOURCE_NAMES, STUDENT_API, STUDENT_VIEW,
 from app.roles import ROLE_CENTRAL, ROLE_MANAGER, ROLES, declared
 from app.security import role_name
 
-from conftest import PASSWORD, api_headers, close, database_url, login, make_app, visible_text
+from conftest import PASSWORD, api_headers, close, database_url, login, make_app, sql_run_on, visible_text
 
 
 def events(app, action, target):
@@ -198,18 +198,10 @@ def test_an_officer_disables_an_account_of_its_subtree_and_it_is_recorded(app, a
 
 def statements_during(app, request):
     """The SQL the request ran."""
-    seen = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with sql_run_on(engine) as seen:
         response = request()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert response.status_code == 200
     return seen
 
