@@ -414,6 +414,8 @@ CHECKS = [
     ))),
 ]  # fmt: skip
 CHECK = {check.code: check for check in CHECKS}
+KEPT_BY = {kind: {check.code for check in CHECKS if check.kept_by == kind}  # the checks a write re-runs, by reach
+           for kind in (LEARNER, IDENTIFIER, SCHOOL_WIDE)}  # fmt: skip
 
 
 def findings(year, schools=None, codes=None, only=()):
@@ -530,20 +532,17 @@ def _recheck(session, learners):
         for key, seen in (("academic_year_id", years), ("id_number", numbers), ("school_id", schools)):
             seen.update(state.attrs[key].history.sum() or [getattr(learner, key)])
     ids, numbers, schools = (_listed(values - {None}) for values in (ids, numbers, schools))
-    by = {
-        kind: {check.code for check in CHECKS if check.kept_by == kind} for kind in (LEARNER, IDENTIFIER, SCHOOL_WIDE)
-    }
     connection = session.connection()
     for year_id in years - {None}:
         year = session.get(AcademicYear, year_id)
         written = QualityFinding.student_id.in_(ids)
-        _replace(connection, year, by[LEARNER], written, only=(Student.id.in_(ids),))
+        _replace(connection, year, KEPT_BY[LEARNER], written, only=(Student.id.in_(ids),))
         sharing = select(Student.id).where(Student.academic_year_id == year.id, Student.id_number.in_(numbers))
-        _replace(connection, year, by[IDENTIFIER], or_(written, QualityFinding.student_id.in_(sharing)),
+        _replace(connection, year, KEPT_BY[IDENTIFIER], or_(written, QualityFinding.student_id.in_(sharing)),
                  only=(Student.id_number.in_(numbers),))  # fmt: skip
         next_year = session.scalar(select(AcademicYear).where(AcademicYear.year == year.year + 1))
         for each in filter(None, (year, next_year)):
-            _replace(connection, each, by[SCHOOL_WIDE], QualityFinding.school_id.in_(schools), schools)
+            _replace(connection, each, KEPT_BY[SCHOOL_WIDE], QualityFinding.school_id.in_(schools), schools)
 
 
 def _listed(values):
@@ -569,11 +568,11 @@ def findings_per_school(year, schools=None, live=False):
     return {(rule, school_id): count for rule, school_id, count in rows}
 
 
-def findings_of(year, schools=None, codes=None, student_id=None, kept=False):
+def findings_of(year, schools=None, codes=None, student_id=None, live=True):
     """The findings as rows with the learner, their school and the other school (for learners in
-    two schools), ordered for reading: found by the checks now, or (``kept``) read from the stored
+    two schools), ordered for reading: found by the checks now (``live``), or read from the stored
     findings, as the report's counts are."""
-    found = stored_findings(year, schools, codes) if kept else findings(year, schools, codes)
+    found = findings(year, schools, codes) if live else stored_findings(year, schools, codes)
     other = aliased(School)
     other_lao = aliased(Lao)
     query = (

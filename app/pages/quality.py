@@ -43,7 +43,7 @@ class QualityView(BaseView):
             abort(404)
         # A school's own learners are checked live, as its confirmation checks them; wider scopes: kept findings.
         scope = quality.schools_of(self._level(level), org_id)
-        found = quality.findings_of(year, scope, codes={rule}, kept=level != "school")
+        found = quality.findings_of(year, scope, codes={rule}, live=level == "school")
         return self._page(level, organisation, found=found, check=quality.CHECK[rule])
 
     @expose("/explain/<int:school_id>", methods=["POST"])
