@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import false, inspect, literal, or_, select, true
+from sqlalchemy.sql.elements import True_
 
 from .context import current_user_id
 from .errors import OutOfScope
@@ -282,6 +283,15 @@ def readable(model, node=None):
         return Credential.user_id.in_(accounts_of(node))
     column, ids = PLACEMENT[model]
     return column.in_(ids(node))
+
+
+def readable_row(model, key):
+    """The row of ``model`` with this key among those the acting user may read, or None. For a user
+    who reads every row it is the session's own, with no query when the session holds it."""
+    rows = readable(model)
+    if isinstance(rows, True_):
+        return db.session.get(model, key)
+    return db.session.scalar(select(model).where(inspect(model).primary_key[0] == key, rows))
 
 
 def find_organisation(code):

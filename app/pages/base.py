@@ -64,7 +64,7 @@ from ..levels import LEVEL_OF, ORGANISATIONS
 from ..models import Lao, School
 from ..quality import validate
 from ..reports import COUNTRY
-from ..scope import current_node, readable
+from ..scope import current_node, readable, readable_row
 from ..thai import format_be_datetime
 from .errors import NOT_FOUND, api_answer, on_refusal
 
@@ -479,7 +479,7 @@ def list_rows(context):
 
 def readable_or_404(model, key):
     """The row a page's address names, among those the user may read; else 404 (scope.py's one rule)."""
-    row = current_app.appbuilder.session.scalar(select(model).where(model.id == key, readable(model)))
+    row = readable_row(model, key)
     if row is None:
         abort(404)
     return row
@@ -777,11 +777,7 @@ class RelatedId(Related, marshmallow.fields.Integer):
         number = whole_number(value, key.type) if not isinstance(value, str) else None
         if number is None:
             raise marshmallow.ValidationError(str(NOT_AN_ID))
-        session, scope = current_app.appbuilder.session, readable(model)
-        if isinstance(scope, True_):  # a user who reads every row: the session may hold it already
-            row = session.get(model, number)
-        else:
-            row = session.scalar(select(model).where(key == number, scope))
+        row = readable_row(model, number)
         if row is None:
             raise marshmallow.ValidationError(str(NO_SUCH_RECORD))
         return row
