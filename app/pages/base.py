@@ -6,6 +6,7 @@ JSON in the API, by app/pages/errors.py), and lists have a stable order."""
 
 import functools
 import json
+import math
 import re
 import threading
 import urllib.parse
@@ -136,15 +137,9 @@ KEPT = 16  # answers ``kept`` keeps per object and kind: the few its callers ask
 
 def kept(owner, kind, key, make):
     """``make()``, made once per ``key`` and kept on ``owner`` (an API, an interface: for the life
-    of the process). Callers may choose keys (an API's ``select_columns``), so only the first KEPT
-    of each kind are kept."""
-    store = owner.__dict__.setdefault("_kept_" + kind, {})
-    value = store.get(key)
-    if value is None:
-        value = make()
-        if len(store) < KEPT:
-            store[key] = value
-    return value
+    of the process). Callers may choose keys (an API's ``select_columns``), so at most KEPT of
+    each kind are kept at once."""
+    return kept_for(owner.__dict__.setdefault("_kept_" + kind, {}), key, math.inf, make, limit=KEPT)
 
 
 class LecInterface(SQLAInterface):
