@@ -338,14 +338,15 @@ class LecSecurityManager(SecurityManager):
         role_ids = frozenset(role.id for role in roles if role.name not in self.builtin_roles)
         if not role_ids:
             return frozenset()
-        return self._held(role_ids, assoc_permissionview_role.c.role_id.in_(role_ids))
+        return self._held(role_ids, lambda: assoc_permissionview_role.c.role_id.in_(role_ids))
 
     def held_publicly(self):
         """The pairs the Public role holds (anyone, signed in or not). FAB reads the role and then
         each of its grants on every API call, before it looks at who is calling."""
-        return self._held(PUBLIC, Role.name == self.auth_role_public)
+        return self._held(PUBLIC, lambda: Role.name == self.auth_role_public)
 
     def _held(self, key, roles):
+        """``roles`` makes the WHERE clause: building it costs more than finding the kept pairs."""
         def read():
             return frozenset(
                 self.session.execute(
@@ -355,7 +356,7 @@ class LecSecurityManager(SecurityManager):
                     .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
                     .join(Permission, Permission.id == PermissionView.permission_id)
                     .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-                    .where(roles)
+                    .where(roles())
                 ).all()
             )
 

@@ -231,3 +231,14 @@ def test_the_search_form_is_drawn_once_and_follows_a_change_to_what_it_offers(ap
             db.session.delete(db.session.get(AcademicYear, year_id))
             db.session.commit()
     assert not offered.search(clerk.get(LIST).get_data(as_text=True).replace("\\u003e", ">"))
+
+
+def test_a_list_page_seen_again_sends_no_new_session_cookie_and_back_still_returns_to_it(app, as_user):
+    """FAB writes its Back history into the session on every list page, so each answer carried a
+    newly signed cookie; now only a page that changes the history does."""
+    clerk = as_user("school")
+    assert clerk.get(LIST).headers.getlist("Set-Cookie")  # the history gains the list
+    assert not clerk.get(LIST).headers.getlist("Set-Cookie")  # the same page again: nothing to write
+    assert clerk.get(LIST + "?page_StudentView=1").headers.getlist("Set-Cookie")
+    with clerk.session_transaction() as session:
+        assert session["page_history"][-2:] == ["http://localhost" + LIST, "http://localhost" + LIST + "?page_StudentView=1"]

@@ -603,7 +603,8 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
         rows = [session.get(model, pk) for pk in shown["pks"]]  # the page's rows, held by the session
         reasons, shown["add_refused"] = workflow.page_locks(rows, model)
         shown["locked"] = {pk: why for pk, why in zip(shown["pks"], reasons, strict=True) if why}
-        view, added = flask.session.pop(ADDED, (None, None))
+        # Only popped when there: popping marks the session changed, and the cookie is signed again.
+        view, added = flask.session.pop(ADDED) if ADDED in flask.session else (None, None)
         shown["added"] = added if view == type(self).__name__ else None
         return widgets
 
@@ -628,6 +629,13 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
             raise Locked(reason)
         flash(reason, "warning")
         return read_only()
+
+    def update_redirect(self):
+        """FAB's "Back" history, written only when it changes: FAB writes it on every list page
+        (twice), so every answer would carry a freshly signed session cookie."""
+        history = flask.session.get("page_history") or []
+        if not history or history[-1] != request.url:
+            super().update_redirect()
 
     def pre_add(self, item):
         validate(item)
