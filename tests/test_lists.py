@@ -241,4 +241,5 @@ def test_a_list_page_seen_again_sends_no_new_session_cookie_and_back_still_retur
     assert not clerk.get(LIST).headers.getlist("Set-Cookie")  # the same page again: nothing to write
     assert clerk.get(LIST + "?page_StudentView=1").headers.getlist("Set-Cookie")
     with clerk.session_transaction() as session:
-        assert session["page_history"][-2:] == ["http://localhost" + LIST, "http://localhost" + LIST + "?page_StudentView=1"]
+        here = "http://localhost" + LIST
+        assert session["page_history"][-2:] == [here, here + "?page_StudentView=1"]
