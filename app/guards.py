@@ -13,8 +13,9 @@ The first refusal raised is the one a user reads, so this order is part of the b
 after_flush: the history is written once every before_flush listener has run; then the stored
 data-quality findings of the learners written are checked again (app/quality.py); then the new year's
 confirmations are opened; then each workflow step just written notifies whom it concerns
-(app/notifications.py); then changes to roles, accounts and the rows search forms offer are noted
-for the caches (app/security.py, app/pages/base.py), which the commit clears. The commit also drops
+(app/notifications.py); then changes to roles, accounts, the rows search forms offer and the academic
+years are noted for the caches (app/security.py, app/pages/base.py, app/workflow.py), which the commit
+clears. The commit also drops
 the unread counts of the notifications it wrote or read, and sends the mail the transaction queued;
 a rollback (of a savepoint too) drops what it queued."""
 
@@ -37,10 +38,12 @@ GUARDS = [
     ("after_flush", notifications.notify_transitions),
     ("after_flush", security.note_permission_changes),
     ("after_flush", base.note_choice_changes),
+    ("after_flush", workflow.note_year_changes),
     ("do_orm_execute", audit.refuse_bulk_append_only_changes),
     ("do_orm_execute", learners.refuse_bulk_learner_deletes),
     ("after_commit", security.forget_permissions),
     ("after_commit", base.forget_search_forms),
+    ("after_commit", workflow.forget_shown_year),
     ("after_commit", notifications.forget_unread),
     ("after_commit", mail.send_committed),
     ("after_soft_rollback", mail.drop_rolled_back),

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
 
 from . import choices, quality
+from .caches import kept_for
 from .context import change_reason, current_user_id, now
 from .errors import Locked, OutOfScope, Refused
 from .extensions import db
@@ -44,10 +45,47 @@ OPEN, CONFIRMED = "open", "confirmed"
 DEADLINE = {SCHOOL: "school_deadline", LAO: "lao_deadline", PROVINCE: "province_deadline"}
 
 
-
-
 def current_year():
     return db.session.scalar(select(AcademicYear).where(AcademicYear.is_current))
+
+
+@dataclass(frozen=True)
+class ShownYear:
+    """The current year's dates as the banner on every screen shows them (shown_year)."""
+
+    id: int
+    year: int
+    entry_opens: date
+    school_deadline: date
+    lao_deadline: date
+    province_deadline: date
+
+
+SHOWN_YEAR = {}  # "current" → (expires, ShownYear or None)
+
+
+def shown_year():
+    """The current year for what every page shows (the banner), kept for ``LEC_USER_CACHE_SECONDS``
+    instead of read on every page: a year changed in this process is read again at once, one changed
+    by another process within that time. What a step decides reads ``current_year()``."""
+
+    def read():
+        columns = [getattr(AcademicYear, field) for field in ShownYear.__dataclass_fields__]
+        row = db.session.execute(select(*columns).where(AcademicYear.is_current)).first()
+        return ShownYear(*row) if row else None
+
+    return kept_for(SHOWN_YEAR, "current", current_app.config["LEC_USER_CACHE_SECONDS"], read)
+
+
+def note_year_changes(session, flush_context):
+    """A flush that writes an academic year marks the session for its commit (forget_shown_year)."""
+    if any(isinstance(obj, AcademicYear) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["lec_year_changed"] = True
+
+
+def forget_shown_year(session):
+    if session.info.pop("lec_year_changed", False):
+        SHOWN_YEAR.clear()
 
 
 def confirmation_of(organisation, year, lock=False, share=False):
@@ -422,12 +460,11 @@ def entry_notice():
     Templates call it while they render, so it writes nothing: an organisation whose confirmation
     is not made yet (added after the year opened) is told what that row will say, open."""
     node = current_node()
-    year = current_year()
+    year = shown_year()
     if year is None or node.level not in ORGANISATIONS and node.level != CENTRAL:
         return None
     if node.level == CENTRAL:
-        confirmation = Confirmation(academic_year=year, org_level=SCHOOL, exception_until=None)
-        window = window_for(confirmation)
+        window = window_for(_Standing(year, SCHOOL, None))
         return {"window": window, "state": None, "year": year.year, "status": notice_status(None, window.open, None)}
     key = org_key(node.level, node.id)
     confirmation = db.session.scalars(  # with what the notice shows: one query on every page
@@ -439,12 +476,12 @@ def entry_notice():
         )
     ).unique().first()
     if confirmation is None:
-        confirmation = Confirmation(academic_year=year, org_level=node.level, state=OPEN, exception_until=None)
+        confirmation = Confirmation(org_level=node.level, state=OPEN, exception_until=None)
     # An exception granted after a return leaves the data returned: the last step that moved it counts.
     moves = [t for t in confirmation.transitions if t.action != "exception"]
     last = max(moves, key=lambda t: t.id, default=None)
     returned = last if last is not None and last.action == "return" and confirmation.state == OPEN else None
-    window = window_for(confirmation)
+    window = window_for(_Standing(year, node.level, confirmation.exception_until))
     return {
         "level": node.level,
         "org_id": node.id,
@@ -524,7 +561,7 @@ PARENT = {Lao: Lao.province_id, School: School.lao_id}
 class _Standing:
     """What ``window_for`` reads of a confirmation, for a row read as plain columns."""
 
-    academic_year: AcademicYear
+    academic_year: AcademicYear | ShownYear
     org_level: str
     exception_until: date | None
 

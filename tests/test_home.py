@@ -4,7 +4,7 @@ may make; a manager the figures with no button. The figures are checked against 
 buttons against the rules that take the steps."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from browsing import confirmations_kept, guide_shot, log_in, open_context
@@ -19,7 +19,7 @@ from app.models import AcademicYear, Confirmation, Lao, LecUser, Notification, P
 from app.thai import format_be_date
 from app.workflow import CONFIRMED, confirm_school, confirmation_of, return_school
 
-from conftest import SCHOOL_OF, new_national_id, visible_text
+from conftest import SCHOOL_OF, close_entry_until, new_national_id, restore_dates, visible_text
 
 
 def year():
@@ -202,9 +202,7 @@ def test_an_lao_reminds_a_school_that_has_not_confirmed_from_its_home_once_a_day
 
 def test_late_organisations_below_come_first_and_are_marked(app, as_user, fresh):
     with app.app_context():
-        saved = year().lao_deadline
-        db.session.execute(text("UPDATE academic_year SET lao_deadline = :d WHERE is_current"),
-                           {"d": date.today() - timedelta(days=1)})  # fmt: skip
+        saved = close_entry_until(year(), "lao_deadline")
         db.session.commit()
         lao_id = org(Lao, "3500101").id
     try:
@@ -217,7 +215,7 @@ def test_late_organisations_below_come_first_and_are_marked(app, as_user, fresh)
         assert "เกินกำหนด: %d" % len(late) in visible_text(html)
     finally:
         with app.app_context():
-            db.session.execute(text("UPDATE academic_year SET lao_deadline = :d WHERE is_current"), {"d": saved})
+            restore_dates(year(), saved)
             db.session.commit()
 
 

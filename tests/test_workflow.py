@@ -923,10 +923,14 @@ def test_a_school_returned_down_the_chain_may_be_re_kinded_again(app, fresh):
         with as_account(app, "lao"):
             return_school(org(School, SCHOOL_OF["school"]), year(), "แก้ประเภทสถานศึกษา")
             db.session.commit()
+        school = org(School, SCHOOL_OF["school"])
+        levels = school.levels
         with as_account(app, "central"):
-            org(School, SCHOOL_OF["school"]).levels = "k1-p6"
+            school.levels = "k1-p6"
             db.session.commit()
             assert org(School, SCHOOL_OF["school"]).levels == "k1-p6"
+            school.levels = levels  # as the demo had it, for the tests after this one
+            db.session.commit()
 
 
 # -- the banner on every screen, and the steps a list offers ---------------------------------------
@@ -994,6 +998,32 @@ def test_the_banner_s_colour_icon_and_word_follow_the_state_the_strongest_first(
             db.session.commit()
     classes, _text = banner(as_user("central"))
     assert "lec-state-open" in classes
+
+
+def test_the_banner_keeps_the_year_s_dates_a_while_and_follows_a_change_made_here_at_once(app, fresh, as_user):
+    """The banner on every page reads the current year from a kept copy (workflow.shown_year): a
+    deadline moved by another process (here: straight through a connection of its own) shows within
+    LEC_USER_CACHE_SECONDS; one moved through this process's session shows on the next page."""
+    client = as_user("central")
+    assert "lec-state-open" in banner(client)[0]
+    kept, app.config["LEC_USER_CACHE_SECONDS"] = app.config["LEC_USER_CACHE_SECONDS"], 3600
+    try:
+        with app.app_context():
+            saved = {name: getattr(year(), name) for name in ("school_deadline", "lao_deadline", "province_deadline")}
+            with db.engine.begin() as other_process:
+                other_process.execute(text("UPDATE academic_year SET school_deadline = :day WHERE is_current"),
+                                      {"day": date.today() - timedelta(days=1)})  # fmt: skip
+        assert "lec-state-open" in banner(client)[0]  # kept: not seen yet
+        with app.app_context():
+            close_entry_until(year(), "school_deadline")
+            db.session.commit()
+        assert "lec-state-closed" in banner(client)[0]
+    finally:
+        app.config["LEC_USER_CACHE_SECONDS"] = kept
+        with app.app_context():
+            restore_dates(year(), saved)
+            db.session.commit()
+    assert "lec-state-open" in banner(client)[0]
 
 
 def test_an_exception_granted_after_a_return_leaves_the_banner_returned(app, fresh, as_user):
