@@ -45,7 +45,6 @@ from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from jinja2 import pass_context
 from markupsafe import Markup, escape
 from marshmallow_sqlalchemy.fields import Related
 from sqlalchemy import BigInteger, Integer, SmallInteger, asc, desc, func, inspect, or_, select
@@ -387,89 +386,6 @@ def note_choice_changes(session, flush_context):
 def forget_search_forms(session):
     if session.info.pop("lec_choices_changed", False):
         SEARCH_FORMS.clear()
-
-
-ROW_BUTTONS = [  # (kind, the template's permission, title, text for screen readers, icon)
-    ("show", "can_show", _l("Show record"), _l("Show"), "fa-search"),
-    ("edit", "can_edit", _l("Edit record"), _l("Edit"), "fa-edit"),
-]
-BUTTON = (
-    '<a href="{path}" class="btn btn-sm btn-default" data-toggle="tooltip" rel="tooltip" title="{title}">'
-    '<span class="sr-only">{text}</span><i class="fa {icon}"></i></a>'
-)
-LOCKED_BUTTON = (
-    '<span class="btn btn-sm btn-default disabled lec-locked" data-toggle="tooltip" rel="tooltip" title="{why}">'
-    '<span class="sr-only">{why}</span><i class="fa fa-lock"></i></span>'
-)
-DELETE_BUTTON = (
-    '<a id="btn-delete-{path}" href="#" class="btn btn-sm btn-default confirm" rel="tooltip" title="{title}">'
-    '<span class="sr-only">{text}</span><i class="fa fa-trash"></i></a><script nonce="{nonce}">'
-    'document.getElementById("btn-delete-{path}").addEventListener("click", function () {{'
-    "return new AdminActions().execute_single_delete('{path}','{question}');}})</script>"
-)
-
-
-@pass_context
-def list_rows(context):
-    """The rows of a list page (app/templates/appbuilder/general/widgets/list.html) as one string,
-    the HTML FAB's template draws cell by cell, in a fraction of Jinja's time. Each row has its
-    buttons (a row the user may not change now shows why in place of Edit: ``locked``), the row
-    just added is marked (``added``), and each cell names its column (lec-cell-…), so a phone hides
-    the less needed ones (lec.css). A value shown twice on the page is escaped, and translated, once."""
-    get = context.get
-    view, filters = get("modelview_name"), get("filters")
-    url = context.environment.filters["safe_url_for"]
-    link_filters = str(escape(context.environment.filters["set_link_filters"]("", filters))) if filters else ""
-    buttons = [(kind, url(view + "." + kind, pk="__pk__"), escape(title), escape(text), icon)
-               for kind, allowed, title, text, icon in ROW_BUTTONS if get(allowed)]  # fmt: skip
-    delete = get("can_delete") and {
-        "title": escape(_("Delete record")), "text": escape(_("Delete")),
-        "question": escape(_("Are you sure you want to delete this item?")),
-        "nonce": escape(get("csp_nonce")() if callable(get("csp_nonce")) else ""),
-    }  # fmt: skip
-    locked, added, actions = get("locked") or {}, get("added"), get("actions")
-    formatters = get("formatters_columns") or {}
-    columns = [('<td class="lec-cell-%s">' % escape(name), name, formatters.get(name))
-               for name in get("include_columns")]  # fmt: skip
-    shown = {}  # (column, value) → the cell's text, escaped
-
-    def cell(name, formatter, value):
-        key = (name, value)
-        try:
-            return shown[key]
-        except KeyError:
-            pass
-        except TypeError:  # a value that cannot be a key is not kept
-            key = None
-        text = str(escape(formatter(value) if formatter else "" if value is None else value))
-        if key is not None:
-            shown[key] = text
-        return text
-
-    html = []
-    for pk, item in zip(get("pks"), get("value_columns"), strict=True):
-        key = escape(pk)
-        html.append('<tr id="added" class="lec-added">' if pk == added else "<tr>")
-        if actions:
-            html.append('<td><input id="%s" class="action_check" name="rowid" value="%s" type="checkbox"></td>'
-                        % (key, key))  # fmt: skip
-        if buttons or delete:
-            html.append('<td><center><div class="btn-group btn-group-xs" style="display: flex;">')
-            for kind, path, title, text, icon in buttons:
-                if kind == "edit" and pk in locked:
-                    html.append(LOCKED_BUTTON.format(why=escape(locked[pk])))
-                    continue
-                path = path.replace("__pk__", urllib.parse.quote(str(pk))) if path else url(view + "." + kind, pk=pk)
-                if path:
-                    html.append(BUTTON.format(path=escape(path) + link_filters, title=title, text=text, icon=icon))
-            path = url(view + ".delete", pk=pk) if delete else None
-            if path:
-                html.append(DELETE_BUTTON.format(path=escape(path), **delete))
-            html.append("</div></center></td>")
-        for opening, name, formatter in columns:
-            html.append(opening + cell(name, formatter, item[name]) + "</td>")
-        html.append("</tr>")
-    return Markup("".join(html))
 
 
 def readable_or_404(model, key):
