@@ -51,6 +51,7 @@ def create_app(config=None):
         from . import cli, exceptions, guards, health, manual, notifications, views, workflow
         from .assets import assets
         from .pages import history
+        from .pages.chrome import drawn_once
         from .pages.listing import list_allowed, list_head, list_header, list_rows
         from .passwords import check_password
         from .thai import format_be_date, format_be_datetime
@@ -68,7 +69,7 @@ def create_app(config=None):
             entry_notice=workflow.entry_notice, help_link=manual.help_link,
             unread_notifications=notifications.unread_count, exception_need=exceptions.own_need,
             list_allowed=list_allowed, list_header=list_header, list_head=list_head, list_rows=list_rows,
-            replica_lag=replica.replica_lag,
+            replica_lag=replica.replica_lag, drawn_once=drawn_once,
         )  # fmt: skip
         history.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)
