@@ -37,7 +37,12 @@ from flask_appbuilder.const import (
     API_SHOW_TITLE_RIS_KEY,
 )
 from flask_appbuilder.hooks import before_request
-from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterConverter, get_field_setup_query
+from flask_appbuilder.models.sqla.filters import (
+    FilterRelationOneToManyEqual,
+    FilterStartsWith,
+    SQLAFilterConverter,
+    get_field_setup_query,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.security.sqla.models import User
@@ -47,10 +52,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from marshmallow_sqlalchemy.fields import Related
-from sqlalchemy import BigInteger, Integer, SmallInteger, asc, desc, func, inspect, or_, select
+from sqlalchemy import BigInteger, Integer, SmallInteger, asc, desc, false, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import MANYTOONE, joinedload, load_only, selectinload
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from wtforms import Field
@@ -85,14 +90,33 @@ class StartsWith(FilterStartsWith):
         return query.filter(starts_with(field, value))
 
 
+class RelationEqual(FilterRelationOneToManyEqual):
+    """A many-to-one relation equal to a row (``_flt_0_school=12``) as its key column equal to the
+    key: FAB reads the row only to compare its key, one statement more on every page filtered so.
+    A key that is not a whole number finds nothing, as a missing row does."""
+
+    def apply(self, query, value):
+        relation = getattr(getattr(self.model, self.column_name, None), "property", None)
+        many_to_one = getattr(relation, "direction", None) is MANYTOONE and len(relation.local_columns) == 1
+        if "." in self.column_name or not many_to_one:
+            return super().apply(query, value)
+        (column,) = relation.local_columns
+        key = whole_number(value, column.type)
+        return query.filter(column == key if key is not None else false())
+
+
+REPLACED = {FilterStartsWith: StartsWith, FilterRelationOneToManyEqual: RelationEqual}
+
+
 class LecFilterConverter(SQLAFilterConverter):
-    """FAB's filters, in FAB's order (so ``_flt_0_`` is still "starts with"), with ``StartsWith``.
+    """FAB's filters, in FAB's order (so ``_flt_0_`` is still "starts with"), with ``StartsWith``
+    and ``RelationEqual``.
     FAB converts every column of the model again each time it makes a set of filters (for each
     list, count and fetch by key); an interface's columns convert the same way every time, so each
     is converted once (a new list each time: FAB appends to it)."""
 
     conversion_table = tuple(
-        (test, [StartsWith if flt is FilterStartsWith else flt for flt in filters])
+        (test, [REPLACED.get(flt, flt) for flt in filters])
         for test, filters in SQLAFilterConverter.conversion_table
     )
 
