@@ -71,3 +71,12 @@ def test_only_a_user_who_may_add_and_run_the_actions_is_offered_them(as_user):
 def test_a_search_that_finds_nothing_says_so_in_thai(as_user):
     page = page_of(as_user("school"), LIST + "?_flt_0_first_name=ฮฮฮฮไม่มีชื่อนี้")
     assert "ไม่พบข้อมูล" in visible_text(page) and "table-bordered" not in page
+
+
+def test_a_school_filter_finds_that_school_s_learners_and_a_wrong_or_unknown_school_finds_none(app, as_user):
+    central = as_user("central")
+    own = [learner.id for learner in own_learners(app)]
+    page = page_of(central, LIST + "?_flt_0_school=%d&psize_StudentView=100" % own_learners(app)[0].school_id)
+    assert shown_ids(page) == own
+    for wrong in ("abc", "99999999", "99999999999999999999999"):
+        assert "ไม่พบข้อมูล" in visible_text(page_of(central, LIST + "?_flt_0_school=" + wrong)), wrong

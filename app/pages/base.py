@@ -348,9 +348,10 @@ def typed_choices_widget(field, **kwargs):
     """A select holding only the rows the page's filters name (so FAB's filter script can show
     them); LEC's script in lec/base.html loads the others from ``field.endpoint`` as the user types."""
     key = re.compile(r"_flt_\d+_%s" % re.escape(field.name))
-    wanted = {int(v) for k, v in request.args.items(multi=True) if key.fullmatch(k) and v.isdigit()}
+    kind = field.model.id.type
+    wanted = {whole_number(v, kind) for k, v in request.args.items(multi=True) if key.fullmatch(k)} - {None}
     session, scope = current_app.appbuilder.session, readable(field.model)
-    if isinstance(scope, True_):  # a user who reads every row: the filter has read it into the session
+    if isinstance(scope, True_):  # a user who reads every row: the page's rows brought the row along
         rows = [row for row in (session.get(field.model, pk) for pk in sorted(wanted)) if row is not None]
     else:
         rows = session.scalars(select(field.model).where(field.model.id.in_(wanted), scope)).all() if wanted else []
