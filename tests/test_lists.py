@@ -18,14 +18,14 @@ from app.workflow import SHOWN_YEAR
 
 from conftest import SCHOOL_OF, sql_run_on
 
-# A list page's statements: the page's rows and the count; a school also reads its confirmation
+# A list page's statements: the page's rows with the count (one statement); a school also reads its confirmation
 # with its transitions (the banner); a scoped user's school filter checks that school is in scope
 # (its search field: central's shows the school the page's rows brought along, and the filter itself
 # compares keys, app/pages/base.py RelationEqual); one query reads the confirmations that lock the
 # page's rows and the user's own organisation. The user with its roles, the search form's academic
 # years, the banner's current year and the bell's count are kept between requests (app/security.py,
 # app/pages/base.py, app/workflow.py, app/notifications.py).
-PAGE_BUDGET = 5
+PAGE_BUDGET = 4
 LIST = "/studentview/list/"
 
 

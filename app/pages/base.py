@@ -272,24 +272,35 @@ class LecInterface(SQLAInterface):
             keys = page_keys.with_entities(pk).subquery()
             rows = self.session.query(self.obj).join(keys, pk == keys.c[pk.key])
             rows = self.apply_order_by(rows, order_column, order_direction, add_pk=True)
-        items = rows.options(*loads).all()
         before = (page or 0) * page_size
+        rows = rows.options(*loads)
+        counted = None
+        if before + page_size <= self.count_cap:  # the capped count, read with the page in one statement
+            found = rows.add_columns(self._capped(in_scope).scalar_subquery()).all()
+            items, counted = [row[0] for row in found], found[0][1] if found else None
+        else:
+            items = rows.all()
         if len(items) < page_size and (items or not before):  # the last page: the count is known
             return before + len(items), items
         if items and before + len(items) > self.count_cap and self._estimates:  # deep in a large scope
             return ApproximateCount(max(self._estimate(in_scope), before + len(items))), items
-        return self._capped_count(in_scope, before + len(items)), items
+        return self._capped_count(in_scope, before + len(items), counted), items
 
     @property
     def count_cap(self):
         return current_app.config["LEC_LIST_COUNT_CAP"]
 
-    def _capped_count(self, in_scope, seen):
-        """Count at most ``count_cap`` + 1 of the rows in scope; more than that is the planner's
-        estimate, so that a page never counts 1.5 million rows; never fewer than the rows up to the
-        page's end (``seen``)."""
+    def _capped(self, in_scope):
+        """Counts at most ``count_cap`` + 1 of the rows in scope."""
         capped = in_scope.with_entities(self.get_pk()).limit(self.count_cap + 1).subquery()
-        counted = self.session.scalar(select(func.count()).select_from(capped))
+        return select(func.count()).select_from(capped)
+
+    def _capped_count(self, in_scope, seen, counted=None):
+        """The rows in scope counted up to ``count_cap`` (``counted``, when the page's statement
+        read it); more than that is the planner's estimate, so that a page never counts 1.5 million
+        rows; never fewer than the rows up to the page's end (``seen``)."""
+        if counted is None:
+            counted = self.session.scalar(self._capped(in_scope))
         if counted <= self.count_cap:
             return counted
         if not self._estimates:
