@@ -89,7 +89,7 @@ def _pagination(links, view, page, pages):
     html.append(item("&gt;", page + 1, disabled=page + 1 >= pages))
     html.append(item("&raquo;", pages - 1, disabled=high >= pages))
     html.append("</ul>")
-    return html
+    return "".join(html)
 
 
 def _page_sizes(links, view, page, page_size, count):
@@ -101,7 +101,7 @@ def _page_sizes(links, view, page, page_size, count):
             active = ' class="active"' if size == page_size else ""
             html.append('<li%s><a href="%s">%d</a></li>' % (active, links.to(**{"psize_" + view: size}), size))
     html.append("</ul></div>")
-    return html
+    return "".join(html)
 
 
 def _actions(actions, nonce):
@@ -113,13 +113,13 @@ def _actions(actions, nonce):
         confirmation = "'%s'" % escape(action.confirmation) if action.confirmation else "false"
         handlers.append("$('.%s_menu_item').on('click', function(){return modelActions.execute_multiple('%s', %s);});"
                         % (name, name, confirmation))  # fmt: skip
-    return [
+    return "".join([
         '<div class="btn-group"><button type="button" class="btn btn-default btn-sm dropdown-toggle" '
         'data-toggle="dropdown">%s<span class="caret"></span></button><ul class="dropdown-menu" role="menu">'
         % escape(_("Actions")),
         *items,
         '</ul><script nonce="%s">$(document).ready(function() {%s});</script></div>' % (nonce, "".join(handlers)),
-    ]
+    ])  # fmt: skip
 
 
 def _count_text(count):
@@ -146,8 +146,7 @@ def list_header(context, allowed):
     pages = math.ceil(count / page_size) if page_size else 0
     links, html = Links(), []
     if pages > 1:
-        html += _pagination(links, view, page, pages)
-        html += _page_sizes(links, view, page, page_size, count)
+        html += [_pagination(links, view, page, pages), _page_sizes(links, view, page, page_size, count)]
     path = allowed.add and not get("add_refused") and context.environment.filters["safe_url_for"](view + ".add")
     if path:
         filters = get("filters")
@@ -157,13 +156,13 @@ def list_header(context, allowed):
                     '<span class="sr-only">%s</span><i class="fa fa-plus"></i></a>'
                     % (escape(path), escape(_("Add a new record")), escape(_("Add"))))  # fmt: skip
     if allowed.actions:
-        html += _actions(allowed.actions, _nonce(context))
+        html.append(_actions(allowed.actions, _nonce(context)))
     html.append('<a href="%s" class="btn btn-sm btn-default" data-toggle="tooltip" rel="tooltip" title="%s">'
                 '<span class="sr-only">%s</span><i class="fa fa-arrow-left"></i></a>'
                 % (url_for("UtilView.back"), escape(_("Back")), escape(_("Back"))))  # fmt: skip
     html.append('<div class="pull-right"><strong>%s:</strong> %s</div>'
                 % (escape(_("Record Count")), escape(_count_text(count))))  # fmt: skip
-    return Markup("".join(html))
+    return Markup("\n".join(html))  # the buttons apart, as FAB's template laid them out
 
 
 ORDER_ICON = {"asc": "fa-chevron-up", "desc": "fa-chevron-down"}
