@@ -197,6 +197,7 @@ def list_head(context, allowed):
     return Markup("".join(html))
 
 
+PK_MARK = "__pk__"  # where a row's key goes in a button drawn once for the page
 ROW_BUTTONS = [  # (kind, Allowed's field, title, text for screen readers, icon)
     ("show", "show", _l("Show record"), _l("Show"), "fa-search"),
     ("edit", "edit", _l("Edit record"), _l("Edit"), "fa-edit"),
@@ -227,8 +228,13 @@ def list_rows(context, allowed):
     view, filters = get("modelview_name"), get("filters")
     url = context.environment.filters["safe_url_for"]
     link_filters = str(escape(context.environment.filters["set_link_filters"]("", filters))) if filters else ""
-    buttons = [(kind, url(view + "." + kind, pk="__pk__"), escape(title), escape(text), icon)
-               for kind, field, title, text, icon in ROW_BUTTONS if getattr(allowed, field)]  # fmt: skip
+    buttons = []  # (kind, the button's HTML before its row's key, after it; or None: built per row)
+    for kind, field, title, text, icon in ROW_BUTTONS:
+        if getattr(allowed, field):
+            path = url(view + "." + kind, pk=PK_MARK)
+            drawn = path and BUTTON.format(path=str(escape(path)) + link_filters, title=escape(title),
+                                           text=escape(text), icon=icon)  # fmt: skip
+            buttons.append((kind, title, text, icon, tuple(drawn.split(PK_MARK, 1)) if drawn else None))
     delete = allowed.delete and {
         "title": escape(_("Delete record")), "text": escape(_("Delete")),
         "question": escape(_("Are you sure you want to delete this item?")), "nonce": _nonce(context),
@@ -261,13 +267,16 @@ def list_rows(context, allowed):
                         % (key, key))  # fmt: skip
         if buttons or delete:
             html.append('<td><center><div class="btn-group btn-group-xs" style="display: flex;">')
-            for kind, path, title, text, icon in buttons:
+            for kind, title, text, icon, around in buttons:
                 if kind == "edit" and pk in locked:
                     html.append(LOCKED_BUTTON.format(why=escape(locked[pk])))
-                    continue
-                path = path.replace("__pk__", urllib.parse.quote(str(pk))) if path else url(view + "." + kind, pk=pk)
-                if path:
-                    html.append(BUTTON.format(path=escape(path) + link_filters, title=title, text=text, icon=icon))
+                elif around:
+                    html.append(around[0] + urllib.parse.quote(str(pk)) + around[1])
+                else:
+                    path = url(view + "." + kind, pk=pk)
+                    if path:
+                        html.append(BUTTON.format(path=str(escape(path)) + link_filters, title=escape(title),
+                                                  text=escape(text), icon=icon))  # fmt: skip
             path = url(view + ".delete", pk=pk) if delete else None
             if path:
                 html.append(DELETE_BUTTON.format(path=escape(path), **delete))
