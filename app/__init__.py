@@ -51,7 +51,7 @@ def create_app(config=None):
         from . import cli, exceptions, guards, health, manual, notifications, views, workflow
         from .assets import assets
         from .pages import history
-        from .pages.chrome import drawn_once
+        from .pages.chrome import drawn_once, navbar_drawn
         from .pages.listing import list_allowed, list_head, list_header, list_rows
         from .passwords import check_password
         from .thai import format_be_date, format_be_datetime
@@ -70,6 +70,7 @@ def create_app(config=None):
             unread_notifications=notifications.unread_count, exception_need=exceptions.own_need,
             list_allowed=list_allowed, list_header=list_header, list_head=list_head, list_rows=list_rows,
             replica_lag=replica.replica_lag, drawn_once=drawn_once,
+            navbar_drawn=navbar_drawn,
         )  # fmt: skip
         history.install_history(app)
         app.jinja_env.filters.update(be_date=format_be_date, be_datetime=format_be_datetime)
