@@ -38,6 +38,7 @@ from flask_appbuilder.const import (
     API_SHOW_TITLE_RIS_KEY,
 )
 from flask_appbuilder.hooks import before_request
+from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import (
     FilterRelationOneToManyEqual,
     FilterStartsWith,
@@ -180,10 +181,19 @@ class LecInterface(SQLAInterface):
 
     filter_converter_class = LecFilterConverter
     page_loads = None  # loader options for a screen's list page; None: FAB's own query
+    item_loads = ()  # loader options for a row fetched by its key (``edits``)
 
     def shows_list(self, columns):
         """Called by the screen that lists this interface's rows with these columns."""
         self.page_loads = self._loads(columns)
+
+    def edits(self, columns):
+        """Called by the REST resource that edits this interface's rows with these columns: a row
+        fetched by its key brings its many-to-one relations among them in the same statement. FAB's
+        PUT reads them all (it dumps the row to merge a partial body, then loads it back), one
+        query each otherwise."""
+        self.item_loads = [joinedload(getattr(self.obj, name)) for name in columns
+                           if self.is_relation_many_to_one(name)]  # fmt: skip
 
     def _loads(self, columns, narrow=False):
         """Loader options for a page's rows showing these columns: a many-to-one relation joined,
@@ -256,6 +266,10 @@ class LecInterface(SQLAInterface):
             id = whole_number(id, key_type)
             if id is None:
                 return None
+        if self.item_loads and not select_columns:  # FAB's get, with the relations the row is edited with
+            found = filters.copy() if filters else Filters(self.filter_converter_class, self)
+            found.add_filter(self.get_pk_name(), self.FilterEqual, id)
+            return self.apply_all(self.session.query(self.obj).options(*self.item_loads), found).one_or_none()
         return super().get(id, filters, select_columns, outer_default_load)
 
     def _get_base_query(self, query, *args, **kwargs):
@@ -931,6 +945,10 @@ class LecModelApi(LecApi, ModelRestApi):
     edit_model_schema = PerThreadSchema()
     model2schemaconverter = LecSchemaConverter
     base_order = ("id", "asc")
+
+    def __init__(self):
+        super().__init__()
+        self.datamodel.edits(self.edit_columns)
 
     @property
     def openapi_spec_methods(self):
