@@ -80,3 +80,17 @@ def test_a_school_filter_finds_that_school_s_learners_and_a_wrong_or_unknown_sch
     assert shown_ids(page) == own
     for wrong in ("abc", "99999999", "99999999999999999999999"):
         assert "ไม่พบข้อมูล" in visible_text(page_of(central, LIST + "?_flt_0_school=" + wrong)), wrong
+
+
+def test_each_row_s_buttons_name_that_row_and_no_other(as_user):
+    """The buttons are drawn once for the page with a mark for the row's key: every row's Show,
+    Edit and Delete (its element id and its confirm call) lead to that row."""
+    page = page_of(as_user("central"), "/schoolview/list/?psize_SchoolView=100")
+    rows = re.findall(r'name="rowid" value="(\d+)"(.*?)</tr>', page, re.S)
+    assert len(rows) > 2
+    for pk, row in rows:
+        paths = set(re.findall(r"/schoolview/(?:show|edit|delete)/(\d+)", row))
+        assert paths == {pk}, row
+        assert 'id="btn-delete-/schoolview/delete/%s"' % pk in row
+        assert "execute_single_delete('/schoolview/delete/%s'," % pk in row
+        assert 'href="/schoolview/show/%s"' % pk in row and 'href="/schoolview/edit/%s' % pk in row

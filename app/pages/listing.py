@@ -228,17 +228,20 @@ def list_rows(context, allowed):
     view, filters = get("modelview_name"), get("filters")
     url = context.environment.filters["safe_url_for"]
     link_filters = str(escape(context.environment.filters["set_link_filters"]("", filters))) if filters else ""
-    buttons = []  # (kind, the button's HTML before its row's key, after it; or None: built per row)
+    buttons = []  # (kind, the button's HTML split where its row's key goes)
     for kind, field, title, text, icon in ROW_BUTTONS:
-        if getattr(allowed, field):
-            path = url(view + "." + kind, pk=PK_MARK)
-            drawn = path and BUTTON.format(path=str(escape(path)) + link_filters, title=escape(title),
-                                           text=escape(text), icon=icon)  # fmt: skip
-            buttons.append((kind, title, text, icon, tuple(drawn.split(PK_MARK, 1)) if drawn else None))
-    delete = allowed.delete and {
-        "title": escape(_("Delete record")), "text": escape(_("Delete")),
-        "question": escape(_("Are you sure you want to delete this item?")), "nonce": _nonce(context),
-    }  # fmt: skip
+        path = getattr(allowed, field) and url(view + "." + kind, pk=PK_MARK)
+        if path:
+            drawn = BUTTON.format(path=str(escape(path)) + link_filters, title=escape(title), text=escape(text),
+                                  icon=icon)  # fmt: skip
+            buttons.append((kind, drawn.split(PK_MARK)))
+    path = allowed.delete and url(view + ".delete", pk=PK_MARK)
+    if path:
+        drawn = DELETE_BUTTON.format(
+            path=escape(path), title=escape(_("Delete record")), text=escape(_("Delete")),
+            question=escape(_("Are you sure you want to delete this item?")), nonce=_nonce(context),
+        )  # fmt: skip
+        buttons.append(("delete", drawn.split(PK_MARK)))
     locked, added = get("locked") or {}, get("added")
     formatters = get("formatters_columns") or {}
     columns = [('<td class="lec-cell-%s">' % escape(name), name, formatters.get(name))
@@ -265,21 +268,14 @@ def list_rows(context, allowed):
         if allowed.actions:
             html.append('<td><input id="%s" class="action_check" name="rowid" value="%s" type="checkbox"></td>'
                         % (key, key))  # fmt: skip
-        if buttons or delete:
+        if buttons:
             html.append('<td><center><div class="btn-group btn-group-xs" style="display: flex;">')
-            for kind, title, text, icon, around in buttons:
+            in_path = urllib.parse.quote(str(pk))
+            for kind, parts in buttons:
                 if kind == "edit" and pk in locked:
                     html.append(LOCKED_BUTTON.format(why=escape(locked[pk])))
-                elif around:
-                    html.append(around[0] + urllib.parse.quote(str(pk)) + around[1])
                 else:
-                    path = url(view + "." + kind, pk=pk)
-                    if path:
-                        html.append(BUTTON.format(path=str(escape(path)) + link_filters, title=escape(title),
-                                                  text=escape(text), icon=icon))  # fmt: skip
-            path = url(view + ".delete", pk=pk) if delete else None
-            if path:
-                html.append(DELETE_BUTTON.format(path=escape(path), **delete))
+                    html.append(in_path.join(parts))
             html.append("</div></center></td>")
         for opening, name, formatter in columns:
             html.append(opening + cell(name, formatter, item[name]) + "</td>")
