@@ -1,6 +1,7 @@
 """The list widget (app/pages/listing.py): pages and page sizes that keep the search, column heads
 that order the list, and only the buttons and actions the user may use."""
 
+import json
 import re
 from html import unescape
 
@@ -94,3 +95,33 @@ def test_each_row_s_buttons_name_that_row_and_no_other(as_user):
         assert 'id="btn-delete-/schoolview/delete/%s"' % pk in row
         assert "execute_single_delete('/schoolview/delete/%s'," % pk in row
         assert 'href="/schoolview/show/%s"' % pk in row and 'href="/schoolview/edit/%s' % pk in row
+
+
+def search_form(html):
+    """What the page's search script gives FAB's AdminFilters: labels, inputs, filter names, and the
+    filters active on this page."""
+    text, found = html[html.index("new AdminFilters(") :], []
+    at = text.index("{")
+    for _ in range(4):
+        value, end = json.JSONDecoder().raw_decode(text, at)
+        found.append(value)
+        at = end + len(re.match(r"\s*,\s*", text[end:]).group(0)) if len(found) < 4 else end
+    return found
+
+
+def test_the_search_form_drawn_once_shows_each_page_s_own_filters_and_chosen_school(app, as_user):
+    central = as_user("central")
+    with app.app_context():
+        school = db.session.scalars(select(School).where(School.code == SCHOOL_OF["school"])).one()
+    chosen, typed = search_form(page_of(central, LIST + "?_flt_0_school=%d" % school.id)), None
+    for url in (LIST + "?_flt_0_first_name=ส", LIST):
+        labels, inputs, names, active = search_form(page_of(central, url))
+        assert labels == chosen[0] and names == chosen[2]  # the same form, kept
+        typed = inputs["school"]
+        assert active == ([["first_name", names["first_name"][0], ["ส"]]] if "first_name" in url else [])
+        assert "<option" not in typed and 'data-url="/studentview/choices/school"' in typed
+    assert chosen[3] == [["school", names["school"][0], [str(school.id)]]]
+    assert '<option value="%d">%s</option>' % (school.id, school.name_th) in chosen[1]["school"]
+    assert {name: field for name, field in chosen[1].items() if name != "school"} == {
+        name: field for name, field in inputs.items() if name != "school"
+    }

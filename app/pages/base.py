@@ -52,6 +52,7 @@ from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 from marshmallow_sqlalchemy.fields import Related
 from sqlalchemy import BigInteger, Integer, SmallInteger, asc, desc, false, func, inspect, or_, select
@@ -73,6 +74,7 @@ from ..quality import validate
 from ..reports import COUNTRY
 from ..scope import current_node, readable, readable_row
 from ..thai import format_be_datetime
+from .chrome import NONCE_MARK
 from .errors import NOT_FOUND, api_answer, on_refusal
 
 MISSING = object()
@@ -387,61 +389,90 @@ CHOICES_SHOWN = 20
 ADDED = "lec_added"  # the session's note of the row just added: (view, id)
 
 
-def typed_choices_widget(field, **kwargs):
+def typed_choices(name, model, endpoint):
     """A select holding only the rows the page's filters name (so FAB's filter script can show
-    them); LEC's script in lec/base.html loads the others from ``field.endpoint`` as the user types."""
-    key = re.compile(r"_flt_\d+_%s" % re.escape(field.name))
-    kind = field.model.id.type
+    them); LEC's script in lec/base.html loads the others from ``endpoint`` as the user types."""
+    key = re.compile(r"_flt_\d+_%s" % re.escape(name))
+    kind = model.id.type
     wanted = {whole_number(v, kind) for k, v in request.args.items(multi=True) if key.fullmatch(k)} - {None}
-    session, scope = current_app.appbuilder.session, readable(field.model)
+    session, scope = current_app.appbuilder.session, readable(model)
     if isinstance(scope, True_):  # a user who reads every row: the page's rows brought the row along
-        rows = [row for row in (session.get(field.model, pk) for pk in sorted(wanted)) if row is not None]
+        rows = [row for row in (session.get(model, pk) for pk in sorted(wanted)) if row is not None]
     else:
-        rows = session.scalars(select(field.model).where(field.model.id.in_(wanted), scope)).all() if wanted else []
+        rows = session.scalars(select(model).where(model.id.in_(wanted), scope)).all() if wanted else []
     options = "".join('<option value="%d">%s</option>' % (row.id, escape(str(row))) for row in rows)
-    params = html_params(id=field.id, name=field.name, class_="lec-typed-choices",
-                         data_url=url_for(field.endpoint, column=field.name))  # fmt: skip
+    params = html_params(id=name, name=name, class_="lec-typed-choices", data_url=url_for(endpoint, column=name))
     return Markup("<select %s>%s</select>" % (params, options))
 
 
 class TypedChoiceField(Field):
-    """A search-form field for a relation in TYPED_CHOICES; the value is the row's id, as in FAB's
-    own relation filter (``_flt_0_school=12``)."""
-
-    widget = staticmethod(typed_choices_widget)
-
-    def __init__(self, label=None, validators=None, model=None, endpoint=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.model, self.endpoint = model, endpoint
+    """A search-form field for a relation in TYPED_CHOICES, drawn by ``typed_choices`` on each page
+    (LecSearchWidget); the value is the row's id, as in FAB's own relation filter
+    (``_flt_0_school=12``). FAB's own field would read every row of the relation to offer it."""
 
 
-# Search forms as drawn: (view, language, organisation) → (expires, (labels, inputs, filter names)).
+class SearchForm:
+    """FAB refreshes the search form (every field bound) on every list page; LEC's page draws it
+    from what LecSearchWidget keeps, so the form is bound only when it is drawn anew."""
+
+    def __init__(self, form_class, typed):
+        self.form_class = form_class
+        self.typed = typed  # column → (model, endpoint) of its TypedChoiceField
+
+    def refresh(self, obj=None):
+        return self
+
+    def bound(self):
+        return self.form_class.refresh()
+
+
+# Search forms as drawn: (view, language, organisation) → (expires, the HTML with marks).
 SEARCH_FORMS = {}
 SEARCH_FORMS_KEPT = 1000
 CHOICE_MODELS = set()  # the models whose rows a drawn search form offers in a select
+ACTIVE_MARK = "lec-active-filters-5d0b"  # stands for the page's active filters in a drawn form
+TYPED_MARK = "lec-typed-choices-5d0b-"  # + a column: stands for its select, drawn per page
+
+
+def as_json(value):
+    """``value`` as Jinja's tojson writes it into a page."""
+    policies = current_app.jinja_env.policies
+    return htmlsafe_json_dumps(value, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
 
 
 class LecSearchWidget(SearchWidget):
-    """FAB's search form. Its labels, inputs and filter names are the same on every page one
-    organisation sees in one language, so they are drawn once for ``LEC_PERMISSION_CACHE_SECONDS``
-    (a change to a row a select offers, in this process, draws them again at once); only the typed
-    choices, which hold the rows the page's filters name, and the active filters are drawn per page."""
+    """FAB's search form (its template, search.html). Everything in it but the typed choices, which
+    hold the rows the page's filters name, and the active filters is the same on every page one
+    organisation sees in one language, so it is drawn once for ``LEC_PERMISSION_CACHE_SECONDS`` (a
+    change to a row a select offers, in this process, draws it again at once) with a mark where each
+    of those goes, and the request's CSP nonce."""
 
     def __call__(self, **kwargs):
         form, columns = self.template_args["form"], self.template_args["include_cols"]
+        nonce = current_app.jinja_env.globals.get("csp_nonce")
+        nonce = str(escape(nonce())) if nonce else ""
+
         def draw():
-            found = self.filters.get_search_filters()
-            labels = {column: str(form[column].label.text) for column in columns}
-            inputs = {column: form[column]() for column in columns if not isinstance(form[column], TypedChoiceField)}
-            return labels, inputs, {column: [str(flt.name) for flt in found[column]] for column in columns}
+            bound, found = form.bound(), self.filters.get_search_filters()
+            html = RenderTemplateWidget.__call__(
+                self, **kwargs,
+                label_columns={column: str(bound[column].label.text) for column in columns},
+                form_fields={column: TYPED_MARK + column if column in form.typed else bound[column]()
+                             for column in columns},
+                search_filters={column: [str(flt.name) for flt in found[column]] for column in columns},
+                active_filters=ACTIVE_MARK,
+            )  # fmt: skip
+            return html.replace(nonce, NONCE_MARK) if nonce else html
 
         key = (self.template_args["route_base"], str(get_locale()), current_node())
         lifetime = current_app.config["LEC_PERMISSION_CACHE_SECONDS"]
-        labels, inputs, names = kept_for(SEARCH_FORMS, key, lifetime, draw, limit=SEARCH_FORMS_KEPT)
-        typed = {column: form[column]() for column in columns if column not in inputs}
-        kwargs.update(label_columns=labels, form_fields={**inputs, **typed}, search_filters=names,
-                      active_filters=self.filters.get_filters_values_tojson())  # fmt: skip
-        return RenderTemplateWidget.__call__(self, **kwargs)
+        html = kept_for(SEARCH_FORMS, key, lifetime, draw, limit=SEARCH_FORMS_KEPT)
+        html = html.replace(NONCE_MARK, nonce)
+        html = html.replace(as_json(ACTIVE_MARK), as_json(self.filters.get_filters_values_tojson()))
+        for column in columns:
+            if column in form.typed:
+                html = html.replace(as_json(TYPED_MARK + column), as_json(typed_choices(column, *form.typed[column])))
+        return Markup(html)
 
 
 def note_choice_changes(session, flush_context):
@@ -553,11 +584,14 @@ class LecModelView(ExportMixin, RefusedFormsAnswer400, ScopedActions, ModelView)
                 CHOICE_MODELS.add(model)
         label = (self.label_columns or {}).get
         self.search_form_extra_fields = {
-            **{column: TypedChoiceField(label(column, column), model=model, endpoint=type(self).__name__ + ".choices")
-               for column, (model, _names) in self.typed_choices.items()},
+            **{column: TypedChoiceField(label(column, column)) for column in self.typed_choices},
             **(self.search_form_extra_fields or {}),
         }  # fmt: skip
         super().__init__(**kwargs)
+        endpoint = type(self).__name__ + ".choices"
+        self.search_form = SearchForm(
+            self.search_form, {column: (model, endpoint) for column, (model, _names) in self.typed_choices.items()}
+        )
         self.datamodel.shows_list(self.list_columns)
 
     @expose("/choices/<column>")
