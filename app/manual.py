@@ -36,6 +36,7 @@ from reportlab.platypus import (
 )
 
 from . import pdf
+from .caches import kept_for
 from .pdf import Shaped
 from .roles import ROLE_CENTRAL, ROLE_LAO, ROLE_MANAGER, ROLE_PROVINCE, ROLE_SCHOOL
 from .thai import format_be_date
@@ -163,15 +164,22 @@ def guides_for(user):
     return sorted(written(), key=lambda key: key != own)
 
 
+HELP_LINKS = {}  # (section, language, the reader's own guide) → (expires, the guide that explains it)
+GUIDE_CHECK_SECONDS = 5  # how soon an edited, added or removed guide file moves the help links
+
+
 def help_link(endpoint=None, user=None):
     """Where the "วิธีใช้" link of the screen at `endpoint` (the current one by default) leads: that
-    screen's section in the user's own guide, or in the first other guide that explains it."""
+    screen's section in the user's own guide, or in the first other guide that explains it. Which
+    guide that is, is kept for a few seconds: finding it looks at every guide's file."""
     section = SCREENS.get((endpoint or request.endpoint or "").split(".")[0])
-    lang = language()
-    for key in guides_for(user or current_user):
-        if section and section in dict(guide(key, lang).sections):
-            return url_for("HelpView.show", key=key, _anchor=section)
-    return url_for("HelpView.index")
+    user, lang = user or current_user, language()
+
+    def explaining():
+        return next((key for key in guides_for(user) if section and section in dict(guide(key, lang).sections)), None)
+
+    key = kept_for(HELP_LINKS, (section, lang, guide_of(user)), GUIDE_CHECK_SECONDS, explaining, limit=1000)
+    return url_for("HelpView.show", key=key, _anchor=section) if key else url_for("HelpView.index")
 
 
 def problems(item):
