@@ -74,7 +74,7 @@ from ..quality import validate
 from ..reports import COUNTRY
 from ..scope import current_node, readable, readable_row
 from ..thai import format_be_datetime
-from .chrome import NONCE_MARK
+from .chrome import NONCE_MARK, request_nonce
 from .errors import NOT_FOUND, api_answer, on_refusal
 
 MISSING = object()
@@ -449,8 +449,7 @@ class LecSearchWidget(SearchWidget):
 
     def __call__(self, **kwargs):
         form, columns = self.template_args["form"], self.template_args["include_cols"]
-        nonce = current_app.jinja_env.globals.get("csp_nonce")
-        nonce = str(escape(nonce())) if nonce else ""
+        nonce = request_nonce()
 
         def draw():
             bound, found = form.bound(), self.filters.get_search_filters()

@@ -21,8 +21,13 @@ def drawn_once(template):
     html = DRAWN.get(key)
     if html is None or current_app.jinja_env.auto_reload:
         html = DRAWN[key] = render_template(template, appbuilder=current_app.appbuilder, csp_nonce=lambda: NONCE_MARK)
+    return Markup(html.replace(NONCE_MARK, request_nonce()))
+
+
+def request_nonce():
+    """This request's CSP nonce as a script tag carries it (Talisman's ``csp_nonce``; empty without it)."""
     nonce = current_app.jinja_env.globals.get("csp_nonce")
-    return Markup(html.replace(NONCE_MARK, str(escape(nonce() if nonce else ""))))
+    return str(escape(nonce())) if nonce else ""
 
 
 NAVBARS = {}  # (language, reader, what the bar shows of them) → (expires, the bar's HTML)

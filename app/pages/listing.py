@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from .chrome import request_nonce
+
 
 @dataclass(frozen=True)
 class Allowed:
@@ -130,11 +132,6 @@ def _count_text(count):
     return "{:,}".format(count)
 
 
-def _nonce(context):
-    nonce = context.get("csp_nonce")
-    return escape(nonce() if callable(nonce) else "")
-
-
 @pass_context
 def list_header(context, allowed):
     """Pages and page sizes (when there is more than one page), Add (not while the user's own
@@ -156,7 +153,7 @@ def list_header(context, allowed):
                     '<span class="sr-only">%s</span><i class="fa fa-plus"></i></a>'
                     % (escape(path), escape(_("Add a new record")), escape(_("Add"))))  # fmt: skip
     if allowed.actions:
-        html.append(_actions(allowed.actions, _nonce(context)))
+        html.append(_actions(allowed.actions, request_nonce()))
     html.append('<a href="%s" class="btn btn-sm btn-default" data-toggle="tooltip" rel="tooltip" title="%s">'
                 '<span class="sr-only">%s</span><i class="fa fa-arrow-left"></i></a>'
                 % (url_for("UtilView.back"), escape(_("Back")), escape(_("Back"))))  # fmt: skip
@@ -239,7 +236,7 @@ def list_rows(context, allowed):
     if path:
         drawn = DELETE_BUTTON.format(
             path=escape(path), title=escape(_("Delete record")), text=escape(_("Delete")),
-            question=escape(_("Are you sure you want to delete this item?")), nonce=_nonce(context),
+            question=escape(_("Are you sure you want to delete this item?")), nonce=request_nonce(),
         )  # fmt: skip
         buttons.append(("delete", drawn.split(PK_MARK)))
     locked, added = get("locked") or {}, get("added")
